@@ -1,0 +1,48 @@
+/**
+ * The single source of truth for what Stackdeck can do. Every door (IPC, HTTP, WebSocket, CLI)
+ * derives its surface from these two tables; each domain contributes its rows from `contract/<domain>.ts`.
+ */
+import type { CallContext } from './call-context'
+import type { InputOf, PayloadOf, ResultOf } from './define'
+import type { ErrorCode, ErrorDetail } from '../errors'
+import { appEvents, appOperations } from './contract/app'
+
+export const operations = {
+  ...appOperations,
+} as const
+
+export const events = {
+  ...appEvents,
+} as const
+
+export type Operations = typeof operations
+export type OperationName = Extract<keyof Operations, string>
+export type OpInput<N extends OperationName> = InputOf<Operations[N]>
+export type OpResult<N extends OperationName> = ResultOf<Operations[N]>
+
+export type Events = typeof events
+export type EventName = Extract<keyof Events, string>
+export type EventPayload<N extends EventName> = PayloadOf<Events[N]>
+export type EventMap = { [N in EventName]: EventPayload<N> }
+
+export interface ContractError {
+  code: ErrorCode
+  message: string
+  path?: string
+  details?: ErrorDetail[]
+}
+
+export type Envelope<T> = { ok: true; result: T } | { ok: false; error: ContractError }
+
+export type Handler<N extends OperationName> = (input: OpInput<N>, ctx: CallContext) => Promise<OpResult<N>>
+export type Handlers = { [N in OperationName]: Handler<N> }
+
+export const operationNames = Object.keys(operations) as OperationName[]
+export const eventNames = Object.keys(events) as EventName[]
+
+/** What the renderer sees, whichever door it came through. */
+export interface StackdeckClient {
+  call<N extends OperationName>(name: N, input: OpInput<N>): Promise<OpResult<N>>
+  on<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void): () => void
+  readonly door: 'ipc' | 'ws'
+}

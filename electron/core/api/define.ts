@@ -1,0 +1,34 @@
+import type { Static, TSchema } from 'typebox'
+
+/**
+ * Token scopes, ordered: `admin` includes `operate`, which includes `read`.
+ * Every operation names the least scope that may call it.
+ */
+export type Scope = 'read' | 'operate' | 'admin'
+
+export interface HttpRoute {
+  method: 'GET' | 'POST'
+  path: string
+}
+
+export interface OperationDef<I extends TSchema = TSchema, R extends TSchema = TSchema> {
+  summary: string
+  scope: Scope
+  input: I
+  result: R
+  /** Optional REST route; the HTTP adapter derives its route table from these. */
+  http?: HttpRoute
+}
+
+export interface EventDef<P extends TSchema = TSchema> {
+  summary: string
+  payload: P
+}
+
+/** Identity helpers: they only pin the generic types so `Static<>` works on each row. */
+export const op = <I extends TSchema, R extends TSchema>(def: OperationDef<I, R>): OperationDef<I, R> => def
+export const ev = <P extends TSchema>(def: EventDef<P>): EventDef<P> => def
+
+export type InputOf<D> = D extends OperationDef<infer I, TSchema> ? Static<I> : never
+export type ResultOf<D> = D extends OperationDef<TSchema, infer R> ? Static<R> : never
+export type PayloadOf<D> = D extends EventDef<infer P> ? Static<P> : never

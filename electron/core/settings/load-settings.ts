@@ -1,0 +1,85 @@
+import { readFile } from 'node:fs/promises'
+import { homedir } from 'node:os'
+import { dirname, isAbsolute, join, resolve } from 'node:path'
+import { CoreError } from '../errors'
+import { createAjv, describeAjvErrors } from '../api/ajv'
+import { SettingsSchema, type Settings } from './settings-schema'
+
+export const SETTINGS_ENV = 'STACKDECK_SETTINGS'
+export const SETTINGS_FLAG = '--settings'
+export const DEFAULT_SETTINGS_PATH = join(homedir(), '.config', 'stackdeck', 'settings.json')
+
+const validate = createAjv({ useDefaults: true }).compile<Settings>(SettingsSchema)
+
+export interface LoadedSettings {
+  settings: Settings
+  /** Where they came from; null when no file existed and only defaults apply. */
+  source: string | null
+}
+
+/** `--settings <path>` / `--settings=<path>` wins over STACKDECK_SETTINGS, which wins over the default path. */
+export function settingsPathFrom(argv: readonly string[], env: NodeJS.ProcessEnv): { path: string; explicit: boolean } {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]
+    if (a === SETTINGS_FLAG && argv[i + 1]) return { path: resolve(argv[i + 1] as string), explicit: true }
+    if (a?.startsWith(`${SETTINGS_FLAG}=`)) return { path: resolve(a.slice(SETTINGS_FLAG.length + 1)), explicit: true }
+  }
+  const fromEnv = env[SETTINGS_ENV]
+  if (fromEnv) return { path: resolve(fromEnv), explicit: true }
+  return { path: DEFAULT_SETTINGS_PATH, explicit: false }
+}
+
+/** Validate and fill defaults; errors name the file and the field. */
+export function parseSettings(raw: unknown, file: string): Settings {
+  const value = structuredClone(raw ?? {})
+  if (!validate(value)) {
+    const errs = describeAjvErrors(validate.errors)
+    const first = errs[0]
+    throw new CoreError('invalid_input', `${file}: ${first?.path ?? '/'} ${first?.message ?? 'is invalid'}`, {
+      path: first?.path,
+      details: errs,
+    })
+  }
+  return value
+}
+
+function jsonErrorLocation(text: string, err: unknown): string {
+  const m = /position (\d+)/.exec(String(err))
+  if (!m) return ''
+  const pos = Number(m[1])
+  const before = text.slice(0, pos).split('\n')
+  return `:${before.length}:${(before.at(-1)?.length ?? 0) + 1}`
+}
+
+/** Relative paths in a settings file are relative to that file, not to the cwd. */
+function resolvePaths(s: Settings, baseDir: string): Settings {
+  const abs = (p: string) => (p === '' || isAbsolute(p) ? p : resolve(baseDir, p))
+  s.config.path = abs(s.config.path)
+  s.config.schemaPath = abs(s.config.schemaPath)
+  s.workflow.journalPath = abs(s.workflow.journalPath)
+  s.stateDir = abs(s.stateDir)
+  return s
+}
+
+export async function loadSettings(
+  argv: readonly string[] = process.argv,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<LoadedSettings> {
+  const { path, explicit } = settingsPathFrom(argv, env)
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !explicit) {
+      return { settings: resolvePaths(parseSettings({}, '<defaults>'), process.cwd()), source: null }
+    }
+    throw new CoreError('io_error', `${path}: cannot read settings (${(err as Error).message})`, { cause: err })
+  }
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch (err) {
+    throw new CoreError('parse_error', `${path}${jsonErrorLocation(text, err)}: ${(err as Error).message}`)
+  }
+  return { settings: resolvePaths(parseSettings(raw, path), dirname(path)), source: path }
+}

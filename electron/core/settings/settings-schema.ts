@@ -1,0 +1,157 @@
+import { Type, type Static } from 'typebox'
+
+/**
+ * Stackdeck's own settings. This TypeBox definition is the single source of truth:
+ * `schemas/settings.schema.json` is generated from it (`npm run schemas`) and a unit test
+ * fails if the committed file drifts.
+ */
+
+const Duration = (def: number, description: string) =>
+  Type.Integer({ minimum: 0, maximum: 3_600_000, default: def, description })
+
+export const EndpointSchema = Type.Object(
+  {
+    id: Type.String({ pattern: '^[a-zA-Z0-9_.-]{1,64}$', description: 'Name used by services to pick this endpoint.' }),
+    url: Type.String({
+      pattern: '^(unix|tcp|ssh|http|https|npipe)://.+',
+      description: 'unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host',
+    }),
+  },
+  { additionalProperties: false },
+)
+
+export const ServiceSchema = Type.Object(
+  {
+    name: Type.String({ pattern: '^[a-zA-Z0-9_.-]{1,64}$' }),
+    selector: Type.Record(Type.String({ minLength: 1 }), Type.String(), {
+      minProperties: 1,
+      description: 'Docker labels that every container of this service carries, e.g. {"app": "go-scanner"}.',
+    }),
+    endpoint: Type.Optional(Type.String({ description: 'Endpoint id; all endpoints when absent.' })),
+    reload: Type.Object(
+      {
+        signal: Type.Union([Type.String({ pattern: '^SIG[A-Z0-9]+$' }), Type.Null()], {
+          default: 'SIGHUP',
+          description: 'Signal that makes the service re-read config.toml; null for services that watch the file.',
+        }),
+        logPattern: Type.Union([Type.String({ minLength: 1 }), Type.Null()], {
+          default: 'Config reloaded',
+          description: 'Regular expression of the log line that proves the reload; null when unverifiable.',
+        }),
+        timeoutMs: Duration(10_000, 'How long to wait for the reload evidence.'),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    supervise: Type.Optional(
+      Type.Object(
+        {
+          desired: Type.Integer({ minimum: 0, maximum: 1000, default: 1 }),
+          autoHeal: Type.Boolean({ default: false }),
+          healthSource: Type.Union([Type.Literal('docker'), Type.Literal('heartbeat'), Type.Literal('both')], {
+            default: 'docker',
+          }),
+          intervalMs: Duration(5_000, 'Reconcile interval.'),
+          timeoutMs: Duration(1_000, 'Health check timeout.'),
+          backoffBaseMs: Duration(1_000, 'First restart delay.'),
+          backoffMaxMs: Duration(60_000, 'Restart delay cap.'),
+          maxFailedRestarts: Type.Integer({ minimum: 0, maximum: 100, default: 3 }),
+          stopTimeoutS: Type.Integer({ minimum: 0, maximum: 600, default: 10 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+export const ApiTokenSchema = Type.Object(
+  {
+    name: Type.String({ pattern: '^[a-zA-Z0-9_.-]{1,64}$' }),
+    sha256: Type.String({ pattern: '^[a-f0-9]{64}$', description: 'Hex SHA-256 of the token; the token itself is never stored.' }),
+    scope: Type.Union([Type.Literal('read'), Type.Literal('operate'), Type.Literal('admin')]),
+  },
+  { additionalProperties: false },
+)
+
+export const SettingsSchema = Type.Object(
+  {
+    docker: Type.Object(
+      {
+        endpoints: Type.Array(EndpointSchema, { minItems: 1, default: [{ id: 'local', url: 'unix:///var/run/docker.sock' }] }),
+        actionTimeoutMs: Duration(10_000, 'Confirm-by-inspect timeout for pause/unpause/restart.'),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    services: Type.Array(ServiceSchema, {
+      default: [
+        { name: 'orchestrator', selector: { app: 'python-orchestrator' }, reload: { signal: 'SIGUSR1' } },
+        { name: 'scanner', selector: { app: 'go-scanner' }, reload: { signal: null } },
+      ],
+    }),
+    stack: Type.Object(
+      {
+        startPaused: Type.Boolean({ default: false, description: 'Keep the stack paused when Stackdeck starts.' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    config: Type.Object(
+      {
+        path: Type.String({ default: './config.toml' }),
+        schemaPath: Type.String({ default: '', description: 'Empty: the bundled schemas/config.schema.json.' }),
+        keepBackups: Type.Integer({ minimum: 1, maximum: 10_000, default: 20 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    workflow: Type.Object(
+      {
+        journalPath: Type.String({ default: '', description: 'Empty: <state dir>/save-restart.journal.json' }),
+        autoResumeOnRecovery: Type.Boolean({ default: false }),
+        unpauseRetries: Type.Integer({ minimum: 0, maximum: 20, default: 3 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    redis: Type.Object(
+      {
+        url: Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' }),
+        patterns: Type.Array(Type.String({ minLength: 1 }), {
+          default: ['heartbeat.*', 'data.market.*', 'news.signal.entity', 'quant.regime.state', 'strategy.*', 'risk.*'],
+        }),
+        heartbeatTimeoutMs: Duration(15_000, 'An agent is alive when it has beaten within this time.'),
+        tradingKey: Type.String({ default: 'stackdeck:trading_enabled' }),
+        tradingChannel: Type.String({ default: 'stackdeck.trading_enabled' }),
+        killswitchKey: Type.String({ default: 'stackdeck:killswitch' }),
+        killswitchPausesStack: Type.Boolean({ default: true }),
+        killswitchAckTimeoutMs: Duration(3_000, 'Execution agents that do not ack within this are paused.'),
+        commandAckTimeoutMs: Duration(5_000, 'Agent command ack timeout.'),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    schedule: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true }),
+        pauseOutsideWindow: Type.Boolean({ default: false, description: 'Pause the stack outside the trading window.' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    api: Type.Object(
+      {
+        host: Type.String({ default: '127.0.0.1' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 7420 }),
+        allowNonLoopback: Type.Boolean({ default: false, description: 'Required to bind anything but loopback.' }),
+        token: Type.Optional(Type.String({ minLength: 16, description: 'Admin token; prefer STACKDECK_TOKEN.' })),
+        tokens: Type.Array(ApiTokenSchema, { default: [] }),
+        allowedHosts: Type.Array(Type.String(), { default: [], description: 'Extra Host header names accepted.' }),
+        allowedOrigins: Type.Array(Type.String(), { default: [], description: 'Extra Origins accepted (exact match).' }),
+        rateLimitPerMinute: Type.Integer({ minimum: 1, maximum: 100_000, default: 600 }),
+        maxBodyBytes: Type.Integer({ minimum: 1024, maximum: 16_777_216, default: 1_048_576 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    stateDir: Type.String({ default: '', description: 'Empty: ~/.local/state/stackdeck' }),
+  },
+  { additionalProperties: false, $id: 'https://stackdeck.dev/schemas/settings.schema.json', title: 'Stackdeck settings' },
+)
+
+export type Settings = Static<typeof SettingsSchema>
+export type ServiceSettings = Static<typeof ServiceSchema>
+export type EndpointSettings = Static<typeof EndpointSchema>

@@ -1,0 +1,203 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Core } from '@core/app'
+import { createDispatcher, type Dispatcher } from '@core/api/dispatcher'
+import type { ContractError } from '@core/api/contract'
+import { operations } from '@core/api/contract'
+import { checkRequest, type GuardConfig } from './request-guard'
+import { httpStatusFor } from './http-status'
+import { RateLimiter } from './rate-limit'
+import { buildRouteTable, queryToInput } from './routes'
+import { serveStatic } from './static-files'
+import { resolveTokens, scopeAllows } from './tokens'
+import { createWsDoor } from './ws-door'
+
+export interface HostOptions {
+  core: Core
+  /** Directory of the built renderer (index.html + assets); null serves the API only. */
+  staticDir: string | null
+  env?: NodeJS.ProcessEnv
+  /** Overrides settings.api.port (0 = any free port; used by tests). */
+  port?: number
+  log?: (line: string) => void
+  validateResults?: boolean
+}
+
+export interface Host {
+  url: string
+  port: number
+  /** The admin token when known; only for printing the launch URL. */
+  adminToken: string | null
+  generatedToken: boolean
+  dispatcher: Dispatcher
+  close(): Promise<void>
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
+
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cross-origin-resource-policy': 'same-origin',
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown) {
+  const text = JSON.stringify(body)
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  })
+  res.end(text)
+}
+
+const sendError = (res: ServerResponse, status: number, error: ContractError) => sendJson(res, status, { error })
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: IncomingMessage, max: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0)
+    if (declared > max) {
+      reject(new BodyTooLarge())
+      req.resume()
+      return
+    }
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (c: Buffer) => {
+      size += c.length
+      if (size > max) {
+        // Answer 413 but keep draining, so the client reads our reply instead of a reset socket.
+        reject(new BodyTooLarge())
+        chunks.length = 0
+        return
+      }
+      chunks.push(c)
+    })
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    req.on('error', reject)
+  })
+}
+
+export async function startHost(opts: HostOptions): Promise<Host> {
+  const { core } = opts
+  const api = core.loaded.settings.api
+  const log = opts.log ?? ((l: string) => console.log(l))
+  if (!LOOPBACK.has(api.host) && !api.allowNonLoopback) {
+    throw new Error(`api.host is ${api.host}: binding beyond loopback needs api.allowNonLoopback = true`)
+  }
+  const { registry, generated, adminToken } = resolveTokens(api, opts.env ?? process.env)
+  const dispatcher = createDispatcher(core.handlers, { validateResults: opts.validateResults ?? false })
+  const limiter = new RateLimiter(api.rateLimitPerMinute)
+  const routes = buildRouteTable()
+  const ws = createWsDoor({ dispatcher, hub: core.hub, tokens: registry, limiter, maxPayload: api.maxBodyBytes })
+  const guard: GuardConfig = {
+    boundHost: api.host,
+    port: 0,
+    allowedHosts: api.allowedHosts,
+    allowedOrigins: api.allowedOrigins,
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const verdict = checkRequest(req.headers, guard)
+    if (verdict) return sendError(res, verdict.status, { code: verdict.code, message: verdict.message })
+    const url = new URL(req.url ?? '/', 'http://stackdeck.invalid')
+    const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET')
+
+    const rpc = /^\/api\/rpc\/([a-zA-Z0-9_.]+)$/.exec(url.pathname)
+    const route = rpc ? undefined : routes.get(`${method} ${url.pathname}`)
+    const opName = rpc ? rpc[1] : route?.op
+    if (!opName) {
+      if (method === 'GET' && opts.staticDir && (await serveStatic(opts.staticDir, url.pathname, res))) return
+      return sendError(res, 404, { code: 'not_found', message: `No route for ${method} ${url.pathname}` })
+    }
+    if (rpc && method !== 'POST') return sendError(res, 405, { code: 'invalid_input', message: 'RPC calls use POST' })
+    if (!dispatcher.has(opName)) return sendError(res, 404, { code: 'not_found', message: `Unknown operation: ${opName}` })
+
+    let who = { name: 'anonymous', scope: 'read' as const as 'read' | 'operate' | 'admin' }
+    if (!route?.public) {
+      const auth = req.headers['authorization']
+      const bearer = typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice(7).trim() : undefined
+      const id = registry.verify(bearer)
+      if (!id) return sendError(res, 401, { code: 'unauthorized', message: 'A valid bearer token is required' })
+      who = id
+      const need = operations[opName].scope
+      if (!scopeAllows(who.scope, need)) {
+        return sendError(res, 403, { code: 'forbidden', message: `${opName} needs the ${need} scope; token "${who.name}" has ${who.scope}` })
+      }
+      if (!limiter.take(who.name)) return sendError(res, 429, { code: 'rate_limited', message: 'Too many requests' })
+    }
+
+    let input: unknown = {}
+    if (method === 'POST') {
+      let text: string
+      try {
+        text = await readBody(req, api.maxBodyBytes)
+      } catch (err) {
+        if (err instanceof BodyTooLarge) {
+          res.setHeader('connection', 'close')
+          return sendError(res, 413, { code: 'invalid_input', message: `Body exceeds ${api.maxBodyBytes} bytes` })
+        }
+        throw err
+      }
+      if (text.trim() !== '') {
+        try {
+          input = JSON.parse(text)
+        } catch (err) {
+          return sendError(res, 400, { code: 'invalid_input', message: `Body is not valid JSON: ${(err as Error).message}`, path: '/' })
+        }
+      }
+    } else {
+      input = queryToInput(opName, url.searchParams)
+    }
+
+    const env = await dispatcher.dispatch(opName, input, { who: who.name, door: 'http' })
+    if (rpc) return sendJson(res, env.ok ? 200 : httpStatusFor(env.error), env)
+    if (env.ok) return sendJson(res, 200, env.result)
+    return sendError(res, httpStatusFor(env.error), env.error)
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      log(`[host] request failed: ${(err as Error).stack ?? String(err)}`)
+      if (!res.headersSent) sendError(res, 500, { code: 'internal', message: 'Internal error' })
+      else res.destroy()
+    })
+  })
+  server.requestTimeout = 60_000
+  server.headersTimeout = 15_000
+  server.on('upgrade', (req, socket, head) => {
+    const verdict = checkRequest(req.headers, guard)
+    const path = new URL(req.url ?? '/', 'http://x').pathname
+    if (verdict || path !== '/api/ws') {
+      socket.end(`HTTP/1.1 ${verdict ? verdict.status : 404} Rejected\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+      return
+    }
+    ws.handleUpgrade(req, socket, head)
+  })
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(opts.port ?? api.port, api.host, () => resolve())
+  })
+  const port = (server.address() as AddressInfo).port
+  guard.port = port
+  const hostForUrl = api.host.includes(':') ? `[${api.host}]` : api.host
+  if (!LOOPBACK.has(api.host)) log(`[host] WARNING: the control API listens on ${api.host}, beyond loopback`)
+
+  return {
+    url: `http://${hostForUrl}:${port}`,
+    port,
+    adminToken,
+    generatedToken: generated !== null,
+    dispatcher,
+    async close() {
+      ws.close()
+      server.closeAllConnections()
+      await new Promise<void>((r) => server.close(() => r()))
+    },
+  }
+}

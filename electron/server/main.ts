@@ -1,0 +1,54 @@
+/**
+ * Headless host entry (`npm run serve`, and `npm start` where no Electron binary exists).
+ * Loads settings, builds the core, serves the renderer build plus the contract over HTTP/WS.
+ */
+import { existsSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createCore } from '@core/app'
+import { isCoreError } from '@core/errors'
+import { loadSettings } from '@core/settings/load-settings'
+import pkg from '../../package.json'
+import { startHost } from './host'
+
+function rendererDir(): string | null {
+  const here = dirname(fileURLToPath(import.meta.url))
+  const candidates = [
+    process.env['STACKDECK_RENDERER_DIR'],
+    resolve(here, '../renderer'), // out/main/server.js -> out/renderer
+    resolve(here, '../../out/renderer'), // electron/server/main.ts run from source
+  ].filter((p): p is string => !!p)
+  return candidates.find((p) => existsSync(resolve(p, 'index.html'))) ?? null
+}
+
+async function main() {
+  const loaded = await loadSettings()
+  const core = await createCore(loaded, { version: pkg.version })
+  await core.start()
+  const staticDir = rendererDir()
+  const host = await startHost({ core, staticDir })
+  console.log(`Stackdeck ${pkg.version} headless host on ${host.url} (settings: ${loaded.source ?? 'built-in defaults'})`)
+  if (!staticDir) console.log('No renderer build found; run `npm run build` to serve the UI. The API is up.')
+  if (host.adminToken) {
+    // The token travels in the fragment, which browsers never send to a server or log.
+    console.log(`Open: ${host.url}/#token=${host.adminToken}`)
+    if (host.generatedToken) console.log('(generated a one-time admin token; set STACKDECK_TOKEN to fix it)')
+  }
+  let closing = false
+  const shutdown = async (sig: string) => {
+    if (closing) return
+    closing = true
+    console.log(`${sig}: shutting down`)
+    await host.close()
+    await core.dispose()
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void shutdown('SIGINT'))
+  process.on('SIGTERM', () => void shutdown('SIGTERM'))
+}
+
+main().catch((err: unknown) => {
+  if (isCoreError(err)) console.error(`stackdeck: ${err.message}`)
+  else console.error('stackdeck: failed to start:', err)
+  process.exit(2)
+})

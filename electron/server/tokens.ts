@@ -1,0 +1,68 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import type { Scope } from '@core/api/define'
+
+export interface TokenIdentity {
+  name: string
+  scope: Scope
+}
+
+interface Entry extends TokenIdentity {
+  digest: Buffer
+}
+
+const RANK: Record<Scope, number> = { read: 0, operate: 1, admin: 2 }
+export const scopeAllows = (have: Scope, need: Scope): boolean => RANK[have] >= RANK[need]
+
+export const sha256Hex = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex')
+export const generateToken = (): string => randomBytes(32).toString('base64url')
+
+/**
+ * Tokens are kept only as SHA-256 digests. Verification hashes the presented token and compares
+ * digests with timingSafeEqual against every entry (no early exit), so timing reveals neither
+ * which token matched nor how much of it.
+ */
+export class TokenRegistry {
+  private readonly entries: Entry[]
+
+  constructor(entries: Array<{ name: string; sha256: string; scope: Scope }>) {
+    this.entries = entries.map((e) => ({ name: e.name, scope: e.scope, digest: Buffer.from(e.sha256, 'hex') }))
+  }
+
+  get size(): number {
+    return this.entries.length
+  }
+
+  verify(presented: string | undefined): TokenIdentity | null {
+    if (!presented) return null
+    const digest = createHash('sha256').update(presented, 'utf8').digest()
+    let found: Entry | null = null
+    for (const e of this.entries) {
+      if (timingSafeEqual(digest, e.digest) && !found) found = e
+    }
+    return found ? { name: found.name, scope: found.scope } : null
+  }
+}
+
+export interface ResolvedTokens {
+  registry: TokenRegistry
+  /** Set when we generated the admin token ourselves and must show it to the user once. */
+  generated: string | null
+  /** The admin token in clear when we know it (env, settings or generated); used for the printed URL. */
+  adminToken: string | null
+}
+
+export function resolveTokens(
+  api: { token?: string | undefined; tokens: Array<{ name: string; sha256: string; scope: Scope }> },
+  env: NodeJS.ProcessEnv,
+): ResolvedTokens {
+  const fromEnv = env['STACKDECK_TOKEN']
+  let admin = fromEnv && fromEnv.length > 0 ? fromEnv : (api.token ?? null)
+  let generated: string | null = null
+  if (!admin && api.tokens.length === 0) {
+    admin = generateToken()
+    generated = admin
+  }
+  const entries = [...api.tokens]
+  if (admin) entries.unshift({ name: 'admin', sha256: sha256Hex(admin), scope: 'admin' })
+  return { registry: new TokenRegistry(entries), generated, adminToken: admin }
+}

@@ -1,0 +1,70 @@
+// @ts-check
+import js from '@eslint/js'
+import tseslint from 'typescript-eslint'
+import reactHooks from 'eslint-plugin-react-hooks'
+import globals from 'globals'
+
+/**
+ * Layering (DESIGN.md §2), in the spirit of VS Code's code-layering rule: each folder names what
+ * it may import, and everything else is an error.
+ */
+const layer = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] })
+const NO_ELECTRON = { group: ['electron', 'electron/*'], message: 'electron/core is pure Node: no Electron here.' }
+const NO_RENDERER = { group: ['**/renderer/**'], message: 'Only the renderer imports renderer code.' }
+const NO_NODE = {
+  group: ['node:*', 'fs', 'path', 'child_process', 'os', 'net', 'http', 'dockerode', 'ioredis', 'ws'],
+  message: 'The renderer runs in a browser: no Node modules.',
+}
+
+export default tseslint.config(
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', '.testenv/**', '.helpers/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      globals: { ...globals.node },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/require-await': 'off',
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { attributes: false } }],
+    },
+  },
+  { files: ['**/*.js', '**/*.mjs', '**/*.cjs'], ...tseslint.configs.disableTypeChecked },
+  { files: ['electron/core/**/*.ts'], ignores: ['**/*.test.ts'], rules: layer([NO_ELECTRON, NO_RENDERER]) },
+  { files: ['electron/server/**/*.ts', 'electron/cli/**/*.ts'], ignores: ['**/*.test.ts'], rules: layer([NO_ELECTRON, NO_RENDERER]) },
+  { files: ['electron/main/**/*.ts'], ignores: ['**/*.test.ts'], rules: layer([NO_RENDERER]) },
+  {
+    // The sandboxed preload may use `electron` and the contract's types; its only runtime import
+    // from core is the constants file of IPC channel names.
+    files: ['electron/preload/**/*.ts'],
+    rules: layer([
+      NO_RENDERER,
+      {
+        regex: '^(\\.\\./core/(?!api/ipc-channels$)|@core/)',
+        message: 'Preload imports contract types and ipc-channels only.',
+        allowTypeImports: true,
+      },
+    ]),
+  },
+  {
+    files: ['renderer/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      // zustand actions are closures, not `this`-bound methods.
+      '@typescript-eslint/unbound-method': 'off',
+      ...layer([
+        NO_NODE,
+        { group: ['@core/*', '**/electron/core/**', '**/electron/main/**', '**/electron/server/**'], message: 'The renderer imports contract types only (via @contract).', allowTypeImports: true },
+      ]),
+    },
+  },
+  { files: ['schemas/**'], rules: { 'no-restricted-imports': ['error', { patterns: ['*'] }] } },
+)

@@ -1,0 +1,84 @@
+import { useEffect, useState, type KeyboardEvent } from 'react'
+import { ConfirmDialog } from './components/ConfirmDialog'
+import { Toasts } from './components/Toasts'
+import { TokenGate } from './components/TokenGate'
+import { AlertBar } from './components/AlertBar'
+import { HeaderStatus } from './components/HeaderStatus'
+import { tabs } from './features/registry'
+import { useConnection } from './store/connection'
+
+function useHashTab(): [string, (id: string) => void] {
+  const initial = tabs.find((t) => `#${t.id}` === location.hash)?.id ?? tabs[0]?.id ?? ''
+  const [tab, setTab] = useState(initial)
+  const select = (id: string) => {
+    setTab(id)
+    history.replaceState(null, '', `#${id}`)
+  }
+  return [tab, select]
+}
+
+export function App() {
+  const { state } = useConnection()
+  const [tab, setTab] = useHashTab()
+
+  useEffect(() => {
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      if (!e.altKey || e.ctrlKey || e.metaKey) return
+      const n = Number(e.key)
+      const target = Number.isInteger(n) && n >= 1 ? tabs[n - 1] : undefined
+      if (target) {
+        e.preventDefault()
+        setTab(target.id)
+        document.getElementById(`tab-${target.id}`)?.focus()
+      }
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [setTab])
+
+  if (state === 'no-token' || state === 'unauthorized') return <TokenGate refused={state === 'unauthorized'} />
+
+  // Roving focus across the tab list, as the WAI-ARIA tabs pattern prescribes.
+  const onTabKey = (e: KeyboardEvent<HTMLButtonElement>, i: number) => {
+    const delta = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0
+    if (!delta) return
+    const next = tabs[(i + delta + tabs.length) % tabs.length]
+    if (next) {
+      setTab(next.id)
+      document.getElementById(`tab-${next.id}`)?.focus()
+    }
+  }
+
+  const Active = tabs.find((t) => t.id === tab)?.component
+  return (
+    <div className="app">
+      <header className="app-header">
+        <div className="brand">Stackdeck</div>
+        <nav role="tablist" aria-label="Sections" className="tabs">
+          {tabs.map((t, i) => (
+            <button
+              key={t.id}
+              id={`tab-${t.id}`}
+              role="tab"
+              aria-selected={t.id === tab}
+              aria-controls="panel"
+              tabIndex={t.id === tab ? 0 : -1}
+              onClick={() => setTab(t.id)}
+              onKeyDown={(e) => onTabKey(e, i)}
+              title={`Alt+${i + 1}`}
+            >
+              {t.label}
+            </button>
+          ))}
+        </nav>
+        <HeaderStatus />
+      </header>
+      <AlertBar />
+      <main id="panel" role="tabpanel" aria-labelledby={`tab-${tab}`} className="panel">
+        {Active && <Active />}
+      </main>
+      <Toasts />
+      <ConfirmDialog />
+    </div>
+  )
+}

@@ -1,0 +1,131 @@
+import type { ContractError, EventName, EventPayload, OperationName, OpInput, OpResult, StackdeckClient } from '@contract'
+import { CallError } from './call-error'
+
+export type WsState = 'connecting' | 'open' | 'reconnecting' | 'unauthorized'
+
+interface Pending {
+  resolve: (v: unknown) => void
+  reject: (e: Error) => void
+  timer: ReturnType<typeof setTimeout>
+}
+
+const CALL_TIMEOUT_MS = 180_000
+
+export interface WsClient extends StackdeckClient {
+  readonly state: WsState
+  onState(listener: (s: WsState) => void): () => void
+  close(): void
+}
+
+/**
+ * Headless door. One socket carries calls (id-matched replies) and all events. It reconnects with
+ * backoff; calls made while disconnected wait for the next connection rather than failing at once.
+ */
+export function createWsClient(token: string, base: string = location.host): WsClient {
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
+  const url = `${scheme}://${base}/api/ws`
+  let ws: WebSocket | null = null
+  let state: WsState = 'connecting'
+  let nextId = 1
+  let backoff = 250
+  let closed = false
+  const pending = new Map<number, Pending>()
+  const queue: string[] = []
+  const listeners = new Map<string, Set<(p: unknown) => void>>()
+  const stateListeners = new Set<(s: WsState) => void>()
+
+  const setState = (s: WsState) => {
+    state = s
+    for (const l of stateListeners) l(s)
+  }
+
+  async function tokenIsValid(): Promise<boolean> {
+    try {
+      const r = await fetch('/info', { headers: { authorization: `Bearer ${token}` } })
+      return r.status !== 401
+    } catch {
+      return true // host unreachable: keep retrying rather than asking for a token
+    }
+  }
+
+  function connect() {
+    if (closed) return
+    const sock = new WebSocket(url, ['stackdeck.v1', `bearer.${token}`])
+    ws = sock
+    sock.onopen = () => {
+      backoff = 250
+      setState('open')
+      for (const frame of queue.splice(0)) sock.send(frame)
+    }
+    sock.onmessage = (ev) => {
+      let msg: { id?: number; ok?: boolean; result?: unknown; error?: ContractError; event?: string; payload?: unknown }
+      try {
+        msg = JSON.parse(String(ev.data)) as typeof msg
+      } catch {
+        return
+      }
+      if (typeof msg.event === 'string') {
+        for (const l of listeners.get(msg.event) ?? []) l(msg.payload)
+        return
+      }
+      const p = typeof msg.id === 'number' ? pending.get(msg.id) : undefined
+      if (!p || typeof msg.id !== 'number') return
+      pending.delete(msg.id)
+      clearTimeout(p.timer)
+      if (msg.ok) p.resolve(msg.result)
+      else p.reject(new CallError(msg.error ?? { code: 'internal', message: 'malformed reply' }))
+    }
+    sock.onclose = () => {
+      if (closed) return
+      void tokenIsValid().then((valid) => {
+        if (!valid) {
+          setState('unauthorized')
+          for (const [id, p] of pending) {
+            clearTimeout(p.timer)
+            p.reject(new CallError({ code: 'unauthorized', message: 'The token was refused' }))
+            pending.delete(id)
+          }
+          return
+        }
+        setState('reconnecting')
+        setTimeout(connect, backoff)
+        backoff = Math.min(backoff * 2, 5000)
+      })
+    }
+  }
+  connect()
+
+  return {
+    door: 'ws',
+    get state() {
+      return state
+    },
+    onState(l) {
+      stateListeners.add(l)
+      return () => stateListeners.delete(l)
+    },
+    call<N extends OperationName>(name: N, input: OpInput<N>): Promise<OpResult<N>> {
+      const id = nextId++
+      const frame = JSON.stringify({ id, op: name, input })
+      return new Promise<OpResult<N>>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          pending.delete(id)
+          reject(new CallError({ code: 'timeout', message: `${name} got no answer within ${CALL_TIMEOUT_MS / 1000} s` }))
+        }, CALL_TIMEOUT_MS)
+        pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer })
+        if (ws?.readyState === WebSocket.OPEN) ws.send(frame)
+        else queue.push(frame)
+      })
+    },
+    on<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void) {
+      const set = listeners.get(name) ?? new Set()
+      set.add(listener as (p: unknown) => void)
+      listeners.set(name, set)
+      return () => set.delete(listener as (p: unknown) => void)
+    },
+    close() {
+      closed = true
+      ws?.close()
+    },
+  }
+}

@@ -1,0 +1,13 @@
+import { useConnection } from '../store/connection'
+import { StateBadge } from './StateBadge'
+
+/** Always-visible status chips: which door, whether it is connected, and who we act as. */
+export function HeaderStatus() {
+  const { door, state, who } = useConnection()
+  return (
+    <div className="header-status" aria-label="Status">
+      <StateBadge state={state === 'open' ? 'open' : state} label={`${door === 'ipc' ? 'app' : 'api'}: ${state}`} />
+      {who && <span className="muted small">as {who}</span>}
+    </div>
+  )
+}
