@@ -18,7 +18,10 @@ const ROOT = resolve(import.meta.dirname, '../..')
  * Starts the real built headless host (`out/main/server.js`, as `npm run serve` does) on a free
  * port with the given settings, and waits for the line that prints its URL.
  */
-export async function startHostProcess(settings: Record<string, unknown>, token = 'e2e-token-0123456789abcdef'): Promise<RunningHost> {
+export async function startHostProcess(
+  settings: Record<string, unknown>,
+  token = 'e2e-token-0123456789abcdef',
+): Promise<RunningHost> {
   const dir = mkdtempSync(join(tmpdir(), 'stackdeck-e2e-'))
   const settingsPath = join(dir, 'settings.json')
   const merged = { ...settings, api: { port: 0, ...(settings['api'] as object | undefined) } }

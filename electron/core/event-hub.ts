@@ -17,6 +17,13 @@ export class EventHub<E extends Record<string, unknown>> {
     }
   }
 
+  /** Subscribe to one event by name, with its payload typed. */
+  on<K extends keyof E & string>(name: K, fn: (payload: E[K]) => void): () => void {
+    return this.subscribe((n, payload) => {
+      if ((n as string) === name) fn(payload as unknown as E[K])
+    })
+  }
+
   subscribe(listener: Listener<E>): () => void {
     this.listeners.add(listener)
     return () => this.listeners.delete(listener)

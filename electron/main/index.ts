@@ -47,11 +47,8 @@ function createWindow(core: Core): BrowserWindow {
     isDestroyed: () => win.isDestroyed() || win.webContents.isDestroyed(),
   })
   win.on('closed', stop)
-  core.hub.subscribe((name, payload) => {
-    if (name === 'app.alert' && Notification.isSupported()) {
-      const p = payload
-      new Notification({ title: p.title, body: p.message }).show()
-    }
+  core.hub.on('app.alert', (p) => {
+    if (Notification.isSupported()) new Notification({ title: p.title, body: p.message }).show()
   })
   win.once('ready-to-show', () => win.show())
   if (devUrl) void win.loadURL(devUrl)

@@ -3,6 +3,7 @@ import { ConfirmDialog } from './components/ConfirmDialog'
 import { Toasts } from './components/Toasts'
 import { TokenGate } from './components/TokenGate'
 import { AlertBar } from './components/AlertBar'
+import { RecoveryPrompt } from './features/workflow/RecoveryPrompt'
 import { HeaderStatus } from './components/HeaderStatus'
 import { tabs } from './features/registry'
 import { useConnection } from './store/connection'
@@ -74,6 +75,7 @@ export function App() {
         <HeaderStatus />
       </header>
       <AlertBar />
+      <RecoveryPrompt />
       <main id="panel" role="tabpanel" aria-labelledby={`tab-${tab}`} className="panel">
         {Active && <Active />}
       </main>

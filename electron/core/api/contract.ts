@@ -6,13 +6,22 @@ import type { CallContext } from './call-context'
 import type { InputOf, PayloadOf, ResultOf } from './define'
 import type { ErrorCode, ErrorDetail } from '../errors'
 import { appEvents, appOperations } from './contract/app'
+import { busEvents, busOperations } from './contract/bus'
+import { stackEvents, stackOperations } from './contract/stack'
+import { workflowEvents, workflowOperations } from './contract/workflow'
 
 export const operations = {
   ...appOperations,
+  ...stackOperations,
+  ...workflowOperations,
+  ...busOperations,
 } as const
 
 export const events = {
   ...appEvents,
+  ...stackEvents,
+  ...workflowEvents,
+  ...busEvents,
 } as const
 
 export type Operations = typeof operations

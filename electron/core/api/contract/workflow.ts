@@ -1,0 +1,146 @@
+import { Type, type Static } from 'typebox'
+import { ev, op } from '../define'
+
+export const STEP_NAMES = ['validate', 'pause', 'write', 'unpause', 'reload', 'verify'] as const
+const StepName = Type.Union([
+  Type.Literal('validate'),
+  Type.Literal('pause'),
+  Type.Literal('write'),
+  Type.Literal('unpause'),
+  Type.Literal('reload'),
+  Type.Literal('verify'),
+])
+
+const ContainerOutcome = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  service: Type.String(),
+  endpoint: Type.String(),
+  outcome: Type.String(),
+  error: Type.Optional(Type.String()),
+  ms: Type.Number(),
+})
+
+export const StepReport = Type.Object({
+  step: StepName,
+  status: Type.Union([Type.Literal('running'), Type.Literal('ok'), Type.Literal('failed'), Type.Literal('skipped'), Type.Literal('warning')]),
+  startedAt: Type.Optional(Type.String()),
+  endedAt: Type.Optional(Type.String()),
+  ms: Type.Optional(Type.Number()),
+  detail: Type.Optional(Type.String()),
+  containers: Type.Optional(Type.Array(ContainerOutcome)),
+})
+
+const ContainerRefT = Type.Object({ id: Type.String(), name: Type.String(), service: Type.String(), endpoint: Type.String() })
+
+export const RunOutcome = Type.Union([
+  Type.Literal('applied'),
+  Type.Literal('applied_unconfirmed'),
+  Type.Literal('failed'),
+  Type.Literal('unpause_failed'),
+])
+
+export const RunReport = Type.Object({
+  runId: Type.String(),
+  who: Type.String(),
+  door: Type.String(),
+  reason: Type.Optional(Type.String()),
+  startedAt: Type.String(),
+  endedAt: Type.String(),
+  totalMs: Type.Number(),
+  outcome: RunOutcome,
+  message: Type.String({ description: 'What happened and, on failure, what to do.' }),
+  errorCode: Type.Optional(Type.String()),
+  steps: Type.Array(StepReport),
+  diff: Type.Object({
+    summary: Type.String(),
+    changes: Type.Array(Type.Object({ pointer: Type.String(), apply: Type.String() })),
+  }),
+  backup: Type.Union([Type.String(), Type.Null()]),
+  newHash: Type.Union([Type.String(), Type.Null()]),
+  freezeWindowMs: Type.Union([Type.Number(), Type.Null()], { description: 'First pause start to last unpause end.' }),
+  reload: Type.Object({
+    proved: Type.Array(Type.String()),
+    notProved: Type.Array(Type.String()),
+    unverifiable: Type.Array(Type.String()),
+  }),
+  leftPaused: Type.Array(ContainerRefT, { description: 'Containers still paused at the end: each one needs the trader.' }),
+  pausedBefore: Type.Array(ContainerRefT, { description: 'Containers already paused by the trader; left as they were.' }),
+})
+export type RunReportT = Static<typeof RunReport>
+export type StepReportT = Static<typeof StepReport>
+
+export const RecoveryInfo = Type.Object({
+  runId: Type.String(),
+  who: Type.String(),
+  startedAt: Type.String(),
+  phase: Type.String(),
+  stillPaused: Type.Array(ContainerRefT),
+  config: Type.Union([
+    Type.Literal('old'),
+    Type.Literal('new'),
+    Type.Literal('other'),
+    Type.Literal('invalid'),
+    Type.Literal('missing'),
+  ], { description: 'Which config is on disk compared with the interrupted run.' }),
+  backup: Type.Union([Type.String(), Type.Null()]),
+})
+
+export const WorkflowStatus = Type.Object({
+  running: Type.Union([
+    Type.Null(),
+    Type.Object({ runId: Type.String(), who: Type.String(), door: Type.String(), startedAt: Type.String(), step: Type.String() }),
+  ]),
+  recovery: Type.Union([Type.Null(), RecoveryInfo]),
+  last: Type.Union([Type.Null(), RunReport]),
+})
+
+export const workflowOperations = {
+  'workflow.saveAndRestart': op({
+    summary:
+      'Validate the new config.toml, pause the stack, back up and write the file, unpause, send reload signals and verify them. One run at a time.',
+    scope: 'operate',
+    input: Type.Object(
+      {
+        text: Type.Optional(Type.String({ maxLength: 1_000_000, description: 'The complete new config.toml.' })),
+        value: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'New values, patched into the file keeping comments.' })),
+        baseHash: Type.String({ pattern: '^[a-f0-9]{64}$', description: 'sha256 of the file as loaded; a different file on disk is a conflict.' }),
+        reason: Type.Optional(Type.String({ maxLength: 500 })),
+        verifyReload: Type.Optional(Type.Boolean({ default: true })),
+      },
+      { additionalProperties: false },
+    ),
+    result: RunReport,
+    http: { method: 'POST', path: '/save-and-restart' },
+  }),
+  'workflow.status': op({
+    summary: 'The run in flight (if any), an interrupted run awaiting recovery, and the last report.',
+    scope: 'read',
+    input: Type.Object({}, { additionalProperties: false }),
+    result: WorkflowStatus,
+    http: { method: 'GET', path: '/workflow' },
+  }),
+  'workflow.history': op({
+    summary: 'Reports of past runs, newest first.',
+    scope: 'read',
+    input: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })) }, { additionalProperties: false }),
+    result: Type.Object({ runs: Type.Array(RunReport) }),
+    http: { method: 'GET', path: '/workflow/history' },
+  }),
+  'workflow.recover': op({
+    summary: 'After a crash mid-run: resume the containers the interrupted run left paused, or dismiss the notice.',
+    scope: 'operate',
+    input: Type.Object({ action: Type.Union([Type.Literal('resume'), Type.Literal('dismiss')]) }, { additionalProperties: false }),
+    result: Type.Object({ resumed: Type.Array(ContainerOutcome), dismissed: Type.Boolean() }),
+    http: { method: 'POST', path: '/workflow/recover' },
+  }),
+} as const
+
+export const workflowEvents = {
+  'workflow.progress': ev({
+    summary: 'A Save & Restart step started or ended.',
+    payload: Type.Object({ runId: Type.String(), step: StepReport }),
+  }),
+  'workflow.finished': ev({ summary: 'A Save & Restart run ended, with its report.', payload: RunReport }),
+  'workflow.recovery': ev({ summary: 'An interrupted run was found (or cleared).', payload: Type.Union([Type.Null(), RecoveryInfo]) }),
+} as const

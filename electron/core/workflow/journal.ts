@@ -1,0 +1,74 @@
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import type { ContainerRef } from './ports'
+
+/**
+ * The on-disk record of a Save & Restart in flight. It is written before anything is paused and
+ * removed only when the run has finished, so after a crash the next start knows exactly which
+ * containers this process froze and which config it meant to write.
+ */
+export interface JournalRecord {
+  version: 1
+  runId: string
+  who: string
+  door: string
+  startedAt: string
+  phase: 'pausing' | 'paused' | 'written' | 'unpausing' | 'verifying'
+  configPath: string
+  baseHash: string
+  newHash: string
+  backup: string | null
+  /** Containers this run asked to pause; `paused` are those it actually froze. */
+  targets: ContainerRef[]
+  paused: ContainerRef[]
+}
+
+export class Journal {
+  constructor(readonly path: string) {}
+
+  /** Atomic replace with fsync of file and directory: a crash leaves the old or the new record, never half. */
+  async write(rec: JournalRecord): Promise<void> {
+    await mkdir(dirname(this.path), { recursive: true })
+    const tmp = `${this.path}.${process.pid}.tmp`
+    const fh = await open(tmp, 'w', 0o600)
+    try {
+      await fh.writeFile(JSON.stringify(rec, null, 2))
+      await fh.sync()
+    } finally {
+      await fh.close()
+    }
+    await rename(tmp, this.path)
+    await syncDir(dirname(this.path))
+  }
+
+  async read(): Promise<JournalRecord | null> {
+    let text: string
+    try {
+      text = await readFile(this.path, 'utf8')
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
+      throw err
+    }
+    try {
+      const rec = JSON.parse(text) as JournalRecord
+      return rec.version === 1 ? rec : null
+    } catch {
+      // Unreadable journal: keep it for a human, report as an unknown interrupted run.
+      return { version: 1, runId: 'unknown', who: 'unknown', door: 'unknown', startedAt: '', phase: 'pausing', configPath: '', baseHash: '', newHash: '', backup: null, targets: [], paused: [] }
+    }
+  }
+
+  async clear(): Promise<void> {
+    await rm(this.path, { force: true })
+    await syncDir(dirname(this.path)).catch(() => undefined)
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r')
+  try {
+    await fh.sync()
+  } finally {
+    await fh.close()
+  }
+}

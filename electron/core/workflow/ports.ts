@@ -1,0 +1,57 @@
+/**
+ * What Save & Restart needs from the stack and config modules, stated narrowly so the step
+ * machine can be reasoned about (and unit-tested) apart from Docker and the file system.
+ */
+import type { CallContext } from '../api/call-context'
+
+export interface ContainerRef {
+  id: string
+  name: string
+  service: string
+  endpoint: string
+}
+
+export type ContainerOutcome = 'ok' | 'already' | 'gone' | 'failed' | 'timeout'
+
+export interface ContainerResult extends ContainerRef {
+  outcome: ContainerOutcome
+  error?: string
+  ms: number
+}
+
+export interface StackPort {
+  /** Running containers of the configured services (the ones a run will freeze). */
+  runningTargets(): Promise<{ running: ContainerRef[]; paused: ContainerRef[] }>
+  pause(targets: ContainerRef[], ctx: CallContext, why: string): Promise<ContainerResult[]>
+  unpause(targets: ContainerRef[], ctx: CallContext, why: string): Promise<ContainerResult[]>
+  /** Current state of specific containers, for crash recovery ('missing' when gone). */
+  states(targets: ContainerRef[]): Promise<Map<string, string>>
+  /** Sends each container's service its reload signal (services without one are skipped). */
+  sendReload(containers: ContainerRef[]): Promise<{ sentAt: Date; results: ContainerResult[] }>
+  /** Waits, per service timeout, for the evidence log line written after `since`. */
+  awaitReload(containers: ContainerRef[], since: Date): Promise<ReloadReport>
+}
+
+export interface ReloadReport {
+  proved: string[]
+  notProved: string[]
+  unverifiable: string[]
+  details: Array<{ service: string; container: string; proved: boolean | null; line?: string; ms: number; error?: string }>
+}
+
+export interface PreparedConfig {
+  newText: string
+  newHash: string
+  baseHash: string
+  diff: { changes: Array<{ pointer: string; apply: string }>; summary: string }
+}
+
+export interface ConfigPort {
+  /** Validates and computes the diff. Throws parse/schema/conflict errors; writes nothing. */
+  prepare(input: { text?: string; value?: unknown; baseHash: string }): Promise<PreparedConfig>
+  /** Backs up the current file and writes the new one atomically; throws conflict/io errors. */
+  commit(prepared: PreparedConfig): Promise<{ backup: string; hash: string }>
+  currentHash(): Promise<string | null>
+  /** True when the file on disk parses and validates. */
+  isValidOnDisk(): Promise<boolean>
+}

@@ -1,0 +1,112 @@
+import type { CallContext } from '../api/call-context'
+import type { Static } from 'typebox'
+import type { RecoveryInfo } from '../api/contract/workflow'
+import type { JournalRecord } from './journal'
+import type { ContainerRef, ContainerResult } from './ports'
+import type { SaveAndRestartDeps } from './save-and-restart'
+import { unpauseWithRetry } from './unpause-with-retry'
+
+export type RecoveryInfoT = Static<typeof RecoveryInfo>
+
+/**
+ * Finds and settles runs that did not finish: after a crash (an open journal at start-up) or a run
+ * whose unpause failed. Until settled, new runs are refused, so nothing piles onto a frozen stack.
+ */
+export class RecoveryManager {
+  pending: RecoveryInfoT | null = null
+  onChange: (info: RecoveryInfoT | null) => void = () => undefined
+
+  constructor(private readonly deps: SaveAndRestartDeps) {}
+
+  /** Called at start-up. Resumes at once when `autoResume`, otherwise raises a persistent alert. */
+  async check(autoResume: boolean, ctx: CallContext): Promise<RecoveryInfoT | null> {
+    const rec = await this.deps.journal.read()
+    if (!rec) return null
+    const candidates = rec.paused.length > 0 || rec.phase !== 'pausing' ? rec.paused : rec.targets
+    const states = await this.deps.stack.states(candidates)
+    const stillPaused = candidates.filter((c) => states.get(c.id) === 'paused')
+    const info: RecoveryInfoT = {
+      runId: rec.runId,
+      who: rec.who,
+      startedAt: rec.startedAt,
+      phase: rec.phase,
+      stillPaused,
+      config: await this.configState(rec),
+      backup: rec.backup,
+    }
+    this.set(info)
+    const configNote = {
+      old: 'config.toml still holds the previous settings',
+      new: 'config.toml holds the new settings',
+      other: 'config.toml was changed by someone else since',
+      invalid: 'config.toml does NOT validate: restore a backup',
+      missing: 'config.toml is missing: restore a backup',
+    }[info.config]
+    if (stillPaused.length === 0) {
+      await this.deps.journal.clear()
+      this.deps.emit.alert({
+        id: `recovery-${rec.runId}`,
+        level: info.config === 'invalid' || info.config === 'missing' ? 'critical' : 'warning',
+        title: 'Stackdeck stopped during a Save & Restart',
+        message: `Nothing is left paused; ${configNote}.`,
+        sticky: true,
+      })
+      this.set(null)
+      return info
+    }
+    if (autoResume) {
+      await this.resolve('resume', ctx)
+      return info
+    }
+    this.deps.emit.alert({
+      id: `recovery-${rec.runId}`,
+      level: 'critical',
+      title: `Interrupted Save & Restart left ${stillPaused.length} container(s) paused`,
+      message: `Started by ${rec.who} at ${rec.startedAt}, stopped at "${rec.phase}": ${stillPaused.map((s) => s.name).join(', ')} are paused; ${configNote}. Resume them from the recovery prompt.`,
+      sticky: true,
+    })
+    return info
+  }
+
+  async adoptStillPaused(runId: string, ctx: CallContext, refs: ContainerRef[], backup: string | null): Promise<void> {
+    const rec: JournalRecord = {
+      version: 1, runId, who: ctx.who, door: ctx.door, startedAt: new Date().toISOString(), phase: 'unpausing',
+      configPath: this.deps.configPath, baseHash: '', newHash: (await this.deps.config.currentHash()) ?? '',
+      backup, targets: refs, paused: refs,
+    }
+    await this.deps.journal.write(rec).catch(() => undefined)
+    this.set({ runId, who: ctx.who, startedAt: rec.startedAt, phase: 'unpausing', stillPaused: refs, config: 'new', backup })
+  }
+
+  async resolve(action: 'resume' | 'dismiss', ctx: CallContext): Promise<{ resumed: ContainerResult[]; dismissed: boolean }> {
+    const info = this.pending
+    if (!info) return { resumed: [], dismissed: false }
+    if (action === 'dismiss') {
+      await this.deps.journal.clear()
+      this.set(null)
+      return { resumed: [], dismissed: true }
+    }
+    const un = await unpauseWithRetry(this.deps.stack, info.stillPaused, ctx, 'recovery after interrupted Save & Restart', this.deps.unpauseRetries, this.deps.retryDelayMs)
+    if (un.stillPaused.length === 0) {
+      await this.deps.journal.clear()
+      this.set(null)
+    } else {
+      this.set({ ...info, stillPaused: un.stillPaused })
+    }
+    return { resumed: un.results, dismissed: false }
+  }
+
+  private set(info: RecoveryInfoT | null) {
+    this.pending = info
+    this.onChange(info)
+  }
+
+  private async configState(rec: JournalRecord): Promise<RecoveryInfoT['config']> {
+    const hash = await this.deps.config.currentHash().catch(() => null)
+    if (hash === null) return 'missing'
+    if (!(await this.deps.config.isValidOnDisk().catch(() => false))) return 'invalid'
+    if (hash === rec.newHash) return 'new'
+    if (hash === rec.baseHash) return 'old'
+    return 'other'
+  }
+}

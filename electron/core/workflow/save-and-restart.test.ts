@@ -1,0 +1,221 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import type { RunReportT, StepReportT } from '../api/contract/workflow'
+import { CoreError } from '../errors'
+import { Journal } from './journal'
+import type { ConfigPort, ContainerRef, ContainerResult, StackPort } from './ports'
+import { RunHistory } from './run-history'
+import { SaveAndRestart } from './save-and-restart'
+
+// Pure step-machine tests with stand-in ports; the real engine runs in save-and-restart.int.test.ts.
+const ctx = { who: 'trader', door: 'ipc' } as const
+const HASH = 'a'.repeat(64)
+const refs = (n: number): ContainerRef[] =>
+  Array.from({ length: n }, (_, i) => ({ id: `c${i}`, name: `svc-${i}`, service: i === 0 ? 'orchestrator' : 'scanner', endpoint: 'local' }))
+
+class FakeStack implements StackPort {
+  calls: string[] = []
+  state = new Map<string, string>()
+  pauseOutcome: (r: ContainerRef) => ContainerResult['outcome'] = () => 'ok'
+  unpauseFailures = 0
+  notProved: string[] = []
+  constructor(public running: ContainerRef[]) {
+    for (const r of running) this.state.set(r.id, 'running')
+  }
+  async runningTargets() {
+    return { running: this.running, paused: [] }
+  }
+  async pause(t: ContainerRef[]) {
+    this.calls.push('pause')
+    return t.map((r) => {
+      const outcome = this.pauseOutcome(r)
+      if (outcome === 'ok') this.state.set(r.id, 'paused')
+      return { ...r, outcome, ms: 1 }
+    })
+  }
+  async unpause(t: ContainerRef[]) {
+    this.calls.push('unpause')
+    if (this.unpauseFailures-- > 0) return t.map((r) => ({ ...r, outcome: 'failed' as const, error: 'engine down', ms: 1 }))
+    return t.map((r) => {
+      this.state.set(r.id, 'running')
+      return { ...r, outcome: 'ok' as const, ms: 1 }
+    })
+  }
+  async states(t: ContainerRef[]) {
+    return new Map(t.map((r) => [r.id, this.state.get(r.id) ?? 'missing']))
+  }
+  async sendReload(t: ContainerRef[]) {
+    this.calls.push('reload')
+    return { sentAt: new Date(), results: t.map((r) => ({ ...r, outcome: 'ok' as const, ms: 1 })) }
+  }
+  async awaitReload(t: ContainerRef[]) {
+    this.calls.push('verify')
+    const services = [...new Set(t.map((r) => r.service))]
+    return { proved: services.filter((s) => !this.notProved.includes(s)), notProved: this.notProved, unverifiable: [], details: [] }
+  }
+}
+
+class FakeConfig implements ConfigPort {
+  hash = HASH
+  written: string | null = null
+  failPrepare: Error | null = null
+  failCommit: Error | null = null
+  log: string[]
+  constructor(log: string[]) {
+    this.log = log
+  }
+  async prepare(input: { text?: string; baseHash: string }) {
+    if (this.failPrepare) throw this.failPrepare
+    return { newText: input.text ?? '', newHash: 'b'.repeat(64), baseHash: input.baseHash, diff: { summary: '1 change', changes: [{ pointer: '/risk/max_position', apply: 'hot' }] } }
+  }
+  async commit(p: { newText: string; newHash: string }) {
+    this.log.push('write')
+    if (this.failCommit) throw this.failCommit
+    this.written = p.newText
+    this.hash = p.newHash
+    return { backup: 'config.toml.bak.20260101_000000', hash: p.newHash }
+  }
+  async currentHash() {
+    return this.hash
+  }
+  async isValidOnDisk() {
+    return true
+  }
+}
+
+function setup(n = 3) {
+  const stack = new FakeStack(refs(n))
+  const config = new FakeConfig(stack.calls)
+  const journal = new Journal(join(mkdtempSync(join(tmpdir(), 'sr-')), 'journal.json'))
+  const progress: StepReportT[] = []
+  const finished: RunReportT[] = []
+  const alerts: string[] = []
+  const wf = new SaveAndRestart({
+    stack, config, journal, history: new RunHistory(null), configPath: '/cfg/config.toml', unpauseRetries: 2, retryDelayMs: 1,
+    emit: { progress: (_id, s) => progress.push(s), finished: (r) => finished.push(r), alert: (a) => alerts.push(a.message) },
+  })
+  return { stack, config, journal, wf, progress, finished, alerts }
+}
+
+const input = { text: 'x = 1\n', baseHash: HASH }
+
+describe('Save & Restart step machine', () => {
+  it('runs validate → pause → write → unpause → reload → verify in order and reports', async () => {
+    const { stack, wf, progress, journal } = setup()
+    const r = await wf.run(input, ctx)
+    expect(stack.calls).toEqual(['pause', 'write', 'unpause', 'reload', 'verify'])
+    expect(r.outcome).toBe('applied')
+    expect(r.backup).toMatch(/^config\.toml\.bak\./)
+    expect(r.freezeWindowMs).toBeGreaterThanOrEqual(0)
+    expect(r.reload.proved.sort()).toEqual(['orchestrator', 'scanner'])
+    expect(r.steps.map((s) => [s.step, s.status])).toEqual([
+      ['validate', 'ok'], ['pause', 'ok'], ['write', 'ok'], ['unpause', 'ok'], ['reload', 'ok'], ['verify', 'ok'],
+    ])
+    expect(progress.filter((p) => p.status === 'running')).toHaveLength(6)
+    expect(await journal.read()).toBeNull()
+  })
+
+  it('pauses nothing when validation fails', async () => {
+    const { stack, config, wf } = setup()
+    config.failPrepare = new CoreError('schema_error', '/risk/max_position must be >= 0')
+    const r = await wf.run(input, ctx)
+    expect(r.outcome).toBe('failed')
+    expect(r.errorCode).toBe('schema_error')
+    expect(stack.calls).toEqual([])
+    expect(r.message).toContain('Nothing was paused')
+  })
+
+  it('resumes what it paused when some containers cannot be paused, and leaves config alone', async () => {
+    const { stack, config, wf } = setup(4)
+    stack.pauseOutcome = (r) => (r.id === 'c2' ? 'gone' : 'ok')
+    const r = await wf.run(input, ctx)
+    expect(r.outcome).toBe('failed')
+    expect(config.written).toBeNull()
+    expect(stack.calls).toEqual(['pause', 'unpause'])
+    expect([...stack.state.values()].every((s) => s === 'running')).toBe(true)
+    expect(r.message).toContain('svc-2')
+  })
+
+  it('resumes everything and keeps the old config when the write fails', async () => {
+    const { stack, config, wf, journal } = setup()
+    config.failCommit = new CoreError('io_error', '/cfg/config.toml: EROFS read-only file system')
+    const r = await wf.run(input, ctx)
+    expect(r.outcome).toBe('failed')
+    expect(r.message).toContain('previous file is unchanged')
+    expect([...stack.state.values()].every((s) => s === 'running')).toBe(true)
+    expect(await journal.read()).toBeNull()
+  })
+
+  it('retries a failed unpause within its bound', async () => {
+    const { stack, wf } = setup()
+    stack.unpauseFailures = 2
+    const r = await wf.run(input, ctx)
+    expect(r.outcome).toBe('applied')
+    expect(stack.calls.filter((c) => c === 'unpause')).toHaveLength(3)
+  })
+
+  it('raises a persistent alert naming containers still paused when unpause keeps failing', async () => {
+    const { stack, wf, alerts, journal } = setup()
+    stack.unpauseFailures = 99
+    const r = await wf.run(input, ctx)
+    expect(r.outcome).toBe('unpause_failed')
+    expect(r.leftPaused.map((c) => c.name)).toEqual(['svc-0', 'svc-1', 'svc-2'])
+    expect(alerts.join()).toContain('svc-0, svc-1, svc-2')
+    expect(wf.recovery.pending?.stillPaused).toHaveLength(3)
+    expect((await journal.read())?.paused).toHaveLength(3)
+    // A new run is refused until the trader settles the frozen containers.
+    await expect(wf.run(input, ctx)).rejects.toMatchObject({ code: 'conflict' })
+    stack.unpauseFailures = 0
+    const res = await wf.recovery.resolve('resume', ctx)
+    expect(res.resumed.every((x) => x.outcome === 'ok')).toBe(true)
+    expect(wf.recovery.pending).toBeNull()
+  })
+
+  it('finishes as applied but unconfirmed when reload evidence does not arrive', async () => {
+    const { stack, wf } = setup()
+    stack.notProved = ['scanner']
+    const r = await wf.run(input, ctx)
+    expect(r.outcome).toBe('applied_unconfirmed')
+    expect(r.message).toContain('scanner')
+  })
+
+  it('refuses a second run while one is in flight, from any door', async () => {
+    const { wf } = setup()
+    const first = wf.run(input, ctx)
+    await expect(wf.run(input, { who: 'script', door: 'http' })).rejects.toMatchObject({ code: 'busy' })
+    await expect(wf.run(input, { who: 'schedule', door: 'scheduler' })).rejects.toThrow(/already running/)
+    expect((await first).outcome).toBe('applied')
+    expect((await wf.run(input, ctx)).outcome).toBe('applied')
+  })
+
+  it('finds containers an interrupted run left paused and can resume them', async () => {
+    const { stack, wf, journal, alerts } = setup()
+    stack.state.set('c0', 'paused')
+    stack.state.set('c1', 'paused')
+    await journal.write({
+      version: 1, runId: 'r1', who: 'trader', door: 'ipc', startedAt: 't', phase: 'written', configPath: '/cfg/config.toml',
+      baseHash: HASH, newHash: 'b'.repeat(64), backup: 'config.toml.bak.x', targets: refs(3), paused: refs(2),
+    })
+    const info = await wf.recovery.check(false, ctx)
+    expect(info?.stillPaused.map((s) => s.id)).toEqual(['c0', 'c1'])
+    expect(info?.config).toBe('old')
+    expect(alerts.join()).toContain('svc-0, svc-1')
+    await wf.recovery.resolve('resume', ctx)
+    expect(stack.state.get('c0')).toBe('running')
+    expect(await journal.read()).toBeNull()
+  })
+
+  it('resumes at once on start-up when the setting says so', async () => {
+    const { stack, wf, journal } = setup()
+    stack.state.set('c0', 'paused')
+    await journal.write({
+      version: 1, runId: 'r2', who: 'trader', door: 'ipc', startedAt: 't', phase: 'paused', configPath: '/cfg/config.toml',
+      baseHash: HASH, newHash: 'b'.repeat(64), backup: null, targets: refs(1), paused: refs(1),
+    })
+    await wf.recovery.check(true, ctx)
+    expect(stack.state.get('c0')).toBe('running')
+    expect(wf.recovery.pending).toBeNull()
+  })
+})

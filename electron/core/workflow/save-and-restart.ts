@@ -1,0 +1,282 @@
+import { randomUUID } from 'node:crypto'
+import type { CallContext } from '../api/call-context'
+import type { RunReportT, StepReportT } from '../api/contract/workflow'
+import { CoreError, isCoreError } from '../errors'
+import type { Journal, JournalRecord } from './journal'
+import type { ConfigPort, ContainerRef, ContainerResult, PreparedConfig, StackPort } from './ports'
+import type { RunHistory } from './run-history'
+import { RecoveryManager } from './recovery'
+import { StepTracker } from './step-tracker'
+import { unpauseWithRetry } from './unpause-with-retry'
+
+export interface SaveAndRestartInput {
+  text?: string
+  value?: Record<string, unknown>
+  baseHash: string
+  reason?: string
+  verifyReload?: boolean
+}
+
+export interface WorkflowEmitter {
+  progress(runId: string, step: StepReportT): void
+  finished(report: RunReportT): void
+  alert(a: { id: string; level: 'info' | 'warning' | 'critical'; title: string; message: string; sticky: boolean }): void
+}
+
+export interface SaveAndRestartDeps {
+  stack: StackPort
+  config: ConfigPort
+  journal: Journal
+  history: RunHistory
+  emit: WorkflowEmitter
+  configPath: string
+  unpauseRetries: number
+  retryDelayMs?: number
+  now?: () => Date
+}
+
+interface InFlight {
+  runId: string
+  who: string
+  door: string
+  startedAt: string
+  step: string
+}
+
+const names = (refs: ContainerRef[]) => refs.map((r) => r.name).join(', ')
+const errText = (e: unknown) => (e instanceof Error ? e.message : String(e))
+
+/**
+ * Save & Restart as a step machine: validate → pause → write → unpause → reload → verify.
+ * Every exit path leaves the stack running (or raises a persistent alert naming what is still
+ * paused) and the config either fully old or fully new.
+ */
+export class SaveAndRestart {
+  private inFlight: InFlight | null = null
+  readonly recovery: RecoveryManager
+  private readonly now: () => Date
+
+  constructor(private readonly deps: SaveAndRestartDeps) {
+    this.now = deps.now ?? (() => new Date())
+    this.recovery = new RecoveryManager(deps)
+  }
+
+  get running(): InFlight | null {
+    return this.inFlight ? { ...this.inFlight } : null
+  }
+
+  async run(input: SaveAndRestartInput, ctx: CallContext): Promise<RunReportT> {
+    // The claim happens synchronously, before the first await, so two callers can never both pass.
+    const cur = this.inFlight
+    if (cur) {
+      throw new CoreError(
+        'busy',
+        `Save & Restart is already running (started by ${cur.who} via ${cur.door} at ${cur.startedAt}, now at "${cur.step}"). Wait for it to finish.`,
+      )
+    }
+    const pending = this.recovery.pending
+    if (pending && pending.stillPaused.length > 0) {
+      throw new CoreError(
+        'conflict',
+        `An interrupted run left ${pending.stillPaused.length} container(s) paused (${names(pending.stillPaused)}). Resume or dismiss them first.`,
+      )
+    }
+    const runId = randomUUID()
+    this.inFlight = { runId, who: ctx.who, door: ctx.door, startedAt: this.now().toISOString(), step: 'validate' }
+    try {
+      return await this.execute(runId, input, ctx)
+    } finally {
+      this.inFlight = null
+    }
+  }
+
+  private async execute(runId: string, input: SaveAndRestartInput, ctx: CallContext): Promise<RunReportT> {
+    const { stack, config, journal } = this.deps
+    const t0 = this.now()
+    const steps = new StepTracker(runId, (id, s) => {
+      if (this.inFlight && s.status === 'running') this.inFlight.step = s.step
+      this.deps.emit.progress(id, s)
+    }, this.now)
+    const report: RunReportT = {
+      runId,
+      who: ctx.who,
+      door: ctx.door,
+      startedAt: t0.toISOString(),
+      endedAt: '',
+      totalMs: 0,
+      outcome: 'failed',
+      message: '',
+      steps: steps.steps,
+      diff: { summary: '', changes: [] },
+      backup: null,
+      newHash: null,
+      freezeWindowMs: null,
+      reload: { proved: [], notProved: [], unverifiable: [] },
+      leftPaused: [],
+      pausedBefore: [],
+    }
+    if (input.reason) report.reason = input.reason
+    const why = input.reason ? `Save & Restart: ${input.reason}` : 'Save & Restart'
+    const finish = (outcome: RunReportT['outcome'], message: string, err?: unknown) => {
+      const end = this.now()
+      report.outcome = outcome
+      report.message = message
+      if (err && isCoreError(err)) report.errorCode = err.code
+      report.endedAt = end.toISOString()
+      report.totalMs = end.getTime() - t0.getTime()
+      this.deps.history.add(report)
+      this.deps.emit.finished(report)
+      return report
+    }
+
+    // 1. validate — nothing is touched until the new config is known good.
+    steps.start('validate')
+    let prepared: PreparedConfig
+    let targets: { running: ContainerRef[]; paused: ContainerRef[] }
+    try {
+      prepared = await config.prepare(input)
+      targets = await stack.runningTargets()
+    } catch (err) {
+      steps.end('validate', 'failed', { detail: errText(err) })
+      return finish('failed', `Nothing was paused or written: ${errText(err)}`, err)
+    }
+    report.diff = prepared.diff
+    report.newHash = prepared.newHash
+    report.pausedBefore = targets.paused
+    steps.end('validate', 'ok', { detail: prepared.diff.summary })
+
+    const journalBase: JournalRecord = {
+      version: 1, runId, who: ctx.who, door: ctx.door, startedAt: report.startedAt, phase: 'pausing',
+      configPath: this.deps.configPath, baseHash: prepared.baseHash, newHash: prepared.newHash, backup: null,
+      targets: targets.running, paused: [],
+    }
+    try {
+      await journal.write(journalBase)
+    } catch (err) {
+      steps.start('pause')
+      steps.end('pause', 'failed', { detail: `cannot write the run journal: ${errText(err)}` })
+      return finish('failed', `Nothing was paused: the run journal could not be written (${errText(err)}).`, err)
+    }
+
+    // 2. pause — in parallel; any container that cannot be frozen aborts the run.
+    steps.start('pause', `${targets.running.length} running container(s)`)
+    const freezeStart = this.now()
+    const paused = await stack.pause(targets.running, ctx, why)
+    const ours = refsWith(paused, ['ok'])
+    const bad = paused.filter((r) => r.outcome !== 'ok' && r.outcome !== 'already')
+    await journal.write({ ...journalBase, phase: 'paused', paused: ours }).catch(() => undefined)
+    if (bad.length > 0) {
+      steps.end('pause', 'failed', { containers: paused, detail: `could not pause ${bad.map((b) => `${b.name} (${b.outcome})`).join(', ')}` })
+      return this.abortAfterPause(report, steps, ours, ctx, freezeStart, finish,
+        `Pause failed for ${bad.map((b) => b.name).join(', ')}; config.toml was not changed`)
+    }
+    steps.end('pause', 'ok', { containers: paused })
+
+    // 3. back up and write.
+    steps.start('write')
+    try {
+      const committed = await config.commit(prepared)
+      report.backup = committed.backup
+      report.newHash = committed.hash
+      await journal.write({ ...journalBase, phase: 'written', backup: committed.backup, paused: ours }).catch(() => undefined)
+      steps.end('write', 'ok', { detail: `backup ${committed.backup}` })
+    } catch (err) {
+      steps.end('write', 'failed', { detail: errText(err) })
+      return this.abortAfterPause(report, steps, ours, ctx, freezeStart, finish,
+        `Could not write config.toml (${errText(err)}); the previous file is unchanged`, err)
+    }
+
+    // 4. unpause — retried within a bound; anything still frozen becomes a loud, persistent alert.
+    steps.start('unpause')
+    const un = await unpauseWithRetry(stack, ours, ctx, why, this.deps.unpauseRetries, this.deps.retryDelayMs)
+    report.freezeWindowMs = this.now().getTime() - freezeStart.getTime()
+    if (un.stillPaused.length > 0) {
+      report.leftPaused = un.stillPaused
+      steps.end('unpause', 'failed', { containers: un.results, detail: `still paused: ${names(un.stillPaused)}` })
+      this.raiseStillPaused(runId, un.stillPaused)
+      await this.recovery.adoptStillPaused(runId, ctx, un.stillPaused, report.backup)
+      return finish('unpause_failed',
+        `The new config was written (backup ${report.backup ?? '-'}), but ${un.stillPaused.length} container(s) are still paused: ${names(un.stillPaused)}. Resume them from the Stack tab or the alert.`)
+    }
+    steps.end('unpause', 'ok', { containers: un.results })
+
+    // 5 + 6. reload and verify: the services' own log lines are the only proof we accept.
+    const alive = targets.running.filter((r) => !paused.some((p) => p.id === r.id && p.outcome === 'gone'))
+    steps.start('reload')
+    let sentAt: Date
+    try {
+      const sent = await stack.sendReload(alive)
+      sentAt = sent.sentAt
+      const failedSignals = sent.results.filter((r) => r.outcome === 'failed' || r.outcome === 'timeout')
+      steps.end('reload', failedSignals.length ? 'warning' : 'ok', {
+        containers: sent.results,
+        ...(failedSignals.length ? { detail: `signal failed for ${failedSignals.map((f) => f.name).join(', ')}` } : {}),
+      })
+    } catch (err) {
+      sentAt = this.now()
+      steps.end('reload', 'warning', { detail: errText(err) })
+    }
+    if (input.verifyReload === false) {
+      steps.skip('verify', 'not requested')
+    } else {
+      steps.start('verify')
+      const evidence = await stack.awaitReload(alive, sentAt)
+      report.reload = { proved: evidence.proved, notProved: evidence.notProved, unverifiable: evidence.unverifiable }
+      steps.end('verify', evidence.notProved.length ? 'warning' : 'ok', {
+        detail: evidence.notProved.length
+          ? `no reload evidence from ${evidence.notProved.join(', ')}`
+          : `proved: ${evidence.proved.join(', ') || 'none'}${evidence.unverifiable.length ? `; unverifiable: ${evidence.unverifiable.join(', ')}` : ''}`,
+      })
+    }
+    await journal.clear()
+
+    const base = `Applied ${prepared.diff.summary}; backup ${report.backup ?? '-'}; stack frozen ${report.freezeWindowMs} ms.`
+    if (report.reload.notProved.length > 0) {
+      return finish('applied_unconfirmed',
+        `${base} Reload not confirmed for ${report.reload.notProved.join(', ')}: check those services' logs, or restart them.`)
+    }
+    return finish('applied', base)
+  }
+
+  /** Failure after pausing: resume what we froze, report exactly what happened. */
+  private async abortAfterPause(
+    report: RunReportT,
+    steps: StepTracker,
+    ours: ContainerRef[],
+    ctx: CallContext,
+    freezeStart: Date,
+    finish: (o: RunReportT['outcome'], m: string, e?: unknown) => RunReportT,
+    what: string,
+    err?: unknown,
+  ): Promise<RunReportT> {
+    steps.start('unpause', 'rolling back')
+    const un = await unpauseWithRetry(this.deps.stack, ours, ctx, 'Save & Restart rollback', this.deps.unpauseRetries, this.deps.retryDelayMs)
+    report.freezeWindowMs = this.now().getTime() - freezeStart.getTime()
+    if (un.stillPaused.length > 0) {
+      report.leftPaused = un.stillPaused
+      steps.end('unpause', 'failed', { containers: un.results, detail: `still paused: ${names(un.stillPaused)}` })
+      this.raiseStillPaused(report.runId, un.stillPaused)
+      await this.recovery.adoptStillPaused(report.runId, ctx, un.stillPaused, null)
+      return finish('unpause_failed', `${what}. Resuming failed: ${names(un.stillPaused)} are still paused.`, err)
+    }
+    steps.end('unpause', 'ok', { containers: un.results, detail: 'rolled back' })
+    await this.deps.journal.clear()
+    return finish('failed', `${what}. The ${ours.length} paused container(s) were resumed.`, err)
+  }
+
+  private raiseStillPaused(runId: string, refs: ContainerRef[]) {
+    this.deps.emit.alert({
+      id: `still-paused-${runId}`,
+      level: 'critical',
+      title: `${refs.length} container(s) still paused`,
+      message: `Save & Restart could not resume: ${names(refs)}. The stack is NOT trading normally. Resume them from the Stack tab, or the recovery prompt.`,
+      sticky: true,
+    })
+  }
+}
+
+function refsWith(results: ContainerResult[], outcomes: ContainerResult['outcome'][]): ContainerRef[] {
+  return results
+    .filter((r) => outcomes.includes(r.outcome))
+    .map(({ id, name, service, endpoint }) => ({ id, name, service, endpoint }))
+}

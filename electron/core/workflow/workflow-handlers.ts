@@ -1,0 +1,20 @@
+import type { Handler } from '../api/contract'
+import type { SaveAndRestart } from './save-and-restart'
+import type { RunHistory } from './run-history'
+
+export function createWorkflowHandlers(
+  wf: SaveAndRestart,
+  history: RunHistory,
+): {
+  'workflow.saveAndRestart': Handler<'workflow.saveAndRestart'>
+  'workflow.status': Handler<'workflow.status'>
+  'workflow.history': Handler<'workflow.history'>
+  'workflow.recover': Handler<'workflow.recover'>
+} {
+  return {
+    'workflow.saveAndRestart': (input, ctx) => wf.run(input, ctx),
+    'workflow.status': async () => ({ running: wf.running, recovery: wf.recovery.pending, last: history.last }),
+    'workflow.history': async (input) => ({ runs: history.list(input.limit ?? 20) }),
+    'workflow.recover': (input, ctx) => wf.recovery.resolve(input.action, ctx),
+  }
+}

@@ -1,0 +1,169 @@
+import { useState } from 'react'
+import { StateBadge } from '../../components/StateBadge'
+import { formatDuration } from '../../lib/format'
+import { confirmAction } from '../../store/confirm'
+import { runAction, targetKey, useStackFeed, useStackStore, type Snapshot } from './use-stack'
+
+type Service = Snapshot['services'][number]
+type Container = Service['containers'][number]
+
+const SIGNALS = ['SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGTERM', 'SIGINT']
+
+async function confirmRestart(what: string, target: { service?: string; container?: string }) {
+  const r = await confirmAction({
+    title: `Restart ${what}?`,
+    message: `Restarting stops and starts ${what}. Open orders and in-memory state of those processes may be lost.`,
+    confirmLabel: 'Restart',
+    danger: true,
+  })
+  if (r.ok) await runAction('stack.restart', target, { reason: 'manual restart' })
+}
+
+async function confirmSignal(what: string, target: { service?: string; container?: string }, signal: string) {
+  const destructive = signal === 'SIGTERM' || signal === 'SIGINT'
+  if (destructive) {
+    const r = await confirmAction({ title: `Send ${signal} to ${what}?`, message: `${signal} usually stops a process.`, confirmLabel: `Send ${signal}`, danger: true })
+    if (!r.ok) return
+  }
+  await runAction('stack.signal', target, { signal })
+}
+
+function SignalPicker({ what, target, disabled }: { what: string; target: { service?: string; container?: string }; disabled: boolean }) {
+  const [sig, setSig] = useState('SIGHUP')
+  return (
+    <span className="row">
+      <select aria-label={`Signal for ${what}`} value={sig} onChange={(e) => setSig(e.target.value)} disabled={disabled}>
+        {SIGNALS.map((s) => (
+          <option key={s}>{s}</option>
+        ))}
+      </select>
+      <button className="small" disabled={disabled} onClick={() => void confirmSignal(what, target, sig)}>
+        Send
+      </button>
+    </span>
+  )
+}
+
+function ContainerRow({ c }: { c: Container }) {
+  const busy = useStackStore((s) => s.busy.has(c.id) || s.busy.has(`svc:${c.service}`) || s.busy.has('*'))
+  const target = { container: c.id }
+  return (
+    <tr data-testid="container-row" data-name={c.name} data-state={c.state}>
+      <td className="mono">{c.name}</td>
+      <td>
+        <StateBadge state={c.state} />
+      </td>
+      <td>{c.health === 'none' ? <span className="muted">—</span> : <StateBadge state={c.health} />}</td>
+      <td>{c.uptimeS === null ? '—' : formatDuration(c.uptimeS)}</td>
+      <td className="mono small muted">{c.image}</td>
+      <td className="small muted">{c.endpoint}</td>
+      <td>
+        <span className="row">
+          {c.state === 'paused' ? (
+            <button className="small" disabled={busy} onClick={() => void runAction('stack.resume', target)}>
+              Resume
+            </button>
+          ) : (
+            <button className="small" disabled={busy || c.state !== 'running'} onClick={() => void runAction('stack.pause', target)}>
+              Pause
+            </button>
+          )}
+          <button className="small" disabled={busy} onClick={() => void confirmRestart(c.name, target)}>
+            Restart…
+          </button>
+          <SignalPicker what={c.name} target={target} disabled={busy || c.state !== 'running'} />
+        </span>
+      </td>
+    </tr>
+  )
+}
+
+function ServiceCard({ s }: { s: Service }) {
+  const busy = useStackStore((st) => st.busy.has(`svc:${s.name}`) || st.busy.has('*'))
+  const target = { service: s.name }
+  const paused = s.containers.filter((c) => c.state === 'paused').length
+  return (
+    <section className="card" aria-label={`Service ${s.name}`} data-testid="service-card" data-service={s.name}>
+      <div className="row">
+        <h2>{s.name}</h2>
+        <span className="muted small">
+          {s.containers.length} container(s){paused ? `, ${paused} paused` : ''}
+          {s.endpoint ? ` on ${s.endpoint}` : ''}
+        </span>
+        <span className="spacer" />
+        <button className="small" disabled={busy} onClick={() => void runAction('stack.pause', target)}>
+          Pause service
+        </button>
+        <button className="small" disabled={busy} onClick={() => void runAction('stack.resume', target)}>
+          Resume service
+        </button>
+        <button className="small" disabled={busy} onClick={() => void confirmRestart(`service ${s.name}`, target)}>
+          Restart…
+        </button>
+        <SignalPicker what={`service ${s.name}`} target={target} disabled={busy} />
+      </div>
+      {s.containers.length === 0 ? (
+        <p className="muted">No container matches this service&apos;s labels.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>State</th>
+              <th>Health</th>
+              <th>Uptime</th>
+              <th>Image</th>
+              <th>Endpoint</th>
+              <th>Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {s.containers.map((c) => (
+              <ContainerRow key={`${c.endpoint}/${c.id}`} c={c} />
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  )
+}
+
+export function StackView() {
+  useStackFeed()
+  const { snapshot, error } = useStackStore()
+  const busyAll = useStackStore((s) => s.busy.has(targetKey({})))
+  if (error && !snapshot) return <p className="field-error">Cannot list the stack: {error}</p>
+  if (!snapshot) return <p className="muted">Loading the stack…</p>
+  const all = snapshot.services.flatMap((s) => s.containers)
+  const count = (st: string) => all.filter((c) => c.state === st).length
+  return (
+    <div>
+      <div className="card row" aria-label="Stack summary">
+        <strong>{all.length} containers</strong>
+        <StateBadge state="running" label={`${count('running')} running`} />
+        <StateBadge state="paused" label={`${count('paused')} paused`} />
+        {all.length - count('running') - count('paused') > 0 && (
+          <StateBadge state="exited" label={`${all.length - count('running') - count('paused')} other`} />
+        )}
+        <span className="spacer" />
+        {snapshot.endpoints.map((e) => (
+          <span key={e.id} title={e.error ?? e.url} data-testid="endpoint-chip">
+            <StateBadge state={!e.reachable ? 'unreachable' : e.watching ? 'open' : 'reconnecting'} label={`${e.id}: ${!e.reachable ? 'unreachable' : e.watching ? 'live' : 'reconnecting'}`} />
+          </span>
+        ))}
+        <button disabled={busyAll} onClick={() => void runAction('stack.pause', {})} data-testid="pause-stack">
+          Pause stack
+        </button>
+        <button disabled={busyAll} onClick={() => void runAction('stack.resume', {})} data-testid="resume-stack">
+          Resume stack
+        </button>
+        <button disabled={busyAll} onClick={() => void confirmRestart('the whole stack', {})}>
+          Restart stack…
+        </button>
+      </div>
+      {snapshot.services.map((s) => (
+        <ServiceCard key={s.name} s={s} />
+      ))}
+    </div>
+  )
+}

@@ -1,0 +1,97 @@
+import { useEffect } from 'react'
+import { create } from 'zustand'
+import type { EventPayload, OpResult } from '@contract'
+import { getClient } from '../../api/client'
+import { messageOf } from '../../api/call-error'
+import { createFrameBatcher } from '../../lib/frame-batcher'
+import { toast } from '../../store/toasts'
+
+export type Snapshot = OpResult<'stack.list'>
+export type ActionResult = OpResult<'stack.pause'>
+type Target = { service?: string; container?: string }
+
+interface StackStore {
+  snapshot: Snapshot | null
+  error: string | null
+  /** Keys of targets with an action in flight ('*' = whole stack), so their buttons disable. */
+  busy: Set<string>
+  setSnapshot(s: Snapshot): void
+  setError(e: string | null): void
+  setBusy(key: string, on: boolean): void
+}
+
+export const useStackStore = create<StackStore>((set, get) => ({
+  snapshot: null,
+  error: null,
+  busy: new Set(),
+  setSnapshot: (snapshot) => set({ snapshot, error: null }),
+  setError: (error) => set({ error }),
+  setBusy(key, on) {
+    const busy = new Set(get().busy)
+    if (on) busy.add(key)
+    else busy.delete(key)
+    set({ busy })
+  },
+}))
+
+export const targetKey = (t: Target) => t.container ?? (t.service ? `svc:${t.service}` : '*')
+
+/** Loads the snapshot once, then follows `stack.changed`; bursts collapse to one render per frame. */
+export function useStackFeed(): void {
+  useEffect(() => {
+    const client = getClient()
+    const store = useStackStore.getState()
+    const batcher = createFrameBatcher<EventPayload<'stack.changed'>>((items) => {
+      const last = items[items.length - 1]
+      if (last) useStackStore.getState().setSnapshot(last)
+    })
+    const off = client.on('stack.changed', (s) => batcher.push(s))
+    client.call('stack.list', {}).then(store.setSnapshot, (e: unknown) => store.setError(messageOf(e)))
+    return () => {
+      off()
+      batcher.cancel()
+    }
+  }, [])
+}
+
+function summarize(verb: string, r: ActionResult): string {
+  const t = r.totals
+  const parts = (['ok', 'already', 'skipped', 'gone', 'failed', 'timeout'] as const)
+    .filter((k) => t[k] > 0)
+    .map((k) => `${t[k]} ${k}`)
+  return `${verb} ${t.all} container(s) in ${Math.round(r.ms)} ms: ${parts.join(', ') || 'nothing to do'}`
+}
+
+type ActionOp = 'stack.pause' | 'stack.resume' | 'stack.restart' | 'stack.signal'
+const VERB: Record<ActionOp, string> = {
+  'stack.pause': 'Paused',
+  'stack.resume': 'Resumed',
+  'stack.restart': 'Restarted',
+  'stack.signal': 'Signalled',
+}
+
+export async function runAction(op: ActionOp, target: Target, extra: { signal?: string; reason?: string } = {}): Promise<void> {
+  const key = targetKey(target)
+  const store = useStackStore.getState()
+  store.setBusy(key, true)
+  try {
+    const input = { target, ...(extra.reason ? { reason: extra.reason } : {}), ...(op === 'stack.signal' ? { signal: extra.signal ?? 'SIGHUP' } : {}) }
+    const r = await getClient().call(op, input)
+    const res = r
+    const failures = res.containers.filter((c) => c.outcome === 'failed' || c.outcome === 'timeout')
+    if (res.ok) toast.success(summarize(VERB[op], res))
+    else
+      toast.error(
+        `${VERB[op]} with problems`,
+        [
+          summarize(VERB[op], res),
+          ...failures.map((f) => `${f.name}: ${f.outcome}${f.error ? ` (${f.error})` : ''}`),
+          ...res.unreachable.map((u) => `endpoint ${u.endpoint} unreachable: ${u.error}`),
+        ].join('\n'),
+      )
+  } catch (e) {
+    toast.error(`${VERB[op]} failed`, messageOf(e))
+  } finally {
+    useStackStore.getState().setBusy(key, false)
+  }
+}

@@ -1,0 +1,89 @@
+import { useEffect } from 'react'
+import { create } from 'zustand'
+import type { EventPayload, OpInput, OpResult } from '@contract'
+import { getClient } from '../../api/client'
+import { messageOf } from '../../api/call-error'
+import { toast } from '../../store/toasts'
+
+export type RunReport = EventPayload<'workflow.finished'>
+export type StepReport = EventPayload<'workflow.progress'>['step']
+export type Recovery = OpResult<'workflow.status'>['recovery']
+
+interface WorkflowStore {
+  runId: string | null
+  steps: StepReport[]
+  running: boolean
+  history: RunReport[]
+  recovery: Recovery
+  set(p: Partial<Omit<WorkflowStore, 'set'>>): void
+}
+
+export const useWorkflow = create<WorkflowStore>((set) => ({
+  runId: null,
+  steps: [],
+  running: false,
+  history: [],
+  recovery: null,
+  set: (p) => set(p),
+}))
+
+function mergeStep(steps: StepReport[], s: StepReport): StepReport[] {
+  const i = steps.findIndex((x) => x.step === s.step)
+  if (i === -1) return [...steps, s]
+  const next = steps.slice()
+  next[i] = s
+  return next
+}
+
+/** Follows every run, whichever door started it: the window shows a scheduler's or a script's run too. */
+export function useWorkflowFeed(): void {
+  useEffect(() => {
+    const client = getClient()
+    const st = useWorkflow.getState()
+    const offs = [
+      client.on('workflow.progress', ({ runId, step }) => {
+        const cur = useWorkflow.getState()
+        const steps = cur.runId === runId ? mergeStep(cur.steps, step) : [step]
+        useWorkflow.getState().set({ runId, steps, running: true })
+      }),
+      client.on('workflow.finished', (r) => {
+        const cur = useWorkflow.getState()
+        cur.set({ running: false, runId: r.runId, steps: r.steps, history: [r, ...cur.history.filter((h) => h.runId !== r.runId)].slice(0, 50) })
+      }),
+      client.on('workflow.recovery', (recovery) => useWorkflow.getState().set({ recovery })),
+    ]
+    client
+      .call('workflow.status', {})
+      .then((s) => {
+        st.set({ recovery: s.recovery, running: !!s.running })
+        if (s.last && !useWorkflow.getState().runId) st.set({ runId: s.last.runId, steps: s.last.steps })
+      })
+      .catch(() => undefined)
+    client
+      .call('workflow.history', { limit: 20 })
+      .then((h) => useWorkflow.getState().set({ history: h.runs }))
+      .catch(() => undefined)
+    return () => offs.forEach((off) => off())
+  }, [])
+}
+
+export function reportToast(r: RunReport): void {
+  if (r.outcome === 'applied') toast.success('Configuration applied', r.message)
+  else if (r.outcome === 'applied_unconfirmed') toast.warning('Applied, reload not confirmed', r.message, true)
+  else if (r.outcome === 'unpause_failed') toast.error('Containers left paused', r.message)
+  else toast.error('Save & Restart failed', r.message)
+}
+
+/** Starts a run; the outcome arrives both as the result and as `workflow.finished`. */
+export async function saveAndRestart(input: OpInput<'workflow.saveAndRestart'>): Promise<RunReport | null> {
+  useWorkflow.getState().set({ running: true, steps: [], runId: null })
+  try {
+    const r = await getClient().call('workflow.saveAndRestart', input)
+    reportToast(r)
+    return r
+  } catch (e) {
+    useWorkflow.getState().set({ running: false })
+    toast.error('Save & Restart refused', messageOf(e))
+    return null
+  }
+}

@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# `npm run demo`: a small fake trading stack to point Stackdeck at.
+#
+#   bash scripts/demo.sh          start (or restart) it and write a settings file for Stackdeck
+#   bash scripts/demo.sh down     remove it again
+#
+# Uses DOCKER_HOST (or the current docker context / default socket). When no engine answers, it
+# offers a private one (scripts/testenv/up.sh in /tmp/stackdeck-demo-env, kept until `demo.sh down`);
+# STACKDECK_DEMO_PRIVATE=1 accepts without asking. Redis: STACKDECK_DEMO_REDIS_URL, else one already
+# on 127.0.0.1:6379, else a throw-away redis-server on a free port.
+#
+# The containers run with --network host so they reach Redis on loopback: the engine must run on this
+# machine (not in a VM such as Docker Desktop's, and not remote).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=testenv/lib.sh
+. "$here/testenv/lib.sh"
+
+demo_dir="${STACKDECK_DEMO_DIR:-$REPO_ROOT/.testenv/demo}"
+private_env=/tmp/stackdeck-demo-env
+image=stackdeck-fixture:demo
+DEMO_LABEL=stackdeck.demo=1
+
+engine_answers() { dk "$1" info --format '{{.ID}}' >/dev/null 2>&1; }
+
+current_host() {
+  if [ -n "${DOCKER_HOST:-}" ]; then
+    echo "$DOCKER_HOST"
+    return
+  fi
+  local h
+  h="$(docker context inspect --format '{{.Endpoints.docker.Host}}' 2>/dev/null || true)"
+  echo "${h:-unix:///var/run/docker.sock}"
+}
+
+remove_containers() {
+  local host="$1" ids
+  ids="$(dk "$host" ps -aq --filter "label=$DEMO_LABEL" 2>/dev/null || true)"
+  # shellcheck disable=SC2086
+  [ -z "$ids" ] || dk "$host" rm -f -v $ids >/dev/null
+}
+
+down() {
+  local host=""
+  [ -r "$demo_dir/docker-host" ] && host="$(cat "$demo_dir/docker-host")"
+  [ -n "$host" ] || host="$(current_host)"
+  if engine_answers "$host"; then
+    remove_containers "$host"
+    dk "$host" rmi -f "$image" >/dev/null 2>&1 || true
+    log "removed the demo containers from $host"
+  fi
+  [ -d "$demo_dir/redis" ] && bash "$here/testenv/redis.sh" stop "$demo_dir/redis"
+  [ -d "$private_env" ] && bash "$here/testenv/down.sh" "$private_env"
+  rm -rf "$demo_dir"
+  rmdir "$(dirname "$demo_dir")" 2>/dev/null || true
+  log "demo removed"
+}
+
+ask_private() {
+  [ "${STACKDECK_DEMO_PRIVATE:-}" = 1 ] && return 0
+  if [ -t 0 ]; then
+    local answer
+    read -r -p "No Docker engine answers at $1. Start a private one for the demo (root needed)? [Y/n] " answer
+    [[ -z "$answer" || "$answer" =~ ^[Yy] ]] && return 0
+  fi
+  die "no Docker engine answers at $1. Start Docker, set DOCKER_HOST, or run with STACKDECK_DEMO_PRIVATE=1 for a private engine"
+}
+
+write_config() {
+  mkdir -p "$demo_dir/config"
+  if [ -f "$REPO_ROOT/config.example.toml" ]; then
+    cp "$REPO_ROOT/config.example.toml" "$demo_dir/config/config.toml"
+  else
+    cat >"$demo_dir/config/config.toml" <<'EOF'
+# Demo config for the Stackdeck fixture stack. Edit it in Stackdeck, then Save & Restart:
+# every service logs "Config reloaded sha=..." with the new digest.
+
+[trading]
+enabled = true
+max_position = 5
+
+[[trading.windows]]
+days = ["mon", "tue", "wed", "thu", "fri"]
+start = "09:30"
+end = "16:00"
+timezone = "America/New_York"
+
+[scanner]
+interval_seconds = 30
+symbols = ["AAPL", "MSFT", "SPY"]
+EOF
+  fi
+}
+
+write_settings() {
+  local host="$1" redis_url="$2" f="$demo_dir/settings.json"
+  node - "$f" "$host" "$redis_url" "$demo_dir" <<'EOF'
+const [file, host, redisUrl, dir] = process.argv.slice(2)
+const reload = (signal) => ({ signal, logPattern: 'Config reloaded', timeoutMs: 10000 })
+const settings = {
+  docker: { endpoints: [{ id: 'demo', url: host }] },
+  services: [
+    { name: 'orchestrator', selector: { app: 'python-orchestrator', 'stackdeck.demo': '1' }, reload: reload('SIGUSR1') },
+    { name: 'scanner', selector: { app: 'go-scanner', 'stackdeck.demo': '1' }, reload: reload('SIGHUP') },
+    { name: 'agents', selector: { app: 'agent', 'stackdeck.demo': '1' }, reload: reload('SIGHUP') },
+  ],
+  config: { path: `${dir}/config/config.toml`, keepBackups: 20 },
+  redis: { url: redisUrl },
+  stateDir: `${dir}/state`,
+}
+require('node:fs').writeFileSync(file, JSON.stringify(settings, null, 2) + '\n')
+EOF
+  echo "$f"
+}
+
+pick_redis() {
+  if [ -n "${STACKDECK_DEMO_REDIS_URL:-}" ]; then
+    echo "$STACKDECK_DEMO_REDIS_URL"
+  elif [ -n "${1:-}" ]; then
+    echo "$1"
+  elif command -v redis-cli >/dev/null 2>&1 && [ "$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = PONG ]; then
+    echo "redis://127.0.0.1:6379"
+  else
+    ensure_packages --need-redis
+    bash "$here/testenv/redis.sh" start "$demo_dir/redis"
+  fi
+}
+
+run_one() {
+  local host="$1" name="$2" redis_host="$3" redis_port="$4"
+  shift 4
+  # Remaining args: extra `docker run` flags (labels, env).
+  dk "$host" run -d --name "$name" --network host \
+    --label "$DEMO_LABEL" \
+    -v "$demo_dir/config:/config:ro" \
+    -e "REDIS_HOST=$redis_host" -e "REDIS_PORT=$redis_port" -e HEARTBEAT_INTERVAL=2 \
+    "$@" "$image" >/dev/null
+}
+
+up() {
+  local host private_redis=""
+  host="$(current_host)"
+  if ! command -v docker >/dev/null 2>&1 || ! engine_answers "$host"; then
+    ask_private "$host"
+    local envfile
+    envfile="$(bash "$here/testenv/up.sh" "$private_env")"
+    host="$(. "$envfile" && echo "$STACKDECK_TEST_DOCKER_HOST")"
+    private_redis="$(. "$envfile" && echo "$STACKDECK_TEST_REDIS_URL")"
+  fi
+  ensure_packages
+  mkdir -p "$demo_dir/state"
+  echo "$host" >"$demo_dir/docker-host"
+
+  bash "$here/testenv/image.sh" "$host" "$image" "$DEMO_LABEL" >/dev/null
+  write_config
+  local redis_url redis_hp redis_host redis_port
+  redis_url="$(pick_redis "$private_redis")"
+  redis_hp="${redis_url#*://}"
+  redis_hp="${redis_hp#*@}"
+  redis_hp="${redis_hp%%/*}"
+  redis_host="${redis_hp%%:*}"
+  redis_port="${redis_hp##*:}"
+  [ "$redis_port" != "$redis_hp" ] || redis_port=6379
+
+  remove_containers "$host"
+  run_one "$host" stackdeck-demo-orchestrator "$redis_host" "$redis_port" \
+    --label app=python-orchestrator -e SERVICE_NAME=orchestrator -e AGENT_ID=orchestrator -e AGENT_GROUP=core
+  local i
+  for i in 1 2; do
+    run_one "$host" "stackdeck-demo-scanner-$i" "$redis_host" "$redis_port" \
+      --label app=go-scanner -e "SERVICE_NAME=scanner-$i" -e "AGENT_ID=scanner-$i" -e AGENT_GROUP=scanners
+    run_one "$host" "stackdeck-demo-agent-$i" "$redis_host" "$redis_port" \
+      --label app=agent --label "stackdeck.agent=agent-$i" \
+      -e "SERVICE_NAME=agent-$i" -e "AGENT_ID=agent-$i" -e AGENT_GROUP=execution
+  done
+
+  local settings
+  settings="$(write_settings "$host" "$redis_url")"
+  cat <<EOF
+
+Demo stack is up on $host (5 containers labelled $DEMO_LABEL), Redis at $redis_url.
+  config:   $demo_dir/config/config.toml
+  settings: $settings
+
+Start Stackdeck on it:
+  npm start -- --settings $settings          (desktop, or headless when there is no display)
+  npm run serve -- --settings $settings      (headless host)
+
+Watch a service:  DOCKER_HOST=$host docker logs -f stackdeck-demo-orchestrator
+Remove it all:    npm run demo -- down
+EOF
+}
+
+case "${1:-up}" in
+  up) up ;;
+  down) down ;;
+  *) die "usage: demo.sh [up|down]" ;;
+esac
