@@ -17,7 +17,7 @@ const NO_NODE = {
 }
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', '.testenv/**', '.helpers/**'] },
+  { ignores: ['scripts/*.d.mts', 'out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', '.testenv/**', '.helpers/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -1,12 +1,40 @@
 /**
  * Composition root: builds the core from settings. Both doors (Electron IPC and the headless
  * host) call `createCore` and then only ever talk to `core.handlers` through a dispatcher.
+ * Every cross-module dependency is wired here, so modules stay ignorant of each other.
  */
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { Redis } from 'ioredis'
 import type { EventMap, Handlers } from './api/contract'
+import { systemContext } from './api/call-context'
 import { EventHub } from './event-hub'
-import { createAppHandlers } from './app/app-handlers'
-import { probeDockerEndpoints, probeRedisUrl } from './app/probes'
+import { createAppHandlers, osUser } from './app/app-handlers'
+import { probeDockerEndpoints } from './app/probes'
+import { AUDITED_ACTIONS } from './app/audited-actions'
+import { agentContainerPauser, heartbeatViewFor, pausedResolverFor, supervisedStackFor } from './app/stack-bridges'
+import { AuditLog, auditedHandlers, createAuditHandlers } from './audit'
+import { BusClient } from './bus/bus-client'
+import { createBusHandlers } from './bus/bus-handlers'
+import { BusUpdateBatcher } from './bus/update-batcher'
+import { ConfigService } from './config/config-service'
+import { createConfigHandlers, createConfigPort } from './config/config-handlers'
+import { systemClock } from './schedule/clock'
+import { RedisOverrideStore } from './schedule/redis-override-store'
+import { RedisTradingFlag } from './schedule/redis-trading-flag'
+import { createScheduleHandlers } from './schedule/schedule-handlers'
+import { validateScheduleRules, type ScheduleRules } from './schedule/schedule-rules'
+import { Scheduler } from './schedule/scheduler'
 import type { LoadedSettings } from './settings/load-settings'
+import { createStackHandlers } from './stack/stack-handlers'
+import { StackService } from './stack/stack-service'
+import { createSuperviseHandlers } from './supervise/supervise-handlers'
+import { Supervisor } from './supervise/supervisor'
+import { Journal } from './workflow/journal'
+import { RunHistory } from './workflow/run-history'
+import { SaveAndRestart } from './workflow/save-and-restart'
+import { createStackPort } from './workflow/stack-port'
+import { createWorkflowHandlers } from './workflow/workflow-handlers'
 
 export interface Core {
   readonly handlers: Handlers
@@ -18,28 +46,238 @@ export interface Core {
 
 export interface CoreOptions {
   version: string
+  log?: (line: string) => void
 }
+
+/** The bundled trading-config schema: `<repo>/schemas` from both source and the build in out/main. */
+export const BUNDLED_CONFIG_SCHEMA = resolve(
+  process.env['STACKDECK_SCHEMAS_DIR'] ?? resolve(import.meta.dirname, '../../schemas'),
+  'config.schema.json',
+)
 
 export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Promise<Core> {
   const { settings } = loaded
+  const log = opts.log ?? ((l: string) => console.log(l))
   const hub = new EventHub<EventMap>()
   const startedAt = new Date()
+  const stateDir = settings.stateDir || join(homedir(), '.local', 'state', 'stackdeck')
+  const system = systemContext('stackdeck')
 
-  const handlers: Handlers = {
+  // Audit first: every other module reports into it.
+  const audit = new AuditLog({ path: join(stateDir, 'audit.jsonl'), onAppend: (r) => hub.emit('audit.appended', r) })
+
+  // Bus and stack need each other (announcements; paused-is-not-dead), so the stack gets a late-bound announce.
+  let bus: BusClient | null = null
+  const stack = new StackService({
+    endpoints: settings.docker.endpoints,
+    services: settings.services.map((s) => ({ name: s.name, selector: s.selector, ...(s.endpoint ? { endpoint: s.endpoint } : {}), reload: s.reload })),
+    actionTimeoutMs: settings.docker.actionTimeoutMs,
+    events: hub,
+    announce: (channel, payload) => (bus && bus.connection().state === 'ready' ? bus.publish(channel, payload) : Promise.reject(new Error('bus not connected'))),
+    log: (m) => log(`[stack] ${m}`),
+  })
+
+  const flagRedis = new Redis(settings.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: (n) => Math.min(5000, 200 * 2 ** n) })
+  flagRedis.on('error', () => undefined)
+  const flag = new RedisTradingFlag(flagRedis, {
+    key: settings.redis.tradingKey,
+    channel: settings.redis.tradingChannel,
+    onError: (err, during) => log(`[schedule] trading flag ${during}: ${(err as Error).message}`),
+  })
+
+  bus = new BusClient(
+    {
+      url: settings.redis.url,
+      patterns: settings.redis.patterns,
+      heartbeatTimeoutMs: settings.redis.heartbeatTimeoutMs,
+      killswitchKey: settings.redis.killswitchKey,
+      killswitchAckTimeoutMs: settings.redis.killswitchAckTimeoutMs,
+      killswitchPausesStack: settings.redis.killswitchPausesStack,
+      tradingKey: settings.redis.tradingKey,
+      commandAckTimeoutMs: settings.redis.commandAckTimeoutMs,
+    },
+    {
+      pausedResolver: pausedResolverFor(stack),
+      setTradingEnabled: async (enabled, who, why) => {
+        await flag.set(enabled, { who, why, source: 'killswitch' })
+      },
+      pauseStack: async (why, who) => {
+        await stack.pause({ who, door: 'system' }, { reason: why })
+      },
+      pauseAgentContainer: agentContainerPauser(stack, systemContext('killswitch')),
+      audit: async (rec) => {
+        await audit.append({
+          who: rec.who,
+          door: rec.door,
+          action: `bus.${rec.action}`,
+          outcome: rec.ok ? 'ok' : 'failed',
+          reason: rec.reason,
+          detail: { version: rec.version, result: rec.result, ...(rec.error ? { error: rec.error } : {}) },
+        })
+      },
+      afterRelease: async () => {
+        await scheduler?.refresh()
+      },
+    },
+  )
+  const busBatcher = new BusUpdateBatcher(bus.batchSource(), { emit: (u) => hub.emit('bus.update', u) })
+  bus.onAgentDied((d) => hub.emit('bus.agentDied', d))
+
+  const config = new ConfigService({
+    configPath: settings.config.path,
+    schemaPath: settings.config.schemaPath || BUNDLED_CONFIG_SCHEMA,
+    keepBackups: settings.config.keepBackups,
+    hub,
+  })
+
+  // The schedule lives in config.toml [schedule]; rules are re-read whenever the file changes.
+  let rules: ScheduleRules | null = null
+  let rulesProblem: { message: string; details: Array<{ path?: string; message: string }> } | null = null
+  const refreshRules = async () => {
+    try {
+      const loadedConfig = await config.load()
+      const raw = (loadedConfig.value as Record<string, unknown> | null)?.['schedule']
+      if (raw === undefined) {
+        rules = null
+        rulesProblem = null
+      } else {
+        const v = validateScheduleRules(raw)
+        if (v.ok) {
+          rules = v.rules
+          rulesProblem = null
+        } else {
+          rules = null
+          rulesProblem = { message: `config.toml [schedule] is invalid: ${v.errors.map((e) => `${e.path ?? ''} ${e.message}`).join('; ')}`, details: v.errors }
+        }
+      }
+    } catch (err) {
+      rules = null
+      rulesProblem = { message: (err as Error).message, details: [] }
+    }
+  }
+  const scheduler: Scheduler | null = settings.schedule.enabled
+    ? new Scheduler({
+        clock: systemClock,
+        getRules: () => rules,
+        flag,
+        overrides: new RedisOverrideStore(flagRedis),
+        who: 'schedule',
+        vetoEnable: () => (bus?.status().killswitch.engaged ? 'the killswitch is engaged' : null),
+        onTransition: (e) => {
+          hub.emit('schedule.transition', e)
+          void audit.append({ who: 'schedule', door: 'scheduler', action: 'schedule.transition', outcome: 'ok', target: e.enabled ? 'trading on' : 'trading off', detail: e })
+          if (settings.schedule.pauseOutsideWindow) {
+            const ctx = { who: 'schedule', door: 'scheduler' } as const
+            const why = `trading window ${e.enabled ? 'opened' : 'closed'}`
+            void (e.enabled ? stack.unpause(ctx, { reason: why }) : stack.pause(ctx, { reason: why }))
+          }
+        },
+        onError: (err, during) => log(`[schedule] ${during}: ${(err as Error).message}`),
+      })
+    : null
+
+  const history = new RunHistory(join(stateDir, 'save-restart-runs.jsonl'))
+  const workflow = new SaveAndRestart({
+    stack: createStackPort(stack, settings.services),
+    config: createConfigPort(config),
+    journal: new Journal(settings.workflow.journalPath || join(stateDir, 'save-restart.journal.json')),
+    history,
+    configPath: settings.config.path,
+    unpauseRetries: settings.workflow.unpauseRetries,
+    emit: {
+      progress: (runId, step) => hub.emit('workflow.progress', { runId, step }),
+      finished: (r) => {
+        hub.emit('workflow.finished', r)
+        void refreshRules().then(() => scheduler?.refresh())
+      },
+      alert: (a) => hub.emit('app.alert', { ...a, at: new Date().toISOString() }),
+    },
+  })
+  workflow.recovery.onChange = (info) => hub.emit('workflow.recovery', info)
+  hub.on('config.changedOnDisk', () => void refreshRules().then(() => scheduler?.refresh()))
+
+  const supervised = settings.services.filter((s) => s.supervise)
+  const supervisor = new Supervisor({
+    services: supervised.map((s) => ({
+      name: s.name,
+      ...(s.supervise as NonNullable<typeof s.supervise>),
+      heartbeatGraceMs: settings.redis.heartbeatTimeoutMs,
+    })),
+    actionTimeoutMs: settings.docker.actionTimeoutMs,
+    stack: supervisedStackFor(stack, systemContext('supervisor', 'supervisor')),
+    heartbeats: heartbeatViewFor(bus),
+    guards: {
+      blockedReason: () => {
+        if (bus?.status().killswitch.engaged) return 'the killswitch is engaged'
+        const run = workflow.running
+        if (run) return `Save & Restart in flight (${run.who})`
+        const containers = stack.snapshot().services.flatMap((s) => s.containers)
+        if (containers.length > 0 && containers.every((c) => c.state === 'paused' || c.state !== 'running') && containers.some((c) => c.state === 'paused'))
+          return 'the stack is paused'
+        return null
+      },
+    },
+    sinks: {
+      announce: (channel, payload) => bus?.publish(channel, payload).then(() => undefined) ?? Promise.resolve(),
+      audit: (rec) => audit.append({ ...rec, door: 'supervisor' }).then(() => undefined),
+      notify: (n) => hub.emit('app.alert', { id: `supervise-${n.title}-${Date.now()}`, level: n.level === 'error' ? 'critical' : n.level, title: n.title, message: n.message, at: new Date().toISOString(), sticky: n.level === 'error' }),
+    },
+    events: hub,
+    statePath: join(stateDir, 'supervise-state.json'),
+    log: (m) => log(`[supervise] ${m}`),
+  })
+
+  const raw: Handlers = {
     ...createAppHandlers({
       loaded,
       version: opts.version,
       startedAt,
       probeDocker: () => probeDockerEndpoints(settings.docker.endpoints),
-      probeRedis: () => probeRedisUrl(settings.redis.url),
+      probeRedis: async () => {
+        const c = bus?.connection()
+        return { ok: c?.state === 'ready', detail: c ? `${c.state}${c.error ? `: ${c.error}` : ''}` : 'not started' }
+      },
     }),
+    ...createStackHandlers(stack),
+    ...createConfigHandlers(config),
+    ...createWorkflowHandlers(workflow, history),
+    ...createScheduleHandlers({ scheduler, flag, rulesProblem: () => rulesProblem }),
+    ...createBusHandlers(bus),
+    ...createSuperviseHandlers(supervisor),
+    ...createAuditHandlers(audit),
   }
+  const handlers = auditedHandlers(raw, audit, AUDITED_ACTIONS, { log: (m, e) => log(`[audit] ${m} ${e instanceof Error ? e.message : ''}`) })
 
   return {
     handlers,
     hub,
     loaded,
-    async start() {},
-    async dispose() {},
+    async start() {
+      await history.load()
+      await stack.start()
+      await config.start().catch((err: unknown) => log(`[config] cannot watch ${settings.config.path}: ${(err as Error).message}`))
+      await refreshRules()
+      await flagRedis.connect().catch((err: unknown) => log(`[schedule] Redis not reachable yet: ${(err as Error).message}`))
+      await bus.start()
+      busBatcher.start()
+      if (settings.stack.startPaused) {
+        const r = await stack.startPaused({ who: osUser(), door: 'system' })
+        log(`[stack] start_paused: paused ${r.totals.ok + r.totals.already} container(s)`)
+      }
+      await workflow.recovery.check(settings.workflow.autoResumeOnRecovery, system).catch((err: unknown) => log(`[workflow] recovery check failed: ${(err as Error).message}`))
+      await scheduler?.start()
+      await supervisor.start()
+    },
+    async dispose() {
+      await supervisor.stop().catch(() => undefined)
+      scheduler?.stop()
+      busBatcher.stop()
+      await bus?.stop().catch(() => undefined)
+      flagRedis.disconnect()
+      await config.stop().catch(() => undefined)
+      await stack.stop().catch(() => undefined)
+      await history.flush()
+      await audit.close().catch(() => undefined)
+    },
   }
 }

@@ -6,7 +6,11 @@ import type { CallContext } from './call-context'
 import type { InputOf, PayloadOf, ResultOf } from './define'
 import type { ErrorCode, ErrorDetail } from '../errors'
 import { appEvents, appOperations } from './contract/app'
+import { auditEvents, auditOperations } from './contract/audit'
 import { busEvents, busOperations } from './contract/bus'
+import { configEvents, configOperations } from './contract/config'
+import { scheduleEvents, scheduleOperations } from './contract/schedule'
+import { superviseEvents, superviseOperations } from './contract/supervise'
 import { stackEvents, stackOperations } from './contract/stack'
 import { workflowEvents, workflowOperations } from './contract/workflow'
 
@@ -15,6 +19,10 @@ export const operations = {
   ...stackOperations,
   ...workflowOperations,
   ...busOperations,
+  ...configOperations,
+  ...scheduleOperations,
+  ...superviseOperations,
+  ...auditOperations,
 } as const
 
 export const events = {
@@ -22,6 +30,10 @@ export const events = {
   ...stackEvents,
   ...workflowEvents,
   ...busEvents,
+  ...configEvents,
+  ...scheduleEvents,
+  ...superviseEvents,
+  ...auditEvents,
 } as const
 
 export type Operations = typeof operations

@@ -26,10 +26,13 @@ export interface StackPort {
   unpause(targets: ContainerRef[], ctx: CallContext, why: string): Promise<ContainerResult[]>
   /** Current state of specific containers, for crash recovery ('missing' when gone). */
   states(targets: ContainerRef[]): Promise<Map<string, string>>
-  /** Sends each container's service its reload signal (services without one are skipped). */
-  sendReload(containers: ContainerRef[]): Promise<{ sentAt: Date; results: ContainerResult[] }>
-  /** Waits, per service timeout, for the evidence log line written after `since`. */
-  awaitReload(containers: ContainerRef[], since: Date): Promise<ReloadReport>
+  /**
+   * Signals each service's containers and waits, per service timeout, for the evidence log line
+   * stamped after the signal (or after `since` for services that watch the file themselves).
+   */
+  reload(services: string[], since: Date): Promise<ReloadReport>
+  /** Signals only, without waiting for evidence. */
+  signalReload(services: string[]): Promise<ContainerResult[]>
 }
 
 export interface ReloadReport {

@@ -46,14 +46,13 @@ class FakeStack implements StackPort {
   async states(t: ContainerRef[]) {
     return new Map(t.map((r) => [r.id, this.state.get(r.id) ?? 'missing']))
   }
-  async sendReload(t: ContainerRef[]) {
+  async reload(services: string[]) {
     this.calls.push('reload')
-    return { sentAt: new Date(), results: t.map((r) => ({ ...r, outcome: 'ok' as const, ms: 1 })) }
-  }
-  async awaitReload(t: ContainerRef[]) {
-    this.calls.push('verify')
-    const services = [...new Set(t.map((r) => r.service))]
     return { proved: services.filter((s) => !this.notProved.includes(s)), notProved: this.notProved, unverifiable: [], details: [] }
+  }
+  async signalReload(services: string[]) {
+    this.calls.push('signal')
+    return this.running.filter((r) => services.includes(r.service)).map((r) => ({ ...r, outcome: 'ok' as const, ms: 1 }))
   }
 }
 
@@ -105,7 +104,7 @@ describe('Save & Restart step machine', () => {
   it('runs validate → pause → write → unpause → reload → verify in order and reports', async () => {
     const { stack, wf, progress, journal } = setup()
     const r = await wf.run(input, ctx)
-    expect(stack.calls).toEqual(['pause', 'write', 'unpause', 'reload', 'verify'])
+    expect(stack.calls).toEqual(['pause', 'write', 'unpause', 'reload'])
     expect(r.outcome).toBe('applied')
     expect(r.backup).toMatch(/^config\.toml\.bak\./)
     expect(r.freezeWindowMs).toBeGreaterThanOrEqual(0)

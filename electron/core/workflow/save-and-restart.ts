@@ -200,33 +200,40 @@ export class SaveAndRestart {
     }
     steps.end('unpause', 'ok', { containers: un.results })
 
-    // 5 + 6. reload and verify: the services' own log lines are the only proof we accept.
-    const alive = targets.running.filter((r) => !paused.some((p) => p.id === r.id && p.outcome === 'gone'))
-    steps.start('reload')
-    let sentAt: Date
-    try {
-      const sent = await stack.sendReload(alive)
-      sentAt = sent.sentAt
-      const failedSignals = sent.results.filter((r) => r.outcome === 'failed' || r.outcome === 'timeout')
-      steps.end('reload', failedSignals.length ? 'warning' : 'ok', {
-        containers: sent.results,
-        ...(failedSignals.length ? { detail: `signal failed for ${failedSignals.map((f) => f.name).join(', ')}` } : {}),
-      })
-    } catch (err) {
-      sentAt = this.now()
-      steps.end('reload', 'warning', { detail: errText(err) })
-    }
+    // 5. reload: each service's signal, then its own log line as the only proof we accept.
+    const services = [...new Set(targets.running.map((r) => r.service))]
+    const writtenAt = this.now()
+    steps.start('reload', services.join(', '))
     if (input.verifyReload === false) {
-      steps.skip('verify', 'not requested')
+      try {
+        const sent = await stack.signalReload(services)
+        const failed = sent.filter((r) => r.outcome === 'failed' || r.outcome === 'timeout')
+        steps.end('reload', failed.length ? 'warning' : 'ok', { containers: sent, detail: 'signals sent; evidence not awaited' })
+      } catch (err) {
+        steps.end('reload', 'warning', { detail: errText(err) })
+      }
+      steps.skip('verify', 'reload evidence not requested')
     } else {
+      try {
+        const evidence = await stack.reload(services, writtenAt)
+        report.reload = { proved: evidence.proved, notProved: evidence.notProved, unverifiable: evidence.unverifiable }
+        steps.end('reload', evidence.notProved.length ? 'warning' : 'ok', {
+          detail: `proved: ${evidence.proved.join(', ') || 'none'}${evidence.notProved.length ? `; no evidence: ${evidence.notProved.join(', ')}` : ''}${evidence.unverifiable.length ? `; unverifiable: ${evidence.unverifiable.join(', ')}` : ''}`,
+        })
+      } catch (err) {
+        report.reload.notProved = services
+        steps.end('reload', 'warning', { detail: errText(err) })
+      }
+      // 6. verify: the file on disk is still the one we wrote and nothing we froze is paused.
       steps.start('verify')
-      const evidence = await stack.awaitReload(alive, sentAt)
-      report.reload = { proved: evidence.proved, notProved: evidence.notProved, unverifiable: evidence.unverifiable }
-      steps.end('verify', evidence.notProved.length ? 'warning' : 'ok', {
-        detail: evidence.notProved.length
-          ? `no reload evidence from ${evidence.notProved.join(', ')}`
-          : `proved: ${evidence.proved.join(', ') || 'none'}${evidence.unverifiable.length ? `; unverifiable: ${evidence.unverifiable.join(', ')}` : ''}`,
-      })
+      const problems: string[] = []
+      const onDisk = await config.currentHash().catch(() => null)
+      if (onDisk !== report.newHash) problems.push('config.toml on disk no longer matches what was written')
+      const st = await stack.states(ours).catch(() => new Map<string, string>())
+      const frozen = ours.filter((r) => st.get(r.id) === 'paused')
+      if (frozen.length) problems.push(`paused again: ${names(frozen)}`)
+      if (report.reload.notProved.length) problems.push(`reload not proved by ${report.reload.notProved.join(', ')}`)
+      steps.end('verify', problems.length ? 'warning' : 'ok', { detail: problems.join('; ') || 'config in place, stack running, reload proved' })
     }
     await journal.clear()
 

@@ -1,0 +1,527 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { spawn } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import type { Static } from 'typebox'
+import { createCore, type Core } from '@core/app'
+import { operations, type Handlers } from '@core/api/contract'
+import type { BusEvent } from '@core/api/contract/bus'
+import { parseSettings } from '@core/settings/load-settings'
+import { AuditLog } from '@core/audit/audit-log'
+import { createAuditHandlers } from '@core/audit/audit-handlers'
+import { startHost, type Host } from '../server/host'
+import { sha256Hex } from '../server/tokens'
+
+/**
+ * Runs the real CLI (`node --import tsx electron/cli/main.ts`) against a real host on a loopback
+ * port. Docker and Redis are absent; the few domain operations the CLI formats are answered by
+ * stand-ins that the host checks against the contract (validateResults), so their shapes are real.
+ */
+const ROOT = resolve(import.meta.dirname, '../..')
+const MAIN = resolve(import.meta.dirname, 'main.ts')
+const ADMIN = 'cli-admin-token-0123456789abcdef'
+const READER = 'cli-reader-token-0123456789abcdef'
+const HASH = 'c'.repeat(64)
+
+let core: Core
+let host: Host
+let dir: string
+let audit: AuditLog
+const received: Record<string, unknown[]> = {}
+const busEvents: Array<Static<typeof BusEvent>> = []
+
+const has = (op: string) => Object.hasOwn(operations, op)
+const record = (op: string, input: unknown) => (received[op] ??= []).push(input)
+const now = () => new Date().toISOString()
+
+function busEvent(id: number, channel: string): Static<typeof BusEvent> {
+  return {
+    id,
+    channel,
+    type: channel.split('.').slice(0, 2).join('.'),
+    source: 'agent-1',
+    ts: now(),
+    payload: { n: id },
+  }
+}
+
+function actionResult(input: { target?: { service?: string } }) {
+  const broken = input.target?.service === 'broken'
+  const c = {
+    id: 'abc123',
+    name: 'scanner-1',
+    service: input.target?.service ?? 'scanner',
+    endpoint: 'local',
+    ms: 12,
+  }
+  return {
+    action: 'pause' as const,
+    signal: null,
+    target: input.target ?? {},
+    ok: !broken,
+    at: now(),
+    ms: 40,
+    containers: [
+      {
+        ...c,
+        outcome: broken ? ('failed' as const) : ('ok' as const),
+        state: broken ? ('running' as const) : ('paused' as const),
+        ...(broken ? { error: 'daemon said no' } : {}),
+      },
+    ],
+    totals: {
+      ok: broken ? 0 : 1,
+      already: 0,
+      skipped: 0,
+      gone: 0,
+      failed: broken ? 1 : 0,
+      timeout: 0,
+      all: 1,
+    },
+    unreachable: [],
+    announced: true,
+  }
+}
+
+function standIns(): Partial<Record<string, (input: never) => Promise<unknown>>> {
+  return {
+    'stack.status': async () => ({
+      at: now(),
+      state: 'paused',
+      counts: { running: 1, paused: 1, restarting: 0, exited: 0, dead: 0, created: 0, removing: 0 },
+      containers: [],
+      endpoints: [
+        {
+          id: 'local',
+          url: 'unix:///x.sock',
+          reachable: true,
+          watching: true,
+          error: null,
+          since: now(),
+          containers: 2,
+        },
+      ],
+    }),
+    'stack.pause': async (input: { target?: { service?: string } }) => {
+      record('stack.pause', input)
+      return actionResult(input)
+    },
+    'bus.events': async (input: { since?: number; limit?: number; type?: string; source?: string }) => {
+      // As the contract describes: type is a channel prefix at a dot boundary.
+      const t = input.type
+      const after = busEvents.filter(
+        (e) =>
+          (input.since === undefined || e.id > input.since) &&
+          (t === undefined || e.channel === t || e.channel.startsWith(`${t}.`)) &&
+          (input.source === undefined || e.source === input.source),
+      )
+      const page =
+        input.since === undefined ? after.slice(-(input.limit ?? 50)) : after.slice(0, input.limit ?? 50)
+      return { events: page, nextCursor: page.at(-1)?.id ?? input.since ?? 0, dropped: 0 }
+    },
+    'config.load': async () => ({
+      path: '/x/config.toml',
+      text: 'a = 1\n',
+      value: { a: 1 },
+      hash: HASH,
+      mtime: now(),
+      valid: true,
+      errorKind: null,
+      errors: [],
+      schema: {},
+      schemaPath: '/x/schema.json',
+    }),
+    'workflow.saveAndRestart': async (input: { text: string; baseHash: string }) => {
+      record('workflow.saveAndRestart', input)
+      const t = now()
+      return {
+        runId: 'run-1',
+        who: 'admin',
+        door: 'http',
+        startedAt: t,
+        endedAt: t,
+        totalMs: 812,
+        outcome: 'applied_unconfirmed' as const,
+        message: 'Applied; scanner did not log its reload within 10 s.',
+        steps: [{ step: 'validate' as const, status: 'ok' as const, ms: 3 }],
+        diff: { summary: '1 change', changes: [{ pointer: '/a', apply: 'hot' }] },
+        backup: 'config.toml.bak.20250101_000000',
+        newHash: 'd'.repeat(64),
+        freezeWindowMs: 120,
+        reload: { proved: [], notProved: ['scanner'], unverifiable: [] },
+        leftPaused: [],
+        pausedBefore: [],
+      }
+    },
+    'bus.killswitch.engage': async (input: { reason: string }) => {
+      record('bus.killswitch.engage', input)
+      const ok = { status: 'ok' as const }
+      return {
+        state: {
+          engaged: true,
+          reason: input.reason,
+          who: 'admin',
+          at: now(),
+          version: 2,
+          stored: true,
+          lastRound: null,
+        },
+        actions: {
+          store: ok,
+          trading: { status: 'failed' as const, error: 'redis down' },
+          announce: ok,
+          stackPause: ok,
+          audit: ok,
+        },
+        warnings: ['trading flag not written'],
+      }
+    },
+  }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'stackdeck-cli-'))
+  const settings = parseSettings(
+    {
+      docker: { endpoints: [{ id: 'none', url: 'unix:///nonexistent/docker.sock' }] },
+      redis: { url: 'redis://127.0.0.1:1' },
+      // Everything the core writes stays in the temp dir.
+      stateDir: join(dir, 'state'),
+      config: { path: join(dir, 'config.toml') },
+      api: {
+        port: 0,
+        rateLimitPerMinute: 10_000,
+        tokens: [{ name: 'dashboard', sha256: sha256Hex(READER), scope: 'read' }],
+      },
+    },
+    'test',
+  )
+  const real = await createCore({ settings, source: null }, { version: '9.9.9' })
+  audit = new AuditLog({ path: join(dir, 'audit.jsonl') })
+  await audit.append({
+    who: 'alice',
+    door: 'http',
+    action: 'stack.pause',
+    target: 'stack',
+    reason: 'lunch',
+    outcome: 'ok',
+  })
+  await audit.append({
+    who: 'bob',
+    door: 'ws',
+    action: 'bus.killswitch.engage',
+    reason: 'spike',
+    outcome: 'partial',
+  })
+  const extra = { ...standIns(), ...createAuditHandlers(audit) }
+  const handlers = { ...real.handlers } as Record<string, unknown>
+  // Only rows the contract has: the dispatcher never reaches a handler for anything else.
+  for (const [op, fn] of Object.entries(extra)) if (has(op)) handlers[op] = fn
+  core = { ...real, handlers: handlers as Handlers }
+  host = await startHost({
+    core,
+    staticDir: null,
+    env: { STACKDECK_TOKEN: ADMIN },
+    port: 0,
+    log: () => undefined,
+    validateResults: true,
+  })
+})
+afterAll(async () => {
+  await host.close()
+  await core.dispose()
+  await audit.close()
+  await rm(dir, { recursive: true, force: true })
+})
+
+interface Ran {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+function cli(
+  args: string[],
+  opts: { env?: Record<string, string | undefined>; input?: string } = {},
+): Promise<Ran> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    STACKDECK_URL: host.url,
+    STACKDECK_TOKEN: ADMIN,
+    ...opts.env,
+  }
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k]
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.on('error', reject)
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }))
+    child.stdin.end(opts.input ?? '')
+  })
+}
+
+async function freePort(): Promise<number> {
+  const srv = createServer()
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()))
+  const port = (srv.address() as { port: number }).port
+  await new Promise<void>((r) => srv.close(() => r()))
+  return port
+}
+
+describe('stackdeck CLI against a real host', () => {
+  it('health: exit 0 without a token; --json parses; --strict exits 5 when degraded', async () => {
+    const [plain, json, strict] = await Promise.all([
+      cli(['health'], { env: { STACKDECK_TOKEN: undefined } }),
+      cli(['health', '--json'], { env: { STACKDECK_TOKEN: undefined } }),
+      cli(['health', '--strict']),
+    ])
+    expect(plain.code, plain.stderr).toBe(0)
+    expect(plain.stdout).toMatch(/Stackdeck 9\.9\.9/)
+    expect(plain.stdout).toMatch(/docker\s+unreachable/)
+    expect(json.code).toBe(0)
+    expect(JSON.parse(json.stdout)).toMatchObject({ version: '9.9.9', status: 'degraded' })
+    expect(strict.code).toBe(5)
+  }, 60_000)
+
+  it('call app.info and info: exit 0, the host knows who we are', async () => {
+    const [call, info, infoJson] = await Promise.all([
+      cli(['call', 'app.info']),
+      cli(['info']),
+      cli(['info', '--json']),
+    ])
+    expect(call.code, call.stderr).toBe(0)
+    expect(JSON.parse(call.stdout)).toMatchObject({ who: 'admin', version: '9.9.9' })
+    expect(info.code).toBe(0)
+    expect(info.stdout).toMatch(/you are\s+admin/)
+    expect(JSON.parse(infoJson.stdout)).toMatchObject({ who: 'admin' })
+  }, 60_000)
+
+  it('call reads input from stdin with - and reports a field error with exit 1', async () => {
+    const [stdin, bad] = await Promise.all([
+      cli(['call', 'app.info', '-'], { input: '{}' }),
+      cli(['call', 'app.info', '{"bogus":1}']),
+    ])
+    expect(stdin.code, stdin.stderr).toBe(0)
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toMatch(/invalid_input.*\/bogus/)
+  }, 60_000)
+
+  it('wrong or missing token: exit 4, with --json an error object', async () => {
+    const [wrong, missing, json] = await Promise.all([
+      cli(['call', 'app.info', '--token', 'wrong-token-0123456789abcdef']),
+      cli(['info'], { env: { STACKDECK_TOKEN: undefined } }),
+      cli(['info', '--json'], { env: { STACKDECK_TOKEN: 'nope-nope-nope-nope' } }),
+    ])
+    expect(wrong.code).toBe(4)
+    expect(wrong.stderr).toMatch(/unauthorized/)
+    expect(missing.code).toBe(4)
+    expect(missing.stderr).toMatch(/STACKDECK_TOKEN/)
+    expect(json.code).toBe(4)
+    expect(JSON.parse(json.stdout)).toEqual({
+      error: expect.objectContaining({ code: 'unauthorized' }) as unknown,
+    })
+  }, 60_000)
+
+  it('a read token calling an operate operation: exit 4 (forbidden)', async () => {
+    const operateOp = Object.entries(operations).find(([, d]) => d.scope !== 'read')?.[0]
+    expect(operateOp).toBeDefined()
+    const r = await cli(['call', operateOp ?? '', '{}', '--token', READER])
+    expect(r.code).toBe(4)
+    expect(r.stderr).toMatch(/forbidden/)
+  }, 60_000)
+
+  it('unreachable host: exit 3', async () => {
+    const port = await freePort()
+    const [flag, env] = await Promise.all([
+      cli(['health', '--url', `http://127.0.0.1:${port}`]),
+      cli(['status', '--json'], { env: { STACKDECK_URL: `http://127.0.0.1:${port}` } }),
+    ])
+    expect(flag.code).toBe(3)
+    expect(flag.stderr).toMatch(/cannot reach Stackdeck/)
+    expect(env.code).toBe(3)
+    expect(JSON.parse(env.stdout)).toEqual({
+      error: expect.objectContaining({ code: 'unreachable' }) as unknown,
+    })
+  }, 60_000)
+
+  it('an operation the host does not offer: exit 1 with a clear message', async () => {
+    const cases: Array<[string[], string]> = [[['call', 'no.such.operation'], 'no.such.operation']]
+    for (const [args, op] of [
+      [['schedule'], 'schedule.get'],
+      [['audit'], 'audit.query'],
+      [['agents'], 'bus.agents'],
+    ] as Array<[string[], string]>) {
+      if (!has(op)) cases.push([args, op])
+    }
+    const results = await Promise.all(cases.map(([args]) => cli(args)))
+    results.forEach((r, i) => {
+      expect(r.code).toBe(1)
+      expect(r.stderr).toContain(`this host does not offer ${cases[i]?.[1] ?? '?'}`)
+    })
+  }, 60_000)
+
+  it('usage errors exit 2 before touching the host', async () => {
+    const bad = [
+      ['frobnicate'],
+      ['pause', '--nope'],
+      ['pause', '--service', 'a', '--container', 'b'],
+      ['call'],
+      ['call', 'app.info', '{not json'],
+      ['killswitch', 'engage', '--reason', 'x'],
+      ['killswitch', 'engage', '--yes'],
+      ['killswitch', 'explode'],
+      ['save-restart'],
+      ['save-restart', '--file', join(dir, 'missing.toml'), '--yes'],
+      ['events', '--limit', 'lots'],
+      ['health', '--timeout', '0'],
+      [],
+    ]
+    const results = await Promise.all(bad.map((args) => cli(args)))
+    results.forEach((r, i) => expect(r.code, `${bad[i]?.join(' ')}: ${r.stderr}`).toBe(2))
+    expect(results[0]?.stderr).toMatch(/unknown command "frobnicate"/)
+    expect(results[5]?.stderr).toMatch(/--yes/)
+    const help = await cli(['--help'])
+    expect(help.code).toBe(0)
+    for (const c of ['status', 'pause', 'save-restart', 'killswitch', 'events', 'audit', 'call'])
+      expect(help.stdout).toContain(c)
+  }, 90_000)
+})
+
+describe('stackdeck CLI commands (domain stand-ins behind the real host)', () => {
+  it.skipIf(!has('stack.pause'))(
+    'pause passes target and reason; a failed container exits 5',
+    async () => {
+      const [ok, partial] = await Promise.all([
+        cli(['pause', '--service', 'scanner', '--reason', 'lunch']),
+        cli(['pause', '--service', 'broken', '--json']),
+      ])
+      expect(ok.code, ok.stderr).toBe(0)
+      expect(ok.stdout).toMatch(/pause service scanner: ok/)
+      expect(ok.stdout).toMatch(/scanner-1\s+scanner\s+ok\s+paused/)
+      expect(partial.code).toBe(5)
+      expect(JSON.parse(partial.stdout)).toMatchObject({ ok: false, totals: { failed: 1 } })
+      expect(received['stack.pause']).toContainEqual({ target: { service: 'scanner' }, reason: 'lunch' })
+    },
+    60_000,
+  )
+
+  it.skipIf(!has('stack.status'))(
+    'status works when the optional extras are missing',
+    async () => {
+      const r = await cli(['status'])
+      expect(r.code, r.stderr).toBe(0)
+      expect(r.stdout).toMatch(/stack\s+PAUSED \(1 running, 1 paused\)/)
+      const j = await cli(['status', '--json'])
+      expect(JSON.parse(j.stdout)).toMatchObject({ stack: { state: 'paused' } })
+    },
+    60_000,
+  )
+
+  it.skipIf(!has('workflow.saveAndRestart') || !has('config.load'))(
+    'save-restart sends the file with the current hash; an unproved reload exits 5',
+    async () => {
+      const file = join(dir, 'new.toml')
+      await writeFile(file, 'a = 2\n')
+      const r = await cli(['save-restart', '--file', file, '--yes', '--reason', 'tighten risk'])
+      expect(r.code, r.stderr).toBe(5)
+      expect(r.stdout).toMatch(/APPLIED UNCONFIRMED/)
+      expect(r.stdout).toMatch(/reload NOT proved: scanner/)
+      expect(received['workflow.saveAndRestart']).toContainEqual(
+        expect.objectContaining({ text: 'a = 2\n', baseHash: HASH, reason: 'tighten risk' }),
+      )
+    },
+    60_000,
+  )
+
+  it.skipIf(!has('bus.killswitch.engage'))(
+    'killswitch engage needs --yes and a reason; a failed action exits 5',
+    async () => {
+      const r = await cli(['killswitch', 'engage', '--reason', 'flash crash', '--yes'])
+      expect(r.code, r.stderr).toBe(5)
+      expect(r.stdout).toMatch(/ENGAGED by admin/)
+      expect(r.stdout).toMatch(/trading\s+failed\s+redis down/)
+      expect(received['bus.killswitch.engage']).toContainEqual({ reason: 'flash crash', confirm: true })
+    },
+    60_000,
+  )
+
+  it.skipIf(!has('bus.events'))(
+    'events pages and --follow streams over the WebSocket, with type filter and catch-up',
+    async () => {
+      busEvents.push(busEvent(1, 'heartbeat.agent-1'), busEvent(2, 'risk.limits'))
+      const page = await cli(['events', '--json'])
+      expect(page.code, page.stderr).toBe(0)
+      expect((JSON.parse(page.stdout) as { events: unknown[] }).events).toHaveLength(2)
+
+      const env: NodeJS.ProcessEnv = { ...process.env, STACKDECK_URL: host.url, STACKDECK_TOKEN: ADMIN }
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', MAIN, 'events', '--follow', '--type', 'heartbeat'],
+        { cwd: ROOT, env },
+      )
+      let out = ''
+      let err = ''
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+      const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)))
+      try {
+        // The first page arrives over the socket, so once it is printed the stream is subscribed.
+        await expect.poll(() => out, { timeout: 30_000 }).toMatch(/#1 .*heartbeat\.agent-1/)
+        const update = (events: Array<Static<typeof BusEvent>>, skipped: number) =>
+          core.hub.emit('bus.update', {
+            seq: 1,
+            at: now(),
+            agents: [],
+            totals: { total: 0, alive: 0, dead: 0, paused: 0, unknown: 0 },
+            events,
+            eventsSkipped: skipped,
+            cursor: busEvents.at(-1)?.id ?? 0,
+          })
+        const e3 = busEvent(3, 'heartbeat.agent-2')
+        const e4 = busEvent(4, 'data.market.btc')
+        busEvents.push(e3, e4)
+        update([e3, e4], 0)
+        await expect.poll(() => out, { timeout: 15_000 }).toMatch(/#3 .*heartbeat\.agent-2/)
+        // Events left out of a batch are fetched by cursor.
+        const e5 = busEvent(5, 'heartbeat.agent-3')
+        busEvents.push(e5)
+        update([], 1)
+        await expect.poll(() => out, { timeout: 15_000 }).toMatch(/#5 .*heartbeat\.agent-3/)
+        expect(out).not.toMatch(/risk\.limits|data\.market/)
+        expect(out.match(/#3 /g)).toHaveLength(1)
+      } finally {
+        child.kill('SIGINT')
+      }
+      expect(await exited, err).toBe(0)
+    },
+    90_000,
+  )
+
+  it.skipIf(!has('audit.query'))(
+    'audit lists records from the host, filtered',
+    async () => {
+      const [all, filtered] = await Promise.all([
+        cli(['audit', '--limit', '5']),
+        cli(['audit', '--action', 'bus', '--json']),
+      ])
+      expect(all.code, all.stderr).toBe(0)
+      expect(all.stdout).toMatch(/1\s+\S+\s+alice\s+http\s+stack\.pause\s+stack\s+ok\s+lunch/)
+      expect(all.stdout).toMatch(/bob\s+ws\s+bus\.killswitch\.engage/)
+      expect(filtered.code).toBe(0)
+      expect(JSON.parse(filtered.stdout)).toMatchObject({
+        records: [{ seq: 2, who: 'bob', outcome: 'partial' }],
+        more: false,
+      })
+    },
+    60_000,
+  )
+})

@@ -1,0 +1,416 @@
+import { Type, type Static, type TSchema } from 'typebox'
+import { ev, op } from '../define'
+
+/**
+ * Contract rows of the Redis event bus. The bus core (`electron/core/bus/**`) returns values typed
+ * with the `Static<>` types below, so the runtime shapes and these schemas cannot drift apart.
+ *
+ * Scopes: reading is `read`; agent commands and engaging the killswitch are `operate` (stopping is
+ * always allowed to an operator); RELEASING the killswitch is `admin`, because re-arming trading
+ * is the more dangerous act.
+ */
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()])
+
+export const AGENT_GROUPS = ['ingestion', 'signals', 'execution', 'orchestration', 'other'] as const
+export const AgentGroup = Type.Enum(AGENT_GROUPS)
+
+export const CONNECTION_STATES = ['connecting', 'ready', 'reconnecting', 'down'] as const
+export const ConnectionStateT = Type.Enum(CONNECTION_STATES)
+
+export const MALFORMED_REASONS = ['oversized', 'not_json', 'not_object', 'bad_shape'] as const
+
+export const AgentAnomaly = Type.Object({
+  at: Type.String(),
+  kind: Type.Union([Type.Literal('step_regression'), Type.Literal('checkpoint_regression')]),
+  previous: Type.Number(),
+  received: Type.Number(),
+  message: Type.String(),
+})
+
+export const Agent = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  group: AgentGroup,
+  groupRaw: Type.String({ description: 'The group string as the agent sent it.' }),
+  status: Type.String({
+    description:
+      "'paused' when its container is paused, 'dead' when silent past the timeout, 'unknown' while the bus is down or just after a reconnect/unpause, else the status the agent reports.",
+  }),
+  reportedStatus: Type.String(),
+  lastBeat: Type.String({
+    description: 'When Stackdeck received the last heartbeat (our clock, not the agent\u2019s).',
+  }),
+  reportedAt: Nullable(Type.String()),
+  alive: Type.Boolean({ description: 'now - lastBeat < heartbeat timeout.' }),
+  secondsSinceBeat: Type.Number(),
+  beats: Type.Integer(),
+  step: Type.Optional(Type.Number()),
+  checkpointVersion: Type.Optional(Type.Number()),
+  anomalies: Type.Array(AgentAnomaly, { description: 'Most recent anomalies, newest last (bounded).' }),
+  anomalyCount: Type.Integer(),
+  containerId: Type.Optional(Type.String()),
+  hostname: Type.Optional(Type.String()),
+  paused: Type.Boolean({ description: 'Its container is paused: not dead, raises no alarm.' }),
+})
+export type AgentT = Static<typeof Agent>
+
+export const AgentTotals = Type.Object({
+  total: Type.Integer(),
+  alive: Type.Integer(),
+  dead: Type.Integer(),
+  paused: Type.Integer(),
+  unknown: Type.Integer(),
+})
+export type AgentTotalsT = Static<typeof AgentTotals>
+
+export const BusEvent = Type.Object({
+  id: Type.Integer({
+    description:
+      'Cursor id; strictly increasing, seeded from the start time so ids of an earlier run are older.',
+  }),
+  channel: Type.String(),
+  type: Type.String({
+    description: "The channel's leading segments, e.g. 'heartbeat', 'data.market', 'risk'.",
+  }),
+  source: Nullable(Type.String()),
+  ts: Type.String({ description: 'When Stackdeck received it.' }),
+  payload: Type.Unknown(),
+})
+export type BusEventT = Static<typeof BusEvent>
+
+export const EventsQuery = Type.Object(
+  {
+    since: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description: 'Cursor: events with a larger id. Absent: the newest events.',
+      }),
+    ),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+    type: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'Channel prefix at a dot boundary, e.g. heartbeat or data.market.',
+      }),
+    ),
+    source: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { additionalProperties: false },
+)
+export type EventsQueryT = Static<typeof EventsQuery>
+
+export const EventsPage = Type.Object({
+  events: Type.Array(BusEvent),
+  nextCursor: Type.Integer(),
+  dropped: Type.Integer({
+    description: 'Events after `since` that were evicted from the ring before this read.',
+  }),
+})
+export type EventsPageT = Static<typeof EventsPage>
+
+export const ChannelStat = Type.Object({
+  channel: Type.String(),
+  type: Type.String(),
+  count: Type.Integer({ description: 'Accepted messages.' }),
+  malformed: Type.Integer({
+    description: 'Dropped messages (not JSON, not an object, wrong shape, oversized).',
+  }),
+  rate: Type.Number({ description: 'Messages per second (accepted + dropped) over the sliding window.' }),
+  bytes: Type.Number(),
+  lastAt: Nullable(Type.String()),
+})
+export type ChannelStatT = Static<typeof ChannelStat>
+
+export const ConnectionInfo = Type.Object({
+  state: ConnectionStateT,
+  since: Type.String(),
+  url: Type.String({ description: 'Redis URL with the password redacted.' }),
+  error: Nullable(Type.String()),
+  attempts: Type.Integer({ description: 'Failed connection attempts since the last ready.' }),
+})
+export type ConnectionInfoT = Static<typeof ConnectionInfo>
+
+export const KillswitchRound = Type.Object({
+  requestId: Type.String(),
+  startedAt: Type.String(),
+  endedAt: Nullable(Type.String()),
+  timeoutMs: Type.Integer(),
+  asked: Type.Array(Type.String(), {
+    description: 'Agents alive (and not paused) when the request went out.',
+  }),
+  acked: Type.Array(Type.Object({ agentId: Type.String(), ms: Type.Number() })),
+  alreadyPaused: Type.Array(Type.String(), {
+    description: 'Execution agents that did not ack but whose container was already paused.',
+  }),
+  paused: Type.Array(
+    Type.Object({ agentId: Type.String(), ok: Type.Boolean(), error: Type.Optional(Type.String()) }),
+    { description: 'Execution agents that did not ack in time and were paused at Docker level.' },
+  ),
+  silent: Type.Array(Type.String(), {
+    description: 'Non-execution agents that did not ack (informational).',
+  }),
+})
+export type KillswitchRoundT = Static<typeof KillswitchRound>
+
+export const KillswitchState = Type.Object({
+  engaged: Type.Boolean(),
+  reason: Nullable(Type.String()),
+  who: Nullable(Type.String()),
+  at: Nullable(Type.String()),
+  version: Type.Integer({ description: 'Bumped atomically in Redis on every engage/release.' }),
+  stored: Type.Boolean({
+    description: 'false: the latest change is not in Redis yet (written on reconnect).',
+  }),
+  lastRound: Nullable(KillswitchRound),
+})
+export type KillswitchStateT = Static<typeof KillswitchState>
+
+const ActionOutcome = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('failed'), Type.Literal('skipped')]),
+  error: Type.Optional(Type.String()),
+})
+
+export const KillswitchResult = Type.Object({
+  state: KillswitchState,
+  actions: Type.Object({
+    store: ActionOutcome,
+    trading: ActionOutcome,
+    announce: ActionOutcome,
+    stackPause: ActionOutcome,
+    audit: ActionOutcome,
+  }),
+  warnings: Type.Array(Type.String()),
+})
+export type KillswitchResultT = Static<typeof KillswitchResult>
+
+export const TradingState = Type.Object({
+  key: Type.String(),
+  enabled: Nullable(Type.Boolean()),
+  raw: Nullable(Type.String()),
+  readAt: Nullable(Type.String()),
+})
+export type TradingStateT = Static<typeof TradingState>
+
+export const RegimeView = Type.Object({
+  regime: Nullable(Type.String()),
+  confidence: Nullable(Type.Number()),
+  at: Nullable(Type.String({ description: 'The detector\u2019s own timestamp, as sent.' })),
+  receivedAt: Nullable(Type.String()),
+  ageS: Nullable(Type.Number()),
+  source: Type.Union([Type.Literal('live'), Type.Literal('stored'), Type.Literal('none')]),
+  payload: Type.Unknown(),
+})
+export type RegimeViewT = Static<typeof RegimeView>
+
+export const MalformedCounts = Type.Object({
+  oversized: Type.Integer(),
+  not_json: Type.Integer(),
+  not_object: Type.Integer(),
+  bad_shape: Type.Integer(),
+})
+
+export const BusStatus = Type.Object({
+  connection: ConnectionInfo,
+  patterns: Type.Array(Type.String()),
+  totals: Type.Object({
+    messages: Type.Integer(),
+    malformed: Type.Integer(),
+    rate: Type.Number(),
+    malformedByReason: MalformedCounts,
+  }),
+  lastMalformed: Nullable(
+    Type.Object({ channel: Type.String(), reason: Type.String(), at: Type.String(), sample: Type.String() }),
+  ),
+  channels: Type.Array(ChannelStat),
+  events: Type.Object({
+    capacity: Type.Integer(),
+    size: Type.Integer(),
+    firstId: Type.Integer(),
+    lastId: Type.Integer(),
+    evicted: Type.Integer(),
+  }),
+  killswitch: KillswitchState,
+  trading: TradingState,
+})
+export type BusStatusT = Static<typeof BusStatus>
+
+export const COMMAND_TYPES = ['pause', 'resume', 'terminate', 'tune'] as const
+export const COMMAND_STATES = ['delivered', 'undelivered', 'acked', 'rejected', 'timeout', 'failed'] as const
+
+export const AgentCommand = Type.Object({
+  commandId: Type.String(),
+  agentId: Type.String(),
+  type: Type.Enum(COMMAND_TYPES),
+  params: Type.Record(Type.String(), Type.Unknown()),
+  who: Type.String(),
+  issuedAt: Type.String(),
+  state: Type.Enum(COMMAND_STATES, {
+    description:
+      'delivered: PUBLISH reached >=1 subscriber, waiting for the ack; undelivered: nobody listened; acked/rejected: the agent answered ok true/false; timeout: no ack in time; failed: could not publish.',
+  }),
+  receivers: Type.Integer(),
+  ackedAt: Nullable(Type.String()),
+  ackMs: Nullable(Type.Number()),
+  late: Type.Boolean({ description: 'The ack arrived after the timeout.' }),
+  message: Nullable(Type.String()),
+})
+export type AgentCommandT = Static<typeof AgentCommand>
+
+const AgentId = Type.String({ pattern: '^[A-Za-z0-9_.:@-]{1,128}$' })
+
+export const CommandInput = Type.Object(
+  {
+    agentId: AgentId,
+    type: Type.Enum(COMMAND_TYPES),
+    params: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), { description: 'tune needs at least one field.' }),
+    ),
+    wait: Type.Optional(
+      Type.Boolean({ default: true, description: 'Wait for the ack (or its timeout) before answering.' }),
+    ),
+  },
+  { additionalProperties: false },
+)
+export type CommandInputT = Static<typeof CommandInput>
+
+const Confirmed = (what: string) =>
+  Type.Object(
+    {
+      reason: Type.String({
+        minLength: 1,
+        maxLength: 500,
+        pattern: '\\S',
+        description: `Why ${what}; recorded in the audit log.`,
+      }),
+      confirm: Type.Literal(true, { description: 'Must be literally true: a deliberate act.' }),
+    },
+    { additionalProperties: false },
+  )
+
+export const BusUpdate = Type.Object({
+  seq: Type.Integer(),
+  at: Type.String(),
+  connection: Type.Optional(ConnectionInfo),
+  agents: Type.Array(Agent, { description: 'Agents that changed since the previous batch.' }),
+  removedAgents: Type.Optional(
+    Type.Array(Type.String(), { description: 'Agents forgotten (silent past the forget horizon).' }),
+  ),
+  totals: AgentTotals,
+  events: Type.Array(BusEvent, { description: 'New events, oldest first (at most maxEventsPerBatch).' }),
+  eventsSkipped: Type.Integer({ description: 'New events not included (query bus.events for them).' }),
+  cursor: Type.Integer({ description: 'Id of the newest event the bus has.' }),
+  rates: Type.Optional(Type.Object({ total: Type.Number(), channels: Type.Array(ChannelStat) })),
+  killswitch: Type.Optional(KillswitchState),
+  trading: Type.Optional(TradingState),
+  regime: Type.Optional(RegimeView),
+  commands: Type.Optional(Type.Array(AgentCommand, { description: 'Commands whose state changed.' })),
+})
+export type BusUpdateT = Static<typeof BusUpdate>
+
+export const AgentDied = Type.Object({
+  agentId: Type.String(),
+  name: Type.String(),
+  group: AgentGroup,
+  lastBeat: Type.String(),
+  secondsSinceBeat: Type.Number(),
+  at: Type.String(),
+})
+export type AgentDiedT = Static<typeof AgentDied>
+
+const NoInput = Type.Object({}, { additionalProperties: false })
+
+export const busOperations = {
+  'bus.status': op({
+    summary:
+      'Redis connection, subscribed patterns, per-channel counts/rates/malformed counts, the killswitch and trading flag.',
+    scope: 'read',
+    input: NoInput,
+    result: BusStatus,
+    http: { method: 'GET', path: '/bus/status' },
+  }),
+  'bus.agents': op({
+    summary: 'Agents seen on heartbeat.* with liveness, anomalies and pause state, plus totals.',
+    scope: 'read',
+    input: NoInput,
+    result: Type.Object({
+      agents: Type.Array(Agent),
+      totals: AgentTotals,
+      connection: ConnectionStateT,
+      timeoutMs: Type.Integer(),
+    }),
+    http: { method: 'GET', path: '/agents' },
+  }),
+  'bus.events': op({
+    summary:
+      'Page through the in-memory event ring by cursor, optionally filtered by type (channel prefix) or source.',
+    scope: 'read',
+    input: EventsQuery,
+    result: EventsPage,
+    http: { method: 'GET', path: '/bus/events' },
+  }),
+  'bus.regime': op({
+    summary: 'The latest quant.regime.state with its age.',
+    scope: 'read',
+    input: NoInput,
+    result: RegimeView,
+    http: { method: 'GET', path: '/regime/state' },
+  }),
+  'bus.killswitch.get': op({
+    summary: 'Killswitch state as stored in Redis, with the last acknowledgement round.',
+    scope: 'read',
+    input: NoInput,
+    result: KillswitchState,
+    http: { method: 'GET', path: '/risk/killswitch' },
+  }),
+  'bus.killswitch.engage': op({
+    summary:
+      'Stop trading now: store the killswitch, disable trading, announce on risk.killswitch, optionally pause the stack, and pause execution agents that do not acknowledge in time.',
+    scope: 'operate',
+    input: Confirmed('the killswitch is engaged'),
+    result: KillswitchResult,
+    http: { method: 'POST', path: '/risk/killswitch' },
+  }),
+  'bus.killswitch.release': op({
+    summary:
+      'Release the killswitch (admin: re-arming is the dangerous act). Does not enable trading or unpause anything by itself.',
+    scope: 'admin',
+    input: Confirmed('the killswitch is released'),
+    result: KillswitchResult,
+    http: { method: 'POST', path: '/risk/killswitch/release' },
+  }),
+  'bus.command': op({
+    summary:
+      'Send pause/resume/terminate/tune to one agent on agent.<id>.command and track delivery and ack.',
+    scope: 'operate',
+    input: CommandInput,
+    result: AgentCommand,
+    http: { method: 'POST', path: '/agents/command' },
+  }),
+  'bus.commands': op({
+    summary: 'Recent agent commands with their delivery/ack state, newest first.',
+    scope: 'read',
+    input: Type.Object(
+      {
+        agentId: Type.Optional(AgentId),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+      },
+      { additionalProperties: false },
+    ),
+    result: Type.Object({ commands: Type.Array(AgentCommand) }),
+    http: { method: 'GET', path: '/agents/commands' },
+  }),
+} as const
+
+export const busEvents = {
+  'bus.update': ev({
+    summary:
+      'Coalesced bus changes (agents, new events, rates, killswitch, regime), at most one per batch interval.',
+    payload: BusUpdate,
+  }),
+  'bus.agentDied': ev({
+    summary: 'An agent went from alive to dead (not paused, bus connected): worth a desktop notification.',
+    payload: AgentDied,
+  }),
+} as const

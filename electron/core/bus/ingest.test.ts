@@ -1,0 +1,209 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { AgentRegistry } from './agent-registry'
+import { ChannelStats } from './channel-stats'
+import { EventRing } from './event-ring'
+import { controlPatterns, DEFAULT_CHANNELS, Ingest } from './ingest'
+import type { CommandAck, KillswitchAck, RegimePayload } from './payload-schemas'
+
+const USER = [
+  'heartbeat.*',
+  'data.market.*',
+  'news.signal.entity',
+  'quant.regime.state',
+  'strategy.*',
+  'risk.*',
+]
+
+function setup(maxMessageBytes = 64 * 1024) {
+  let now = 1_700_000_000_000
+  const ring = new EventRing({ firstId: 1, capacity: 100_000 })
+  const stats = new ChannelStats()
+  const registry = new AgentRegistry({ timeoutMs: 5000 })
+  const seen = {
+    regime: [] as RegimePayload[],
+    ksAcks: [] as KillswitchAck[],
+    cmdAcks: [] as Array<[string, CommandAck]>,
+    notices: 0,
+  }
+  const ingest = new Ingest(
+    ring,
+    stats,
+    registry,
+    {
+      onRegime: (p) => seen.regime.push(p),
+      onKillswitchAck: (a) => seen.ksAcks.push(a),
+      onCommandAck: (id, a) => seen.cmdAcks.push([id, a]),
+      onStateNotice: () => seen.notices++,
+    },
+    { maxMessageBytes, now: () => now },
+  )
+  const patterns = ingest.setPatterns(USER)
+  const re = patterns.map((p) => ({
+    p,
+    re: new RegExp(`^${p.replace(/\\(.)/g, '$1').replace(/[.]/g, '\\.').replace(/\*/g, '.*')}$`),
+  }))
+  /** Deliver like Redis does: once per matching pattern. */
+  const deliver = (channel: string, message: string) => {
+    for (const { p, re: r } of re) if (r.test(channel)) ingest.handle(p, channel, message)
+  }
+  return { ingest, ring, stats, registry, seen, deliver, tick: (ms: number) => (now += ms), patterns }
+}
+
+const heartbeat = (id: string, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    agent_id: id,
+    name: id,
+    group: 'signals',
+    status: 'active',
+    timestamp: new Date().toISOString(),
+    ...extra,
+  })
+
+describe('Ingest routing', () => {
+  it('always subscribes its control channels besides the user patterns', () => {
+    const { patterns } = setup()
+    expect(patterns).toEqual(expect.arrayContaining([...USER, ...controlPatterns(DEFAULT_CHANNELS)]))
+    expect(patterns).toContain('agent.*.ack')
+    expect(new Set(patterns).size).toBe(patterns.length)
+  })
+
+  it('turns heartbeats into agents and events typed by the pattern prefix', () => {
+    const { deliver, ring, registry } = setup()
+    deliver('heartbeat.a1', heartbeat('a1', { step: 1 }))
+    deliver('data.market.quotes', JSON.stringify({ symbol: 'AAPL', bid: 1, source: 'quotes-1' }))
+    deliver('news.signal.entity', JSON.stringify({ entity: 'ACME' }))
+    expect(registry.get('a1', Date.now())).toBeDefined()
+    const events = ring.query({ since: 0 }).events
+    expect(events.map((e) => [e.channel, e.type, e.source])).toEqual([
+      ['heartbeat.a1', 'heartbeat', 'a1'],
+      ['data.market.quotes', 'data.market', 'quotes-1'],
+      ['news.signal.entity', 'news.signal.entity', null],
+    ])
+  })
+
+  it('processes a message once even when several patterns match it', () => {
+    const { deliver, ring, seen, stats } = setup()
+    // risk.killswitch.ack matches both risk.* and the control pattern for acks.
+    deliver('risk.killswitch.ack', JSON.stringify({ agent_id: 'x', request_id: 'r1' }))
+    expect(seen.ksAcks).toHaveLength(1)
+    expect(ring.size).toBe(1)
+    expect(stats.totalAccepted).toBe(1)
+  })
+
+  it('keeps control-only traffic (command acks) out of the event ring', () => {
+    const { deliver, ring, seen } = setup()
+    deliver('agent.exec-1.ack', JSON.stringify({ command_id: 'c1', ok: true }))
+    expect(seen.cmdAcks).toEqual([['exec-1', { command_id: 'c1', ok: true }]])
+    expect(ring.size).toBe(0)
+  })
+
+  it('re-reads state when a killswitch or trading change is announced', () => {
+    const { deliver, seen } = setup()
+    deliver('risk.killswitch', JSON.stringify({ engaged: true }))
+    deliver('stackdeck.trading_enabled', JSON.stringify({ enabled: false }))
+    expect(seen.notices).toBe(2)
+  })
+})
+
+describe('Ingest malformed messages', () => {
+  it('counts each kind per channel and drops it', () => {
+    const { deliver, stats, ring, registry } = setup(1024)
+    deliver('data.market.quotes', 'not json {')
+    deliver('data.market.quotes', '[1,2,3]')
+    deliver('data.market.quotes', 'null')
+    deliver('data.market.quotes', JSON.stringify({ blob: 'x'.repeat(2000) }))
+    // 400 three-byte characters: 400 UTF-16 units but 1200 bytes.
+    deliver('data.market.quotes', JSON.stringify({ s: '\u20ac'.repeat(400) }))
+    deliver('heartbeat.a1', JSON.stringify({ agent_id: 'a1' }))
+    deliver('heartbeat.a2', heartbeat('bad id with spaces'))
+    deliver('quant.regime.state', JSON.stringify({ regime: 'trending', confidence: 7 }))
+    expect(stats.malformedByReason).toEqual({ oversized: 2, not_json: 1, not_object: 2, bad_shape: 3 })
+    const quotes = stats.snapshot(Date.now()).find((c) => c.channel === 'data.market.quotes')!
+    expect(quotes).toMatchObject({ count: 0, malformed: 5 })
+    expect(ring.size).toBe(0)
+    expect(registry.size).toBe(0)
+    expect(stats.lastMalformed).toMatchObject({ channel: 'quant.regime.state', reason: 'bad_shape' })
+  })
+
+  it('survives 12,000 random payloads on every kind of channel: each counted exactly once, nothing thrown', () => {
+    const { ingest, deliver, stats, ring } = setup(512)
+    const channels = [
+      'heartbeat.fuzz',
+      'data.market.quotes',
+      'quant.regime.state',
+      'risk.killswitch',
+      'risk.killswitch.ack',
+      'agent.fuzz-1.ack',
+      'agent.bad*id.ack',
+      'stackdeck.trading_enabled',
+      'strategy.candidate',
+      'news.signal.entity',
+    ]
+    const validHeartbeat = fc.record({
+      agent_id: fc.oneof(fc.constantFrom('a1', 'a2', 'exec-1'), fc.string()),
+      name: fc.oneof(fc.string(), fc.integer()),
+      group: fc.constantFrom('execution', 'signals', 'other', 42),
+      status: fc.oneof(fc.constantFrom('active', ''), fc.string()),
+      timestamp: fc.oneof(
+        fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+        fc.double(),
+        fc.constant(null),
+      ),
+      step: fc.oneof(fc.nat(), fc.integer({ min: -5, max: 5 }), fc.double(), fc.constant(null)),
+      checkpoint_version: fc.option(fc.nat()),
+      hostname: fc.option(fc.string()),
+    })
+    const message = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 300 }),
+      fc.string({ unit: 'binary', minLength: 150, maxLength: 700 }),
+      fc.json({ maxDepth: 3 }),
+      fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
+      fc.anything({ maxDepth: 2 }).map((v) => JSON.stringify(v) ?? 'undefined'),
+      validHeartbeat.map((v) => JSON.stringify(v)),
+      fc.record({ regime: fc.string(), confidence: fc.double() }).map((v) => JSON.stringify(v)),
+      fc
+        .record({ command_id: fc.string(), ok: fc.oneof(fc.boolean(), fc.string()) })
+        .map((v) => JSON.stringify(v)),
+      fc.record({ agent_id: fc.string(), request_id: fc.string() }).map((v) => JSON.stringify(v)),
+    )
+    let received = 0
+    fc.assert(
+      fc.property(fc.constantFrom(...channels), message, (channel, msg) => {
+        const before = stats.totalAccepted + stats.totalMalformed
+        deliver(channel, msg)
+        received++
+        return stats.totalAccepted + stats.totalMalformed - before === 1
+      }),
+      { numRuns: 12_000, seed: 20250922 },
+    )
+    expect(received).toBe(12_000)
+    expect(ingest.internalErrors).toBe(0)
+    const perChannel = stats.snapshot(Date.now())
+    expect(perChannel.reduce((s, c) => s + c.count + c.malformed, 0)).toBe(12_000)
+    expect(stats.totalMalformed).toBeGreaterThan(1000)
+    expect(stats.totalAccepted).toBeGreaterThan(1000)
+    // Everything accepted on a user-pattern channel is an event; nothing malformed is.
+    const acceptedEvents = perChannel.filter((c) => c.type !== 'control').reduce((s, c) => s + c.count, 0)
+    expect(ring.size).toBe(acceptedEvents)
+  })
+
+  it('classifies random non-JSON text as not_json and oversized text as oversized', () => {
+    const { deliver, stats } = setup(256)
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 400 }), (s) => {
+        let parsed = true
+        try {
+          JSON.parse(s)
+        } catch {
+          parsed = false
+        }
+        const expected = Buffer.byteLength(s) > 256 ? 'oversized' : parsed ? null : 'not_json'
+        const before = { ...stats.malformedByReason }
+        deliver('strategy.x', s)
+        if (expected !== null) expect(stats.malformedByReason[expected]).toBe(before[expected] + 1)
+      }),
+      { numRuns: 2000, seed: 7 },
+    )
+  })
+})

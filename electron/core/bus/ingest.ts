@@ -1,0 +1,225 @@
+import type { AgentRegistry } from './agent-registry'
+import type { ChannelCounter, ChannelStats, MalformedReason } from './channel-stats'
+import type { EventRing } from './event-ring'
+import { globToRegExp, typeFor } from './glob'
+import {
+  AGENT_ID_PATTERN,
+  isCommandAck,
+  isHeartbeat,
+  isKillswitchAck,
+  isRegime,
+  type CommandAck,
+  type KillswitchAck,
+  type RegimePayload,
+} from './payload-schemas'
+
+export type ChannelKind =
+  'heartbeat' | 'regime' | 'killswitch' | 'killswitch-ack' | 'command-ack' | 'trading' | 'plain'
+
+export interface ChannelNames {
+  heartbeatPrefix: string
+  regimeChannel: string
+  killswitchChannel: string
+  killswitchAckChannel: string
+  tradingChannel: string
+  /** Command channels are `<commandPrefix><id>.command`, acks `<commandPrefix><id>.ack`. */
+  commandPrefix: string
+}
+
+export const DEFAULT_CHANNELS: ChannelNames = {
+  heartbeatPrefix: 'heartbeat.',
+  regimeChannel: 'quant.regime.state',
+  killswitchChannel: 'risk.killswitch',
+  killswitchAckChannel: 'risk.killswitch.ack',
+  tradingChannel: 'stackdeck.trading_enabled',
+  commandPrefix: 'agent.',
+}
+
+/** Patterns the bus always needs, whatever the user configured: its own control traffic. */
+export function controlPatterns(names: ChannelNames): string[] {
+  const esc = (s: string) => s.replace(/[*?[\]\\]/g, '\\$&')
+  return [
+    `${esc(names.heartbeatPrefix)}*`,
+    esc(names.regimeChannel),
+    esc(names.killswitchChannel),
+    esc(names.killswitchAckChannel),
+    esc(names.tradingChannel),
+    `${esc(names.commandPrefix)}*.ack`,
+  ]
+}
+
+export interface IngestHandlers {
+  onRegime?(payload: RegimePayload, now: number): void
+  onKillswitchAck?(ack: KillswitchAck, now: number): void
+  onCommandAck?(agentId: string, ack: CommandAck, now: number): void
+  /** Someone announced a killswitch / trading change: state lives in keys, so re-read them. */
+  onStateNotice?(kind: 'killswitch' | 'trading'): void
+}
+
+export interface IngestOptions {
+  maxMessageBytes: number
+  now: () => number
+  names?: ChannelNames
+  /** Cap on cached channel routes; past it the cache is rebuilt (a flood of random channel names). */
+  maxRoutes?: number
+}
+
+interface Route {
+  /** The one pattern whose delivery we process; Redis repeats a message once per matching pattern. */
+  pattern: string
+  kind: ChannelKind
+  /** Stored in the event ring (matched a user pattern)? Control-only traffic is not an event. */
+  event: boolean
+  type: string
+  counter: ChannelCounter
+  /** For command acks: the agent id from the channel name. */
+  agentId: string
+}
+
+const AGENT_ID_RE = new RegExp(AGENT_ID_PATTERN)
+
+/**
+ * The hot path: one Map lookup for the channel's cached route, a size check, one JSON.parse, and
+ * slot writes into the ring. Nothing here throws to the caller; anything unparseable is counted
+ * on its channel and dropped.
+ */
+export class Ingest {
+  private readonly routes = new Map<string, Route>()
+  private userPatterns: Array<{ pattern: string; re: RegExp }> = []
+  private allPatterns: Array<{ pattern: string; re: RegExp }> = []
+  private readonly names: ChannelNames
+  private readonly maxBytes: number
+  private readonly maxRoutes: number
+  private readonly now: () => number
+  private readonly commandSuffix = '.ack'
+  internalErrors = 0
+
+  constructor(
+    private readonly ring: EventRing,
+    private readonly stats: ChannelStats,
+    private readonly registry: AgentRegistry,
+    private readonly handlers: IngestHandlers,
+    opts: IngestOptions,
+  ) {
+    this.names = opts.names ?? DEFAULT_CHANNELS
+    this.maxBytes = opts.maxMessageBytes
+    this.maxRoutes = opts.maxRoutes ?? 10_000
+    this.now = opts.now
+  }
+
+  /** The user's patterns (events) and, implicitly, the control patterns. Returns everything to PSUBSCRIBE. */
+  setPatterns(user: readonly string[]): string[] {
+    const all = [...new Set([...user, ...controlPatterns(this.names)])]
+    this.userPatterns = [...new Set(user)].map((pattern) => ({ pattern, re: globToRegExp(pattern) }))
+    this.allPatterns = all.map((pattern) => ({ pattern, re: globToRegExp(pattern) }))
+    this.routes.clear()
+    return all
+  }
+
+  handle(pattern: string, channel: string, message: string): void {
+    try {
+      let route = this.routes.get(channel)
+      if (route === undefined) {
+        route = this.learn(pattern, channel)
+        if (route === undefined) return
+      }
+      if (pattern !== route.pattern) return
+      const now = this.now()
+      const len = message.length
+      this.stats.hit(route.counter, now, len)
+      // UTF-8 bytes >= UTF-16 length, and <= 3x it: only measure when the answer is in doubt.
+      if (len > this.maxBytes || (len * 3 > this.maxBytes && Buffer.byteLength(message) > this.maxBytes)) {
+        return this.drop(route, 'oversized', now, message)
+      }
+      let payload: unknown
+      try {
+        payload = JSON.parse(message)
+      } catch {
+        return this.drop(route, 'not_json', now, message)
+      }
+      if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+        return this.drop(route, 'not_object', now, message)
+      }
+      if (route.kind !== 'plain' && !this.control(route, payload, now)) {
+        return this.drop(route, 'bad_shape', now, message)
+      }
+      this.stats.accepted(route.counter)
+      if (route.event) {
+        const p = payload as { source?: unknown; agent_id?: unknown }
+        const source =
+          typeof p.source === 'string' ? p.source : typeof p.agent_id === 'string' ? p.agent_id : null
+        this.ring.push(channel, route.type, source, now, payload, len)
+      }
+    } catch (err) {
+      // A bug in a handler must not take the subscriber down; count it and carry on.
+      this.internalErrors++
+      if (this.internalErrors <= 5) console.error('[bus] ingest failed:', err)
+    }
+  }
+
+  private drop(route: Route, reason: MalformedReason, now: number, message: string): void {
+    this.stats.malformed(route.counter, reason, now, message)
+  }
+
+  /** Validate and dispatch control traffic; false means the payload has the wrong shape. */
+  private control(route: Route, payload: object, now: number): boolean {
+    switch (route.kind) {
+      case 'heartbeat':
+        if (!isHeartbeat(payload)) return false
+        this.registry.beat(payload, now)
+        return true
+      case 'regime':
+        if (!isRegime(payload)) return false
+        this.handlers.onRegime?.(payload, now)
+        return true
+      case 'killswitch-ack':
+        if (!isKillswitchAck(payload)) return false
+        this.handlers.onKillswitchAck?.(payload, now)
+        return true
+      case 'command-ack':
+        if (!isCommandAck(payload)) return false
+        this.handlers.onCommandAck?.(route.agentId, payload, now)
+        return true
+      case 'killswitch':
+      case 'trading':
+        this.handlers.onStateNotice?.(route.kind)
+        return true
+      default:
+        return true
+    }
+  }
+
+  private learn(pattern: string, channel: string): Route | undefined {
+    // Redis delivers once per matching pattern; the first of OUR list that matches owns the channel.
+    const owner = this.allPatterns.find((p) => p.re.test(channel))?.pattern ?? pattern
+    const user = this.userPatterns.find((p) => p.re.test(channel))
+    const kind = this.kindOf(channel)
+    let agentId = ''
+    if (kind === 'command-ack') {
+      agentId = channel.slice(this.names.commandPrefix.length, channel.length - this.commandSuffix.length)
+    }
+    const type = user ? typeFor(user.pattern, channel) : 'control'
+    if (this.routes.size >= this.maxRoutes) this.routes.clear()
+    const route: Route = {
+      pattern: owner,
+      kind: kind === 'command-ack' && !AGENT_ID_RE.test(agentId) ? 'plain' : kind,
+      event: user !== undefined,
+      type,
+      counter: this.stats.counter(channel, type, this.now()),
+      agentId,
+    }
+    this.routes.set(channel, route)
+    return route
+  }
+
+  private kindOf(channel: string): ChannelKind {
+    const n = this.names
+    if (channel.startsWith(n.heartbeatPrefix)) return 'heartbeat'
+    if (channel === n.regimeChannel) return 'regime'
+    if (channel === n.killswitchChannel) return 'killswitch'
+    if (channel === n.killswitchAckChannel) return 'killswitch-ack'
+    if (channel === n.tradingChannel) return 'trading'
+    if (channel.startsWith(n.commandPrefix) && channel.endsWith(this.commandSuffix)) return 'command-ack'
+    return 'plain'
+  }
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest'
+import { FakeClock } from './clock'
+
+describe('FakeClock', () => {
+  it('fires due timers in order, at their due time, awaiting each', async () => {
+    const clock = new FakeClock('2026-01-01T00:00:00Z')
+    const fired: string[] = []
+    clock.setTimer(() => void fired.push(`b@${clock.now().toISOString()}`), 2000)
+    clock.setTimer(async () => {
+      fired.push(`a@${clock.now().toISOString()}`)
+      await Promise.resolve()
+      // A timer armed by a callback that is due inside the same advance fires too.
+      clock.setTimer(() => void fired.push(`c@${clock.now().toISOString()}`), 500)
+    }, 1000)
+    const late = clock.setTimer(() => void fired.push('never'), 1200)
+    clock.clearTimer(late)
+    await clock.advance(3000)
+    expect(fired).toEqual([
+      'a@2026-01-01T00:00:01.000Z',
+      'c@2026-01-01T00:00:01.500Z',
+      'b@2026-01-01T00:00:02.000Z',
+    ])
+    expect(clock.now().toISOString()).toBe('2026-01-01T00:00:03.000Z')
+    expect(clock.pending).toBe(0)
+  })
+
+  it('jump moves the wall clock only: timers keep their monotonic due time', async () => {
+    const clock = new FakeClock('2026-01-01T00:00:00Z')
+    const seen: string[] = []
+    clock.setTimer(() => void seen.push(clock.now().toISOString()), 60_000)
+    clock.jump(3_600_000)
+    expect(clock.now().toISOString()).toBe('2026-01-01T01:00:00.000Z')
+    expect(clock.nextTimerIn()).toBe(60_000)
+    await clock.advance(59_999)
+    expect(seen).toEqual([])
+    await clock.advance(1)
+    expect(seen).toEqual(['2026-01-01T01:01:00.000Z'])
+    clock.setWall('2026-06-01T00:00:00Z')
+    expect(clock.now().toISOString()).toBe('2026-06-01T00:00:00.000Z')
+    await clock.advanceTo('2026-06-01T00:00:05Z')
+    expect(clock.now().toISOString()).toBe('2026-06-01T00:00:05.000Z')
+  })
+})

@@ -1,0 +1,131 @@
+import type Docker from 'dockerode'
+import { performance } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { deadline, endpointError, inspectOrGone } from './docker-calls'
+import type { EndpointClient } from './endpoint-url'
+import {
+  classifyCallError,
+  dockerErrorMessage,
+  settleOutcome,
+  wantedState,
+  type CallVerdict,
+} from './outcome'
+import { parseDockerTime, toState, type ContainerRecord } from './selection'
+import type { ActionKind, ContainerActionResult, ContainerState } from './types'
+
+export interface ActionRequest {
+  action: ActionKind
+  /** Canonical signal name for 'signal'. */
+  signal?: string
+  /** Budget for call + confirm of each container. */
+  timeoutMs: number
+  /** docker restart's `t`: seconds the daemon waits for a graceful stop before SIGKILL. */
+  restartStopTimeoutS: number
+}
+
+function call(c: Docker.Container, req: ActionRequest, signal: AbortSignal): Promise<unknown> {
+  switch (req.action) {
+    case 'pause':
+      return c.pause({ abortSignal: signal })
+    case 'unpause':
+      return c.unpause({ abortSignal: signal })
+    case 'restart':
+      return c.restart({ t: req.restartStopTimeoutS, abortSignal: signal })
+    case 'signal':
+      return c.kill({ signal: req.signal ?? 'SIGTERM', abortSignal: signal })
+  }
+}
+
+/** Poll waits: start fast because pause/unpause are synchronous in the daemon and usually settled. */
+const POLL_MS = [0, 10, 20, 40, 80, 150, 250] as const
+
+/**
+ * Act on one container and confirm by inspect. Never throws: every failure becomes an outcome,
+ * so one bad container cannot abort the others running alongside it.
+ */
+export async function actOnContainer(
+  client: EndpointClient,
+  rec: ContainerRecord,
+  service: string,
+  req: ActionRequest,
+): Promise<ContainerActionResult> {
+  const t0 = performance.now()
+  const budget = req.timeoutMs + (req.action === 'restart' ? req.restartStopTimeoutS * 1000 : 0)
+  const dl = deadline(budget)
+  const base = { id: rec.id, name: rec.name, service, endpoint: rec.endpoint }
+  const c = client.docker.getContainer(rec.id)
+  let verdict: CallVerdict = 'done'
+  let error: string | undefined
+  try {
+    await call(c, req, dl.signal)
+  } catch (err) {
+    verdict = classifyCallError(req.action, err)
+    if (verdict !== 'already' && verdict !== 'gone')
+      error = verdict === 'aborted' ? `no answer within ${budget} ms` : endpointError(err, budget)
+  }
+
+  let observed: ContainerState | 'gone' | null = null
+  let reached = false
+  const want = wantedState(req.action)
+  const confirm = verdict === 'done' || verdict === 'already'
+  if (verdict !== 'gone' && verdict !== 'aborted') {
+    for (let i = 0; ; i++) {
+      if (i > 0) {
+        try {
+          await sleep(POLL_MS[Math.min(i, POLL_MS.length - 1)], undefined, { signal: dl.signal })
+        } catch {
+          break
+        }
+      }
+      try {
+        const info = await inspectOrGone(client, rec.id, dl.signal)
+        if (info === 'gone') {
+          observed = 'gone'
+          break
+        }
+        observed = toState(info.State.Status)
+        if (!confirm || want === null) break
+        reached = observed === want && (req.action !== 'restart' || restarted(rec, info))
+        if (reached) break
+      } catch (err) {
+        // State unknown. Worth retrying only while confirming an accepted call; after a refused
+        // call (endpoint down, say) more polling would only delay the report until the deadline.
+        observed = null
+        if (dl.signal.aborted) break
+        error ??= `inspect: ${dockerErrorMessage(err)}`
+        if (!confirm) break
+      }
+      if (dl.signal.aborted) break
+    }
+  }
+  dl.done()
+
+  const outcome = settleOutcome(req.action, verdict, observed, reached)
+  const result: ContainerActionResult = {
+    ...base,
+    outcome,
+    state: observed === 'gone' ? null : observed,
+    ms: Math.round((performance.now() - t0) * 10) / 10,
+  }
+  if (outcome === 'skipped') result.error = error ?? `not applicable in state ${observed ?? 'unknown'}`
+  else if (outcome === 'timeout')
+    result.error =
+      error ?? `not ${want ?? 'confirmed'} within ${budget} ms (last seen ${observed ?? 'unknown'})`
+  else if (outcome === 'failed') result.error = error ?? `failed (state ${observed ?? 'unknown'})`
+  return result
+}
+
+/** A restart counts only once the container has started again after the one we knew. */
+function restarted(rec: ContainerRecord, info: Docker.ContainerInspectInfo): boolean {
+  const before = parseDockerTime(rec.startedAt)
+  const now = parseDockerTime(info.State.StartedAt)
+  return before === null || (now !== null && now > before)
+}
+
+/** Every container at once: no serial loop, no shared failure. */
+export function actOnAll(
+  targets: ReadonlyArray<{ client: EndpointClient; rec: ContainerRecord; service: string }>,
+  req: ActionRequest,
+): Promise<ContainerActionResult[]> {
+  return Promise.all(targets.map((t) => actOnContainer(t.client, t.rec, t.service, req)))
+}

@@ -1,0 +1,37 @@
+import { CoreError } from '../errors'
+
+/**
+ * Signals Stackdeck will send. STOP/CONT/TSTP are left out on purpose: they would fight with the
+ * freezer-based pause and make the shown state a lie.
+ */
+export const ALLOWED_SIGNALS = [
+  'SIGHUP',
+  'SIGINT',
+  'SIGQUIT',
+  'SIGUSR1',
+  'SIGUSR2',
+  'SIGTERM',
+  'SIGKILL',
+  'SIGWINCH',
+  'SIGALRM',
+  'SIGPWR',
+] as const
+export type AllowedSignal = (typeof ALLOWED_SIGNALS)[number]
+
+const allowed = new Set<string>(ALLOWED_SIGNALS)
+
+/** Accepts `SIGHUP`, `HUP` or `hup`; returns the canonical `SIGHUP` form or throws invalid_input. */
+export function normalizeSignal(sig: string, path = '/signal'): AllowedSignal {
+  const up = sig.trim().toUpperCase()
+  const full = up.startsWith('SIG') ? up : `SIG${up}`
+  if (!allowed.has(full)) {
+    throw new CoreError(
+      'invalid_input',
+      `signal ${JSON.stringify(sig)} is not allowed (one of ${ALLOWED_SIGNALS.join(', ')})`,
+      {
+        path,
+      },
+    )
+  }
+  return full as AllowedSignal
+}

@@ -1,0 +1,390 @@
+import { performance } from 'node:perf_hooks'
+import type { CallContext } from '../api/call-context'
+import { CoreError } from '../errors'
+import { actOnAll, type ActionRequest } from './actions'
+import { listEndpoint } from './docker-calls'
+import { createEndpointClient, parseEndpointUrl, type EndpointClient } from './endpoint-url'
+import { EndpointWatcher } from './endpoint-watcher'
+import { emptyTotals } from './outcome'
+import { measureSkew, reloadable, reloadService, type ClockSkew } from './reload'
+import { computeStatus, primaryService, resolveTargets, servicesOn, type ContainerRecord } from './selection'
+import { normalizeSignal } from './signals'
+import { resolveOptions, type ResolvedOptions, type StackServiceOptions } from './stack-options'
+import { SnapshotStore } from './snapshot-store'
+import type {
+  ActionKind,
+  ActionResult,
+  AnnounceFn,
+  ContainerActionResult,
+  EndpointStatus,
+  ReloadResult,
+  StackSnapshot,
+  StackStatus,
+  Target,
+} from './types'
+
+type ActionTarget = { client: EndpointClient; rec: ContainerRecord; service: string }
+
+export interface ActionOptions {
+  target?: Target
+  reason?: string
+  /**
+   * Act on exactly these containers (e.g. the ones a previous pause reported) instead of resolving
+   * `target`: no re-listing, so one removed meanwhile is reported `gone` rather than silently left out.
+   */
+  containers?: ReadonlyArray<{ id: string; endpoint: string; name?: string; service?: string }>
+}
+
+export type { StackServiceOptions } from './stack-options'
+export type { StackEventSink } from './snapshot-store'
+
+/**
+ * The stack engine: selection, live state, actions, reload evidence and status over one or more
+ * Docker endpoints. Every public method reports per-container outcomes instead of throwing for
+ * container-level trouble; it throws CoreError only for bad input (unknown service, bad signal).
+ * `stop()` ends watching; `start()` may be called again afterwards.
+ */
+
+export class StackService {
+  private readonly clients = new Map<string, EndpointClient>()
+  private readonly local = new Set<string>()
+  private readonly store: SnapshotStore
+  private readonly watchers: EndpointWatcher[] = []
+  private readonly patterns: Map<string, RegExp | null>
+  private readonly skews = new Map<string, { at: number; value: Promise<ClockSkew> }>()
+  private readonly o: ResolvedOptions
+
+  constructor(opts: StackServiceOptions) {
+    const { options, patterns } = resolveOptions(opts)
+    this.o = options
+    this.patterns = patterns
+    for (const ep of opts.endpoints) {
+      this.clients.set(ep.id, createEndpointClient(ep))
+      if (parseEndpointUrl(ep.url).kind === 'unix') this.local.add(ep.id)
+    }
+    this.store = new SnapshotStore(opts.endpoints, this.o.services, opts.events, this.o.debounceMs)
+  }
+
+  // ---- live state -------------------------------------------------------------------------
+
+  /** Follow every endpoint's events. Resolves when each endpoint has been tried once. */
+  async start(): Promise<void> {
+    if (this.watchers.length === 0) {
+      this.store.open()
+      for (const client of this.clients.values()) {
+        this.watchers.push(
+          new EndpointWatcher(client, this.o.services, this.store, {
+            listTimeoutMs: this.o.listTimeoutMs,
+            backoffBaseMs: this.o.backoffBaseMs,
+            backoffCapMs: this.o.backoffCapMs,
+            pingIntervalMs: this.o.pingIntervalMs,
+            ...(this.o.log ? { log: this.o.log } : {}),
+          }),
+        )
+      }
+    }
+    await Promise.all(this.watchers.map((w) => w.start()))
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.watchers.map((w) => w.stop()))
+    this.watchers.length = 0
+    this.store.close()
+  }
+
+  /** The current view without any Docker call (may be stale for endpoints that are not watched). */
+  snapshot(): StackSnapshot {
+    return this.store.snapshot()
+  }
+
+  endpoints(): EndpointStatus[] {
+    return this.store.endpointStatus()
+  }
+
+  /**
+   * While watching (after `start()`), the snapshot is the answer: live endpoints are current and the
+   * others are being retried in the background, shown as unreachable. Without watchers every
+   * endpoint is listed now, in parallel, each within `listTimeoutMs`.
+   */
+  async list(): Promise<StackSnapshot> {
+    if (this.watchers.length > 0) return this.store.snapshot()
+    await Promise.all(
+      [...this.clients.values()]
+        .filter((c) => !this.store.isLive(c.id))
+        .map(async (c) => {
+          try {
+            const recs = await listEndpoint(c, this.o.services, {
+              timeoutMs: this.o.listTimeoutMs,
+              inspect: true,
+            })
+            // A watcher may have gone live meanwhile; its view is newer than ours.
+            if (this.store.isLive(c.id)) return
+            this.store.replace(c.id, recs)
+            this.store.setStatus(c.id, { reachable: true, error: null })
+          } catch (err) {
+            this.store.setStatus(c.id, { reachable: false, error: (err as Error).message })
+          }
+        }),
+    )
+    return this.store.snapshot()
+  }
+
+  async status(): Promise<StackStatus> {
+    return computeStatus(await this.list())
+  }
+
+  // ---- actions ----------------------------------------------------------------------------
+
+  pause(ctx: CallContext, opts: ActionOptions = {}): Promise<ActionResult> {
+    return this.act('pause', ctx, opts)
+  }
+
+  unpause(ctx: CallContext, opts: ActionOptions = {}): Promise<ActionResult> {
+    return this.act('unpause', ctx, opts)
+  }
+
+  restart(ctx: CallContext, opts: ActionOptions = {}): Promise<ActionResult> {
+    return this.act('restart', ctx, opts)
+  }
+
+  async signal(ctx: CallContext, signal: string, opts: ActionOptions = {}): Promise<ActionResult> {
+    return this.act('signal', ctx, opts, normalizeSignal(signal))
+  }
+
+  /** For the composition root when settings say `stack.startPaused`. */
+  startPaused(ctx: CallContext = { who: 'stackdeck', door: 'system' }): Promise<ActionResult> {
+    return this.pause(ctx, { reason: 'start paused (stack.startPaused setting)' })
+  }
+
+  private async act(
+    action: ActionKind,
+    ctx: CallContext,
+    opts: ActionOptions,
+    signal?: string,
+  ): Promise<ActionResult> {
+    const t0 = performance.now()
+    const at = new Date().toISOString()
+    const target = opts.target ?? {}
+    const req: ActionRequest = {
+      action,
+      timeoutMs: this.o.actionTimeoutMs,
+      restartStopTimeoutS: this.o.restartStopTimeoutS,
+      ...(signal ? { signal } : {}),
+    }
+    const { containers, unreachable } = opts.containers
+      ? { containers: await actOnAll(this.explicitTargets(opts.containers), req), unreachable: [] }
+      : await this.runOnTargets(target, req)
+    const totals = emptyTotals()
+    for (const c of containers) {
+      totals[c.outcome]++
+      totals.all++
+    }
+    const result: ActionResult = {
+      action,
+      signal: signal ?? null,
+      target,
+      ok: totals.failed === 0 && totals.timeout === 0 && unreachable.length === 0,
+      at,
+      ms: 0,
+      containers,
+      totals,
+      unreachable,
+      announced: null,
+    }
+    if (action === 'pause' || action === 'unpause') {
+      const names = containers.filter((c) => c.outcome === 'ok' || c.outcome === 'already').map((c) => c.name)
+      if (names.length > 0) {
+        result.announced = await this.announce(
+          action === 'pause' ? 'orchestrator.paused' : 'orchestrator.resumed',
+          {
+            who: ctx.who,
+            door: ctx.door,
+            at: new Date().toISOString(),
+            why: opts.reason ?? '',
+            containers: names,
+          },
+        )
+      }
+    }
+    result.ms = Math.round((performance.now() - t0) * 10) / 10
+    return result
+  }
+
+  private async announce(
+    channel: Parameters<AnnounceFn>[0],
+    payload: Parameters<AnnounceFn>[1],
+  ): Promise<boolean> {
+    const fn = this.o.announce
+    if (!fn) return false
+    let timer: NodeJS.Timeout | undefined
+    try {
+      // A bus that hangs must not hold up the killswitch; the result says it was not announced.
+      const bounded = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('announce timed out')), this.o.announceTimeoutMs)
+      })
+      await Promise.race([Promise.resolve(fn(channel, payload)), bounded])
+      return true
+    } catch (err) {
+      this.o.log?.(`announce ${channel} failed: ${String(err)}`)
+      return false
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  private explicitTargets(refs: NonNullable<ActionOptions['containers']>): ActionTarget[] {
+    return refs.map((ref, i) => {
+      const client = this.clients.get(ref.endpoint)
+      if (!client)
+        throw new CoreError('invalid_input', `unknown endpoint ${ref.endpoint}`, {
+          path: `/containers/${i}/endpoint`,
+        })
+      const known = this.store.get(ref.endpoint, ref.id)
+      const rec: ContainerRecord = known ?? {
+        id: ref.id,
+        name: ref.name ?? ref.id.slice(0, 12),
+        image: '',
+        endpoint: ref.endpoint,
+        state: 'running',
+        health: 'none',
+        startedAt: null,
+        labels: {},
+      }
+      const service = ref.service ?? (known ? (primaryService(this.o.services, known)?.name ?? '') : '')
+      return { client, rec, service }
+    })
+  }
+
+  /**
+   * Resolve a target and act on it. A watched endpoint's snapshot is live, so it costs no Docker
+   * call; other endpoints are listed (without inspects). For the stack or a service, each endpoint
+   * starts acting as soon as its own list is in, so a slow or dead endpoint delays nobody else
+   * (this is the killswitch path). A single-container target waits for every list so that an
+   * unknown or ambiguous name is refused before anything is touched.
+   */
+  private async runOnTargets(
+    target: Target,
+    req: ActionRequest,
+  ): Promise<{
+    containers: ContainerActionResult[]
+    unreachable: Array<{ endpoint: string; error: string }>
+  }> {
+    const svc =
+      target.service === undefined ? undefined : this.o.services.find((s) => s.name === target.service)
+    if (target.service !== undefined && !svc) {
+      throw new CoreError('not_found', `no service named ${JSON.stringify(target.service)}`, {
+        path: '/target/service',
+      })
+    }
+    const scope = [...this.clients.values()].filter(
+      (c) => servicesOn(svc ? [svc] : this.o.services, c.id).length > 0,
+    )
+    const unreachable: Array<{ endpoint: string; error: string }> = []
+    const recordsOf = async (c: EndpointClient): Promise<ContainerRecord[]> => {
+      if (this.store.isLive(c.id)) return this.store.records(c.id)
+      try {
+        return await listEndpoint(c, this.o.services, { timeoutMs: this.o.listTimeoutMs, inspect: false })
+      } catch (err) {
+        unreachable.push({ endpoint: c.id, error: (err as Error).message })
+        return []
+      }
+    }
+    const toTargets = (recs: ContainerRecord[]): ActionTarget[] =>
+      resolveTargets(this.o.services, recs, target).map((p) => ({
+        client: this.clients.get(p.rec.endpoint) as EndpointClient,
+        rec: p.rec,
+        service: p.service,
+      }))
+
+    if (target.container === undefined) {
+      const per = await Promise.all(scope.map(async (c) => actOnAll(toTargets(await recordsOf(c)), req)))
+      const containers = per
+        .flat()
+        .sort((a, b) => a.name.localeCompare(b.name) || a.endpoint.localeCompare(b.endpoint))
+      return { containers, unreachable: unreachable.sort((a, b) => a.endpoint.localeCompare(b.endpoint)) }
+    }
+
+    const lists = await Promise.all(scope.map(recordsOf))
+    let targets: ActionTarget[]
+    try {
+      targets = toTargets(lists.flat())
+    } catch (err) {
+      if (err instanceof CoreError && err.code === 'not_found' && unreachable.length > 0) {
+        throw new CoreError(
+          'unavailable',
+          `${err.message}; unreachable: ${unreachable.map((u) => u.endpoint).join(', ')}`,
+          {
+            ...(err.path !== undefined ? { path: err.path } : {}),
+            cause: err,
+          },
+        )
+      }
+      throw err
+    }
+    return { containers: await actOnAll(targets, req), unreachable }
+  }
+
+  // ---- reload -----------------------------------------------------------------------------
+
+  /**
+   * Signal each service's running containers (if it has a signal) and wait for its evidence line.
+   * `since` (services without a signal): the moment the config was written; evidence stamped
+   * before it does not count. Default: now.
+   */
+  async reload(opts: { services?: string[]; since?: Date } = {}): Promise<ReloadResult> {
+    const t0 = performance.now()
+    const at = new Date().toISOString()
+    const specs =
+      opts.services === undefined
+        ? this.o.services
+        : opts.services.map((n, i) => {
+            const s = this.o.services.find((x) => x.name === n)
+            if (!s)
+              throw new CoreError('not_found', `no service named ${JSON.stringify(n)}`, {
+                path: `/services/${i}`,
+              })
+            return s
+          })
+    const snap = await this.list()
+    const recsByService = new Map(snap.services.map((v) => [v.name, v.containers]))
+    const services = await Promise.all(
+      specs.map(async (spec) => {
+        const recs = (recsByService.get(spec.name) ?? []).filter(reloadable)
+        const targets = await Promise.all(
+          recs.map(async (rec) => ({
+            client: this.clients.get(rec.endpoint) as EndpointClient,
+            rec,
+            skew: await this.skewFor(rec.endpoint),
+          })),
+        )
+        return reloadService(
+          spec,
+          this.patterns.get(spec.name) ?? null,
+          targets,
+          opts.since ? opts.since.getTime() : null,
+        )
+      }),
+    )
+    return {
+      at,
+      ms: Math.round((performance.now() - t0) * 10) / 10,
+      services,
+      proved: services.filter((s) => s.status === 'proved').map((s) => s.service),
+      notProved: services.filter((s) => s.status === 'not_proved').map((s) => s.service),
+      unverifiable: services.filter((s) => s.status === 'unverifiable').map((s) => s.service),
+    }
+  }
+
+  private skewFor(endpoint: string): Promise<ClockSkew> {
+    const cached = this.skews.get(endpoint)
+    // Clocks drift slowly; ten minutes between measurements is plenty.
+    if (cached && Date.now() - cached.at < 600_000) return cached.value
+    const value = measureSkew(
+      this.clients.get(endpoint) as EndpointClient,
+      this.local.has(endpoint),
+      this.o.listTimeoutMs,
+    )
+    this.skews.set(endpoint, { at: Date.now(), value })
+    return value
+  }
+}

@@ -1,0 +1,88 @@
+import type { CallContext } from '../api/call-context'
+import type { StackService } from '../stack/stack-service'
+import type { ActionResult, ServiceSpec } from '../stack/types'
+import type { ContainerRef, ContainerResult, StackPort } from './ports'
+
+/**
+ * Maps the stack engine onto what Save & Restart needs. `skipped` (the container stopped running
+ * between listing and pausing) counts as a failure here: the stack changed under the run, so the
+ * safe answer is to roll back rather than write config into a stack we no longer know.
+ */
+function toResults(r: ActionResult): ContainerResult[] {
+  return r.containers.map((c) => ({
+    id: c.id,
+    name: c.name,
+    service: c.service,
+    endpoint: c.endpoint,
+    outcome: c.outcome === 'skipped' ? 'failed' : c.outcome,
+    ...(c.error ? { error: c.error } : c.outcome === 'skipped' ? { error: `not running (${c.state ?? 'unknown'})` } : {}),
+    ms: c.ms,
+  }))
+}
+
+const asRefs = (targets: ContainerRef[]) => targets.map(({ id, endpoint, name, service }) => ({ id, endpoint, name, service }))
+
+export function createStackPort(stack: StackService, services: readonly ServiceSpec[]): StackPort {
+  return {
+    async runningTargets() {
+      const snap = await stack.list()
+      const seen = new Set<string>()
+      const running: ContainerRef[] = []
+      const paused: ContainerRef[] = []
+      for (const svc of snap.services) {
+        for (const c of svc.containers) {
+          const key = `${c.endpoint}/${c.id}`
+          if (seen.has(key)) continue
+          seen.add(key)
+          const ref = { id: c.id, name: c.name, service: c.service, endpoint: c.endpoint }
+          if (c.state === 'running') running.push(ref)
+          else if (c.state === 'paused') paused.push(ref)
+        }
+      }
+      return { running, paused }
+    },
+    async pause(targets: ContainerRef[], ctx: CallContext, why: string) {
+      if (targets.length === 0) return []
+      return toResults(await stack.pause(ctx, { containers: asRefs(targets), reason: why }))
+    },
+    async unpause(targets: ContainerRef[], ctx: CallContext, why: string) {
+      if (targets.length === 0) return []
+      return toResults(await stack.unpause(ctx, { containers: asRefs(targets), reason: why }))
+    },
+    async states(targets: ContainerRef[]) {
+      const snap = await stack.list()
+      const byId = new Map<string, string>()
+      for (const svc of snap.services) for (const c of svc.containers) byId.set(`${c.endpoint}/${c.id}`, c.state)
+      return new Map(targets.map((t) => [t.id, byId.get(`${t.endpoint}/${t.id}`) ?? 'missing']))
+    },
+    async reload(services: string[], since: Date) {
+      const r = await stack.reload({ services, since })
+      return {
+        proved: r.proved,
+        notProved: r.notProved,
+        unverifiable: r.unverifiable,
+        details: r.services.flatMap((s) =>
+          s.containers.map((c) => ({
+            service: s.service,
+            container: c.name,
+            proved: s.status === 'unverifiable' ? null : c.proved,
+            ...(c.line ? { line: c.line } : {}),
+            ...(c.error ? { error: c.error } : {}),
+            ms: c.ms,
+          })),
+        ),
+      }
+    },
+    async signalReload(names: string[]) {
+      const results: ContainerResult[] = []
+      const ctx: CallContext = { who: 'save-and-restart', door: 'system' }
+      await Promise.all(
+        names.map(async (name) => {
+          const signal = services.find((s) => s.name === name)?.reload.signal
+          if (signal) results.push(...toResults(await stack.signal(ctx, signal, { target: { service: name } })))
+        }),
+      )
+      return results
+    },
+  }
+}

@@ -1,0 +1,439 @@
+/**
+ * OpenAPI 3.1 description of the control API, generated from the contract table: REST routes
+ * from each operation's `http` field, the generic RPC endpoint, and (in prose and an extension)
+ * the WebSocket door. Nothing here is written by hand per operation, so it cannot drift.
+ */
+import { events, operations } from '@core/api/contract'
+import type { Scope } from '@core/api/define'
+import { ERROR_CODES } from '@core/errors'
+import { httpStatusFor } from './http-status'
+import { buildRouteTable } from './routes'
+import { WS_BEARER_PREFIX, WS_PROTOCOL } from './ws-door'
+
+export interface OpenApiOptions {
+  version: string
+  /** Absolute base URL for `servers`; absent, clients resolve paths against where they got the document. */
+  serverUrl?: string
+}
+
+export type JsonSchema = Record<string, unknown>
+
+export interface OpenApiOperation {
+  operationId: string
+  summary: string
+  description: string
+  tags: string[]
+  parameters?: Array<{
+    name: string
+    in: 'query' | 'path'
+    required: boolean
+    description?: string
+    schema: JsonSchema
+  }>
+  requestBody?: { required: boolean; content: { 'application/json': { schema: JsonSchema } } }
+  responses: Record<string, unknown>
+  security?: Array<Record<string, string[]>>
+  'x-stackdeck-operation'?: string
+  'x-stackdeck-scope'?: Scope
+  'x-stackdeck-public'?: boolean
+}
+
+export interface OpenApiDocument {
+  openapi: '3.1.0'
+  info: {
+    title: string
+    version: string
+    description: string
+    license?: { name: string; identifier?: string }
+  }
+  servers?: Array<{ url: string }>
+  security: Array<Record<string, string[]>>
+  tags: Array<{ name: string; description?: string }>
+  paths: Record<string, Partial<Record<'get' | 'post', OpenApiOperation>>>
+  components: {
+    securitySchemes: Record<string, unknown>
+    schemas: Record<string, JsonSchema>
+    responses: Record<string, unknown>
+  }
+  'x-stackdeck-operations': Record<
+    string,
+    {
+      summary: string
+      scope: Scope
+      http: { method: string; path: string } | null
+      input: JsonSchema
+      result: JsonSchema
+    }
+  >
+  'x-stackdeck-events': Record<string, { summary: string; payload: JsonSchema }>
+  'x-stackdeck-websocket': { path: string; subprotocols: string[]; frames: Record<string, JsonSchema> }
+}
+
+interface OpRow {
+  summary: string
+  scope: Scope
+  input: unknown
+  result: unknown
+  http?: { method: 'GET' | 'POST'; path: string }
+}
+
+/**
+ * TypeBox keeps its bookkeeping in non-enumerable `~kind`-style keys (and older versions in
+ * symbols); a JSON round trip drops both, and the filter catches any that were enumerable.
+ */
+export function plainSchema(schema: unknown): JsonSchema {
+  const strip = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(strip)
+    if (v && typeof v === 'object') {
+      const out: Record<string, unknown> = {}
+      for (const [k, x] of Object.entries(v)) if (!k.startsWith('~')) out[k] = strip(x)
+      return out
+    }
+    return v
+  }
+  return strip(JSON.parse(JSON.stringify(schema ?? {}))) as JsonSchema
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` })
+
+const ERROR_RESPONSES: Array<{
+  status: number
+  name: string
+  description: string
+  when?: 'post' | 'private'
+}> = [
+  {
+    status: 400,
+    name: 'BadRequest',
+    description: 'Input failed validation (the error names the field), or the body is not JSON.',
+  },
+  { status: 401, name: 'Unauthorized', description: 'No valid bearer token.', when: 'private' },
+  { status: 403, name: 'Forbidden', description: 'The token lacks the scope, or the Origin is not allowed.' },
+  { status: 404, name: 'NotFound', description: 'No such route, operation or resource.' },
+  {
+    status: 409,
+    name: 'Conflict',
+    description: 'Conflict (e.g. the file changed on disk) or busy (a run is in flight).',
+  },
+  { status: 413, name: 'PayloadTooLarge', description: 'The body exceeds api.maxBodyBytes.', when: 'post' },
+  {
+    status: 421,
+    name: 'MisdirectedRequest',
+    description: 'The Host header is not one this server answers to (DNS rebinding guard).',
+  },
+  { status: 429, name: 'TooManyRequests', description: 'Rate limit of the token exceeded.', when: 'private' },
+  {
+    status: 500,
+    name: 'InternalError',
+    description: 'Internal or I/O error; details are in the Stackdeck log, never in the answer.',
+  },
+  {
+    status: 502,
+    name: 'PartialFailure',
+    description: 'Part of the action failed; the error says which part.',
+  },
+  { status: 503, name: 'Unavailable', description: 'A dependency (Docker, Redis) is unreachable.' },
+  { status: 504, name: 'Timeout', description: 'The action was not confirmed in time.' },
+]
+
+const SCOPE_TEXT: Record<Scope, string> = {
+  read: 'read (any token)',
+  operate: 'operate (operate or admin tokens)',
+  admin: 'admin (admin tokens only)',
+}
+
+function errorResponses(method: 'GET' | 'POST', isPublic: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const e of ERROR_RESPONSES) {
+    if (e.when === 'post' && method !== 'POST') continue
+    if (e.when === 'private' && isPublic) continue
+    out[String(e.status)] = { $ref: `#/components/responses/${e.name}` }
+  }
+  return out
+}
+
+function queryParameters(input: JsonSchema): NonNullable<OpenApiOperation['parameters']> {
+  const props = (input['properties'] ?? {}) as Record<string, JsonSchema>
+  const required = new Set((input['required'] as string[] | undefined) ?? [])
+  return Object.entries(props).map(([name, schema]) => {
+    const p: NonNullable<OpenApiOperation['parameters']>[number] = {
+      name,
+      in: 'query',
+      required: required.has(name),
+      schema,
+    }
+    if (typeof schema['description'] === 'string') p.description = schema['description']
+    return p
+  })
+}
+
+function describeOp(name: string, row: OpRow, isPublic: boolean): string {
+  const lines = [
+    row.summary,
+    '',
+    `Required scope: **${SCOPE_TEXT[row.scope]}**.${isPublic ? ' This route needs no token.' : ''}`,
+    `Also callable as \`POST /api/rpc/${name}\` and as \`{"op": "${name}"}\` over the WebSocket.`,
+  ]
+  return lines.join('\n')
+}
+
+function intro(): string {
+  const eventNames = Object.keys(events)
+  return [
+    'The control API of Stackdeck: everything the window can do, a script can do here. Every route is generated from one contract table; the same operations are reachable three ways.',
+    '',
+    '## Authentication',
+    'Send `Authorization: Bearer <token>` on every request except `GET /health`, `GET /openapi.json` and `GET /docs`. Tokens carry a scope: `read` < `operate` < `admin`; each operation names the least scope it needs. Requests must carry a `Host` this server answers to (loopback names by default) and, when a browser sends one, an allowed `Origin`.',
+    '',
+    '## REST routes',
+    'The paths below. `GET` routes take their input as query parameters; `POST` routes take a JSON body. Success answers `200` with the result; failures answer `{"error": {"code", "message", "path"?, "details"?}}` with a status derived from the code.',
+    '',
+    '## Generic RPC',
+    '`POST /api/rpc/{operation}` with the operation\u2019s input as the JSON body calls any operation, including those without a REST route. It always answers an envelope: `{"ok": true, "result": ...}` or `{"ok": false, "error": {...}}` (the HTTP status still follows the error code).',
+    '',
+    '## WebSocket',
+    `Connect to \`/api/ws\` offering the subprotocols \`${WS_PROTOCOL}\` and \`${WS_BEARER_PREFIX}<token>\` (browsers cannot set headers on a WebSocket; other clients may send \`Authorization: Bearer\` instead). The server selects \`${WS_PROTOCOL}\`; without a valid token the upgrade is refused with 401.`,
+    '',
+    '- Call: send `{"id": 1, "op": "stack.status", "input": {}}`; the reply is `{"id": 1, "ok": true, "result": ...}` or `{"id": 1, "ok": false, "error": {...}}`. `id` is yours (number or string) and pairs replies with calls; several calls may be in flight.',
+    '- Events: the server pushes `{"event": "<name>", "payload": ...}` for every core event to every connected client. A client too slow to read has events dropped rather than buffered without bound.',
+    `- Event names: ${eventNames.length > 0 ? eventNames.map((e) => `\`${e}\``).join(', ') : '(none)'}. Payload schemas are in \`x-stackdeck-events\`.`,
+    '',
+    'Scopes and the per-token rate limit apply to WebSocket calls as to HTTP ones.',
+  ].join('\n')
+}
+
+function sharedSchemas(): Record<string, JsonSchema> {
+  const errorBody: JsonSchema = {
+    type: 'object',
+    required: ['code', 'message'],
+    properties: {
+      code: { type: 'string', enum: [...ERROR_CODES] },
+      message: {
+        type: 'string',
+        description: 'A human sentence: what went wrong and, where it helps, what to do.',
+      },
+      path: { type: 'string', description: 'JSON pointer of the offending input field, or file:line:col.' },
+      details: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['message'],
+          properties: {
+            path: { type: 'string' },
+            message: { type: 'string' },
+            line: { type: 'integer' },
+            column: { type: 'integer' },
+          },
+        },
+      },
+    },
+  }
+  return {
+    ErrorBody: errorBody,
+    Error: { type: 'object', required: ['error'], properties: { error: ref('ErrorBody') } },
+    RpcSuccess: {
+      type: 'object',
+      required: ['ok', 'result'],
+      properties: { ok: { const: true }, result: {} },
+    },
+    RpcFailure: {
+      type: 'object',
+      required: ['ok', 'error'],
+      properties: { ok: { const: false }, error: ref('ErrorBody') },
+    },
+  }
+}
+
+function sharedResponses(): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const e of ERROR_RESPONSES) {
+    out[e.name] = {
+      description: `${e.status}: ${e.description}`,
+      content: { 'application/json': { schema: ref('Error') } },
+    }
+  }
+  return out
+}
+
+export function buildOpenApi(opts: OpenApiOptions): OpenApiDocument {
+  const routes = [...buildRouteTable().values()]
+  const rows = operations as unknown as Record<string, OpRow>
+  const paths: OpenApiDocument['paths'] = {}
+  const tags = new Set<string>()
+
+  for (const route of routes) {
+    const row = rows[route.op]
+    if (!row) continue
+    const tag = route.op.split('.')[0] ?? route.op
+    tags.add(tag)
+    const input = plainSchema(row.input)
+    const operation: OpenApiOperation = {
+      operationId: route.op,
+      summary: row.summary,
+      description: describeOp(route.op, row, route.public),
+      tags: [tag],
+      responses: {
+        '200': {
+          description: 'The result.',
+          content: { 'application/json': { schema: plainSchema(row.result) } },
+        },
+        ...errorResponses(route.method, route.public),
+      },
+      'x-stackdeck-operation': route.op,
+      'x-stackdeck-scope': row.scope,
+    }
+    if (route.public) {
+      operation.security = []
+      operation['x-stackdeck-public'] = true
+    }
+    if (route.method === 'GET') {
+      const params = queryParameters(input)
+      if (params.length > 0) operation.parameters = params
+    } else {
+      const required = Array.isArray(input['required']) && input['required'].length > 0
+      operation.requestBody = { required, content: { 'application/json': { schema: input } } }
+    }
+    const item = (paths[route.path] ??= {})
+    item[route.method === 'GET' ? 'get' : 'post'] = operation
+  }
+
+  const opNames = Object.keys(rows)
+  paths['/api/rpc/{operation}'] = {
+    post: {
+      operationId: 'rpc',
+      summary: 'Call any operation by name; answers an envelope.',
+      description: [
+        'The input is the operation\u2019s input schema (see `x-stackdeck-operations`); an empty body means `{}`.',
+        'The token needs the scope the operation names. Unknown operation names answer 404 with a plain `Error` body.',
+      ].join('\n'),
+      tags: ['rpc'],
+      parameters: [
+        { name: 'operation', in: 'path', required: true, schema: { type: 'string', enum: opNames } },
+      ],
+      requestBody: { required: false, content: { 'application/json': { schema: { type: 'object' } } } },
+      responses: {
+        '200': {
+          description: 'Success envelope.',
+          content: { 'application/json': { schema: ref('RpcSuccess') } },
+        },
+        ...Object.fromEntries(
+          Object.entries(errorResponses('POST', false)).map(([status]) => [
+            status,
+            {
+              description:
+                'Failure envelope (guards that run before the call, such as 401 or 421, answer a plain Error).',
+              content: { 'application/json': { schema: { oneOf: [ref('RpcFailure'), ref('Error')] } } },
+            },
+          ]),
+        ),
+      },
+    },
+  }
+  tags.add('rpc')
+
+  const docsResponse = (type: string, description: string) => ({
+    '200': { description, content: { [type]: { schema: { type: 'string' } } } },
+  })
+  paths['/openapi.json'] = {
+    get: {
+      operationId: 'openapi',
+      summary: 'This document. Needs no token: it holds the contract\u2019s shape, no data and no secrets.',
+      description: 'Generated from the contract table of the running version.',
+      tags: ['docs'],
+      security: [],
+      responses: {
+        '200': {
+          description: 'OpenAPI 3.1 document.',
+          content: { 'application/json': { schema: { type: 'object' } } },
+        },
+      },
+    },
+  }
+  paths['/docs'] = {
+    get: {
+      operationId: 'docs',
+      summary: 'This reference as a static HTML page. Needs no token.',
+      description:
+        'Plain HTML without scripts or styles, so it works under the strict Content-Security-Policy.',
+      tags: ['docs'],
+      security: [],
+      responses: docsResponse('text/html', 'HTML page.'),
+    },
+  }
+  tags.add('docs')
+
+  const schemas = sharedSchemas()
+  const xEvents: OpenApiDocument['x-stackdeck-events'] = {}
+  for (const [name, def] of Object.entries(
+    events as unknown as Record<string, { summary: string; payload: unknown }>,
+  )) {
+    xEvents[name] = { summary: def.summary, payload: plainSchema(def.payload) }
+  }
+  const xOps: OpenApiDocument['x-stackdeck-operations'] = {}
+  for (const [name, row] of Object.entries(rows)) {
+    xOps[name] = {
+      summary: row.summary,
+      scope: row.scope,
+      http: row.http ? { method: row.http.method, path: row.http.path } : null,
+      input: plainSchema(row.input),
+      result: plainSchema(row.result),
+    }
+  }
+
+  const doc: OpenApiDocument = {
+    openapi: '3.1.0',
+    info: {
+      title: 'Stackdeck control API',
+      version: opts.version,
+      description: intro(),
+      license: { name: 'MIT', identifier: 'MIT' },
+    },
+    security: [{ bearerAuth: [] }],
+    tags: [...tags].sort().map((name) => ({ name })),
+    paths,
+    components: {
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An API token: STACKDECK_TOKEN (admin) or one of api.tokens.',
+        },
+      },
+      schemas,
+      responses: sharedResponses(),
+    },
+    'x-stackdeck-operations': xOps,
+    'x-stackdeck-events': xEvents,
+    'x-stackdeck-websocket': {
+      path: '/api/ws',
+      subprotocols: [WS_PROTOCOL, `${WS_BEARER_PREFIX}<token>`],
+      frames: {
+        call: {
+          type: 'object',
+          required: ['op'],
+          properties: {
+            id: { type: ['integer', 'string'] },
+            op: { type: 'string', enum: opNames },
+            input: { type: 'object' },
+          },
+        },
+        reply: {
+          oneOf: [ref('RpcSuccess'), ref('RpcFailure')],
+          description: 'Carries the `id` of its call.',
+        },
+        event: {
+          type: 'object',
+          required: ['event', 'payload'],
+          properties: { event: { type: 'string', enum: Object.keys(xEvents) }, payload: {} },
+        },
+      },
+    },
+  }
+  if (opts.serverUrl) doc.servers = [{ url: opts.serverUrl.replace(/\/+$/, '') }]
+  return doc
+}
+
+/** HTTP status for each error code, for the docs page's error table. */
+export function errorStatusTable(): Array<{ code: string; status: number }> {
+  return ERROR_CODES.map((code) => ({ code, status: httpStatusFor({ code, message: '' }) }))
+}
