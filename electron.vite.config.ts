@@ -18,6 +18,7 @@ export default defineConfig({
         input: {
           index: resolve(import.meta.dirname, 'electron/main/index.ts'),
           server: resolve(import.meta.dirname, 'electron/server/main.ts'),
+          cli: resolve(import.meta.dirname, 'electron/cli/main.ts'),
         },
       },
     },

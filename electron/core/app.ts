@@ -3,8 +3,9 @@
  * host) call `createCore` and then only ever talk to `core.handlers` through a dispatcher.
  * Every cross-module dependency is wired here, so modules stay ignorant of each other.
  */
+import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { Redis } from 'ioredis'
 import type { EventMap, Handlers } from './api/contract'
 import { systemContext } from './api/call-context'
@@ -49,11 +50,22 @@ export interface CoreOptions {
   log?: (line: string) => void
 }
 
-/** The bundled trading-config schema: `<repo>/schemas` from both source and the build in out/main. */
-export const BUNDLED_CONFIG_SCHEMA = resolve(
-  process.env['STACKDECK_SCHEMAS_DIR'] ?? resolve(import.meta.dirname, '../../schemas'),
-  'config.schema.json',
-)
+/**
+ * The bundled trading-config schema. Searched upward from this module because the build may place
+ * it in out/main or out/main/chunks, and a packaged app beside app.asar.unpacked.
+ */
+export function bundledConfigSchema(): string {
+  const override = process.env['STACKDECK_SCHEMAS_DIR']
+  if (override) return resolve(override, 'config.schema.json')
+  let dir = import.meta.dirname
+  for (let i = 0; i < 6; i++) {
+    for (const c of [join(dir, 'schemas', 'config.schema.json'), join(dir, 'app.asar.unpacked', 'schemas', 'config.schema.json')]) {
+      if (existsSync(c)) return c
+    }
+    dir = dirname(dir)
+  }
+  return resolve(import.meta.dirname, '../../schemas/config.schema.json')
+}
 
 export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Promise<Core> {
   const { settings } = loaded
@@ -125,7 +137,7 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
 
   const config = new ConfigService({
     configPath: settings.config.path,
-    schemaPath: settings.config.schemaPath || BUNDLED_CONFIG_SCHEMA,
+    schemaPath: settings.config.schemaPath || bundledConfigSchema(),
     keepBackups: settings.config.keepBackups,
     hub,
   })

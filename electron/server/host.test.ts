@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mkdtempSync } from 'node:fs'
 import { request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import WebSocket from 'ws'
 import { createCore, type Core } from '@core/app'
 import { parseSettings } from '@core/settings/load-settings'
@@ -18,6 +21,7 @@ beforeAll(async () => {
     {
       docker: { endpoints: [{ id: 'none', url: 'unix:///nonexistent/docker.sock' }] },
       redis: { url: 'redis://127.0.0.1:1' },
+      stateDir: mkdtempSync(join(tmpdir(), 'stackdeck-host-test-')),
       api: { port: 0, rateLimitPerMinute: 30, maxBodyBytes: 2048, tokens: [{ name: 'dashboard', sha256: sha256Hex(READER), scope: 'read' }] },
     },
     'test',
@@ -151,5 +155,15 @@ describe('WebSocket door', () => {
     core.hub.emit('app.alert', { id: 'a1', level: 'info', title: 't', message: 'm', at: new Date().toISOString(), sticky: false })
     expect(await got).toMatchObject({ event: 'app.alert', payload: { id: 'a1' } })
     ws.close()
+  })
+})
+
+describe('API documentation', () => {
+  it('serves the OpenAPI document generated from the contract without a token', async () => {
+    const r = await http('GET', '/openapi.json')
+    expect(r.status).toBe(200)
+    const doc = r.json as { openapi: string; paths: Record<string, Record<string, unknown>> }
+    expect(doc.openapi).toBe('3.1.0')
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/health', '/status', '/stack/pause', '/save-and-restart']))
   })
 })

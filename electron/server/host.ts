@@ -4,6 +4,7 @@ import type { Core } from '@core/app'
 import { createDispatcher, type Dispatcher } from '@core/api/dispatcher'
 import type { ContractError } from '@core/api/contract'
 import { operations } from '@core/api/contract'
+import { docsRoutes } from './docs-page'
 import { checkRequest, type GuardConfig } from './request-guard'
 import { httpStatusFor } from './http-status'
 import { RateLimiter } from './rate-limit'
@@ -14,6 +15,8 @@ import { createWsDoor } from './ws-door'
 
 export interface HostOptions {
   core: Core
+  /** Shown in /openapi.json and /docs. */
+  version?: string
   /** Directory of the built renderer (index.html + assets); null serves the API only. */
   staticDir: string | null
   env?: NodeJS.ProcessEnv
@@ -32,6 +35,8 @@ export interface Host {
   dispatcher: Dispatcher
   close(): Promise<void>
 }
+
+const versionOf = (o: HostOptions) => o.version ?? '0.0.0'
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
 
@@ -93,6 +98,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   const dispatcher = createDispatcher(core.handlers, { validateResults: opts.validateResults ?? false })
   const limiter = new RateLimiter(api.rateLimitPerMinute)
   const routes = buildRouteTable()
+  // The API's shape ships with every copy and a browser cannot attach a token to open /docs, so these are public.
+  const docs = docsRoutes({ version: versionOf(opts) })
   const ws = createWsDoor({ dispatcher, hub: core.hub, tokens: registry, limiter, maxPayload: api.maxBodyBytes })
   const guard: GuardConfig = {
     boundHost: api.host,
@@ -106,6 +113,9 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     if (verdict) return sendError(res, verdict.status, { code: verdict.code, message: verdict.message })
     const url = new URL(req.url ?? '/', 'http://stackdeck.invalid')
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET')
+
+    const doc = docs[url.pathname as keyof typeof docs] as (typeof docs)[keyof typeof docs] | undefined
+    if (doc) return doc(req, res)
 
     const rpc = /^\/api\/rpc\/([a-zA-Z0-9_.]+)$/.exec(url.pathname)
     const route = rpc ? undefined : routes.get(`${method} ${url.pathname}`)

@@ -26,7 +26,7 @@ async function main() {
   const core = await createCore(loaded, { version: pkg.version })
   await core.start()
   const staticDir = rendererDir()
-  const host = await startHost({ core, staticDir })
+  const host = await startHost({ core, staticDir, version: pkg.version })
   console.log(`Stackdeck ${pkg.version} headless host on ${host.url} (settings: ${loaded.source ?? 'built-in defaults'})`)
   if (!staticDir) console.log('No renderer build found; run `npm run build` to serve the UI. The API is up.')
   if (host.adminToken) {

@@ -209,6 +209,24 @@ describe('Scheduler', () => {
     expect((await flag.get())?.value).toBe(false)
   })
 
+  it('does not fight another writer between wakes, but refresh brings the flag back in line', async () => {
+    let veto: string | null = null
+    const { sched, clock, flag, events } = setup('2026-03-10T15:00:00Z', { vetoEnable: () => veto })
+    await sched.start()
+    // The killswitch turns trading off mid-window through the same flag.
+    veto = 'killswitch engaged'
+    await flag.set(false, { who: 'killswitch', why: 'risk', source: 'killswitch' })
+    await clock.advance(10 * 60_000)
+    expect((await flag.get())?.value).toBe(false)
+    await sched.refresh()
+    expect((await flag.get())?.value).toBe(false)
+    // Released: the refresh that the killswitch's afterRelease triggers re-enables trading.
+    veto = null
+    await sched.refresh()
+    expect(await flag.get()).toMatchObject({ value: true, who: 'schedule' })
+    expect(events.map((e) => `${e.kind}:${e.trigger}`)).toEqual(['start:startup', 'start:refresh'])
+  })
+
   it('leaves the flag alone with no rules, and follows new rules on refresh', async () => {
     const { sched, flag, setRules, events } = setup('2026-03-10T15:00:00Z', {
       rules: null,

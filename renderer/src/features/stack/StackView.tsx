@@ -1,6 +1,7 @@
 import { useState } from 'react'
 import { StateBadge } from '../../components/StateBadge'
 import { formatDuration } from '../../lib/format'
+import { useNow } from '../../lib/use-now'
 import { confirmAction } from '../../store/confirm'
 import { runAction, targetKey, useStackFeed, useStackStore, type Snapshot } from './use-stack'
 
@@ -44,6 +45,13 @@ function SignalPicker({ what, target, disabled }: { what: string; target: { serv
   )
 }
 
+function Uptime({ c }: { c: Container }) {
+  const now = useNow()
+  if (c.uptimeS === null || !c.startedAt) return <>—</>
+  const started = Date.parse(c.startedAt)
+  return <>{formatDuration(Number.isFinite(started) ? (now - started) / 1000 : c.uptimeS)}</>
+}
+
 function ContainerRow({ c }: { c: Container }) {
   const busy = useStackStore((s) => s.busy.has(c.id) || s.busy.has(`svc:${c.service}`) || s.busy.has('*'))
   const target = { container: c.id }
@@ -54,7 +62,9 @@ function ContainerRow({ c }: { c: Container }) {
         <StateBadge state={c.state} />
       </td>
       <td>{c.health === 'none' ? <span className="muted">—</span> : <StateBadge state={c.health} />}</td>
-      <td>{c.uptimeS === null ? '—' : formatDuration(c.uptimeS)}</td>
+      <td>
+        <Uptime c={c} />
+      </td>
       <td className="mono small muted">{c.image}</td>
       <td className="small muted">{c.endpoint}</td>
       <td>
