@@ -6,6 +6,10 @@ const ROOT = resolve(import.meta.dirname, '..')
 const exe = electronBinary()
 const display = process.platform !== 'linux' || !!(process.env['DISPLAY'] || process.env['WAYLAND_DISPLAY'])
 
+// Say it in the run's output too: a reporter shows only a dash for a skipped test.
+if (!exe) console.log('[e2e] SKIPPED real-Electron test: no Electron binary installed (its download needs GitHub).')
+else if (!display) console.log('[e2e] SKIPPED real-Electron test: no display (run under xvfb-run).')
+
 test.describe('real Electron binary', () => {
   test.skip(!exe, 'SKIPPED: no Electron binary installed (its download needs GitHub, unreachable here); the IPC door is covered by electron/main/ipc-adapter.test.ts')
   test.skip(!display, 'SKIPPED: Electron binary present but no display (set DISPLAY, e.g. under xvfb-run)')
