@@ -97,6 +97,9 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
     onError: (err, during) => log(`[schedule] trading flag ${during}: ${(err as Error).message}`),
   })
 
+  // Pub/sub is at-most-once: after every reconnect, re-announce the stored trading state.
+  const detachFlag = flag.attach()
+
   bus = new BusClient(
     {
       url: settings.redis.url,
@@ -207,6 +210,8 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
   })
   workflow.recovery.onChange = (info) => hub.emit('workflow.recovery', info)
   hub.on('config.changedOnDisk', () => void refreshRules().then(() => scheduler?.refresh()))
+  // After a Redis outage the schedule recomputes from the clock rather than replaying missed transitions.
+  flagRedis.on('ready', () => void scheduler?.resync())
 
   const supervised = settings.services.filter((s) => s.supervise)
   const supervisor = new Supervisor({
@@ -285,6 +290,7 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
       scheduler?.stop()
       busBatcher.stop()
       await bus?.stop().catch(() => undefined)
+      detachFlag()
       flagRedis.disconnect()
       await config.stop().catch(() => undefined)
       await stack.stop().catch(() => undefined)

@@ -1,4 +1,6 @@
 import { useConnection } from '../store/connection'
+import { KillswitchChip } from './KillswitchChip'
+import { StackChip } from './StackChip'
 import { StateBadge } from './StateBadge'
 
 /** Always-visible status chips: which door, whether it is connected, and who we act as. */
@@ -6,6 +8,12 @@ export function HeaderStatus() {
   const { door, state, who } = useConnection()
   return (
     <div className="header-status" aria-label="Status">
+      {state === 'open' && (
+        <>
+          <StackChip />
+          <KillswitchChip />
+        </>
+      )}
       <StateBadge state={state === 'open' ? 'open' : state} label={`${door === 'ipc' ? 'app' : 'api'}: ${state}`} />
       {who && <span className="muted small">as {who}</span>}
     </div>

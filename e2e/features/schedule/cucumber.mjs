@@ -1,8 +1,8 @@
 // Gherkin scenarios of the trading schedule, on a fake clock. Run from the repository root:
-//   npx cucumber-js --config features/schedule/cucumber.mjs
+//   npx cucumber-js --config e2e/features/schedule/cucumber.mjs
 // Step definitions are TypeScript; support/register-tsx.mjs (imported first) loads them through tsx.
 export default {
-  paths: ['features/schedule/**/*.feature'],
-  import: ['features/schedule/support/register-tsx.mjs', 'features/schedule/steps/**/*.ts'],
+  paths: ['e2e/features/schedule/**/*.feature'],
+  import: ['e2e/features/schedule/support/register-tsx.mjs', 'e2e/features/schedule/steps/**/*.ts'],
   strict: true,
 }

@@ -1,9 +1,9 @@
 import { World, setWorldConstructor, type IWorldOptions } from '@cucumber/cucumber'
-import { FakeClock } from '../../../electron/core/schedule/clock'
-import { Scheduler, type ScheduleTransitionEvent } from '../../../electron/core/schedule/scheduler'
-import { parseScheduleRules, type ScheduleRules } from '../../../electron/core/schedule/schedule-rules'
-import { MemoryTradingFlag } from '../../../electron/core/schedule/trading-flag'
-import { resolveWall } from '../../../electron/core/schedule/zoned-time'
+import { FakeClock } from '../../../../electron/core/schedule/clock'
+import { Scheduler, type ScheduleTransitionEvent } from '../../../../electron/core/schedule/scheduler'
+import { parseScheduleRules, type ScheduleRules } from '../../../../electron/core/schedule/schedule-rules'
+import { MemoryTradingFlag } from '../../../../electron/core/schedule/trading-flag'
+import { resolveWall } from '../../../../electron/core/schedule/zoned-time'
 
 const DAY = 86_400_000
 
