@@ -41,6 +41,7 @@ remove_containers() {
 }
 
 down() {
+  stop_agents
   local host=""
   [ -r "$demo_dir/docker-host" ] && host="$(cat "$demo_dir/docker-host")"
   [ -n "$host" ] || host="$(current_host)"
@@ -164,11 +165,11 @@ up() {
 
   remove_containers "$host"
   run_one "$host" stackdeck-demo-orchestrator "$redis_host" "$redis_port" \
-    --label app=python-orchestrator -e SERVICE_NAME=orchestrator -e AGENT_ID=orchestrator -e AGENT_GROUP=core
+    --label app=python-orchestrator -e SERVICE_NAME=orchestrator -e AGENT_ID=orchestrator -e AGENT_GROUP=orchestration
   local i
   for i in 1 2; do
     run_one "$host" "stackdeck-demo-scanner-$i" "$redis_host" "$redis_port" \
-      --label app=go-scanner -e "SERVICE_NAME=scanner-$i" -e "AGENT_ID=scanner-$i" -e AGENT_GROUP=scanners
+      --label app=go-scanner -e "SERVICE_NAME=scanner-$i" -e "AGENT_ID=scanner-$i" -e AGENT_GROUP=ingestion
     run_one "$host" "stackdeck-demo-agent-$i" "$redis_host" "$redis_port" \
       --label app=agent --label "stackdeck.agent=agent-$i" \
       -e "SERVICE_NAME=agent-$i" -e "AGENT_ID=agent-$i" -e AGENT_GROUP=execution
@@ -176,6 +177,11 @@ up() {
 
   local settings
   settings="$(write_settings "$host" "$redis_url")"
+
+  # The sample agents (market data, regime, execution agents that answer commands and the killswitch).
+  stop_agents
+  REDIS_URL="$redis_url" nohup node "$here/../e2e/agents/run-all.mjs" >"$demo_dir/agents.log" 2>&1 &
+  echo $! >"$demo_dir/agents.pid"
   cat <<EOF
 
 Demo stack is up on $host (5 containers labelled $DEMO_LABEL), Redis at $redis_url.
@@ -186,9 +192,18 @@ Start Stackdeck on it:
   npm start -- --settings $settings          (desktop, or headless when there is no display)
   npm run serve -- --settings $settings      (headless host)
 
+Sample agents:    node e2e/agents/run-all.mjs (log: $demo_dir/agents.log)
 Watch a service:  DOCKER_HOST=$host docker logs -f stackdeck-demo-orchestrator
 Remove it all:    npm run demo -- down
 EOF
+}
+
+stop_agents() {
+  local pidfile="$demo_dir/agents.pid"
+  if [ -f "$pidfile" ]; then
+    kill "$(cat "$pidfile")" 2>/dev/null || true
+    rm -f "$pidfile"
+  fi
 }
 
 case "${1:-up}" in

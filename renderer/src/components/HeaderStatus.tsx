@@ -2,6 +2,7 @@ import { useConnection } from '../store/connection'
 import { KillswitchChip } from './KillswitchChip'
 import { StackChip } from './StackChip'
 import { StateBadge } from './StateBadge'
+import { TradingChip } from '../features/schedule/TradingChip'
 
 /** Always-visible status chips: which door, whether it is connected, and who we act as. */
 export function HeaderStatus() {
@@ -12,6 +13,7 @@ export function HeaderStatus() {
         <>
           <StackChip />
           <KillswitchChip />
+          <TradingChip />
         </>
       )}
       <StateBadge state={state === 'open' ? 'open' : state} label={`${door === 'ipc' ? 'app' : 'api'}: ${state}`} />
