@@ -137,6 +137,10 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
   )
   const busBatcher = new BusUpdateBatcher(bus.batchSource(), { emit: (u) => hub.emit('bus.update', u) })
   bus.onAgentDied((d) => hub.emit('bus.agentDied', d))
+  // Paused is not dead: re-judge agents whenever a container is paused or resumed.
+  const detachPausedAgents = hub.subscribe((event) => {
+    if (event === 'stack.changed') bus.refreshPaused()
+  })
 
   const config = new ConfigService({
     configPath: settings.config.path,
@@ -289,6 +293,7 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
       await supervisor.stop().catch(() => undefined)
       scheduler?.stop()
       busBatcher.stop()
+      detachPausedAgents()
       await bus?.stop().catch(() => undefined)
       detachFlag()
       flagRedis.disconnect()

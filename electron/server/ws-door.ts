@@ -74,7 +74,11 @@ export function createWsDoor(deps: Deps) {
           reply({ ok: false, error: { code: 'rate_limited', message: 'Too many requests' } })
           return
         }
-        reply(await deps.dispatcher.dispatch(op, msg.input, { who: who.name, door: 'ws' }))
+        // dispatch promises never to throw; if it ever does, this socket gets an error, not the process.
+        const env = await deps.dispatcher
+          .dispatch(op, msg.input, { who: who.name, door: 'ws' })
+          .catch(() => ({ ok: false, error: { code: 'internal', message: 'Internal error' } }))
+        reply(env)
       })()
     })
   }

@@ -11,6 +11,15 @@ import { useConnection } from './store/connection'
 function useHashTab(): [string, (id: string) => void] {
   const initial = tabs.find((t) => `#${t.id}` === location.hash)?.id ?? tabs[0]?.id ?? ''
   const [tab, setTab] = useState(initial)
+  // Header chips and links elsewhere navigate by setting location.hash; follow them.
+  useEffect(() => {
+    const onHash = () => {
+      const id = tabs.find((t) => `#${t.id}` === location.hash)?.id
+      if (id) setTab(id)
+    }
+    window.addEventListener('hashchange', onHash)
+    return () => window.removeEventListener('hashchange', onHash)
+  }, [])
   const select = (id: string) => {
     setTab(id)
     history.replaceState(null, '', `#${id}`)

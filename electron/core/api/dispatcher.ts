@@ -64,6 +64,27 @@ export function invalidInput(name: string, errors: ReturnType<typeof describeAjv
   }
 }
 
+/**
+ * Deeper than any real input (a config value is a handful of levels). Without a bound, one small
+ * body such as 5,000 nested `[` overflows the stack in structuredClone, JSON.stringify or a
+ * recursive handler: a 500 over HTTP, and over WebSocket an unhandled rejection that ended the host.
+ */
+export const MAX_INPUT_DEPTH = 64
+
+/** Iterative (it must not overflow itself); shared or cyclic objects are walked once. */
+export function exceedsDepth(value: unknown, max: number): boolean {
+  const seen = new Set<object>()
+  const stack: Array<[unknown, number]> = [[value, 0]]
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number]
+    if (v === null || typeof v !== 'object' || seen.has(v)) continue
+    if (depth >= max) return true
+    seen.add(v)
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1])
+  }
+  return false
+}
+
 export function createDispatcher(handlers: Handlers, opts: DispatcherOptions = {}): Dispatcher {
   const log = opts.log ?? ((m, e) => console.error(`[dispatcher] ${m}`, e))
   const has = (name: string): name is OperationName => Object.hasOwn(operations, name)
@@ -71,7 +92,15 @@ export function createDispatcher(handlers: Handlers, opts: DispatcherOptions = {
     has,
     async dispatch(name, rawInput, ctx) {
       if (!has(name)) return { ok: false, error: { code: 'not_found', message: `Unknown operation: ${name}` } }
-      const input: unknown = rawInput === undefined || rawInput === null ? {} : structuredClone(rawInput)
+      let input: unknown
+      try {
+        if (exceedsDepth(rawInput, MAX_INPUT_DEPTH)) {
+          return { ok: false, error: { code: 'invalid_input', message: `${name}: input is nested deeper than ${MAX_INPUT_DEPTH} levels`, path: '/' } }
+        }
+        input = rawInput === undefined || rawInput === null ? {} : structuredClone(rawInput)
+      } catch (err) {
+        return { ok: false, error: { code: 'invalid_input', message: `${name}: input cannot be copied (${(err as Error).message})`, path: '/' } }
+      }
       const validate = validatorFor(inputValidators, name, 'input')
       if (!validate(input)) return { ok: false, error: invalidInput(name, describeAjvErrors(validate.errors)) }
       try {

@@ -133,6 +133,20 @@ describe('AgentRegistry paused is not dead', () => {
     expect(reg.get('r1', T0)!.status).toBe('paused')
   })
 
+  it('re-asks the resolver when told the containers changed: a frozen agent never beats to say so', () => {
+    const { reg, died } = setup(1000)
+    let frozen = false
+    reg.setPausedResolver(() => frozen, T0)
+    reg.beat(hb('x1'), T0)
+    reg.takeDirty(T0)
+    frozen = true
+    reg.refreshPaused(T0 + 100)
+    expect(reg.takeDirty(T0 + 100).agents.map((a) => a.status)).toEqual(['paused'])
+    reg.tick(T0 + 5000)
+    expect(reg.get('x1', T0 + 5000)!.status).toBe('paused')
+    expect(died).toEqual([])
+  })
+
   it('gives an unpaused agent one timeout to beat before calling it dead', () => {
     const { reg, died } = setup(1000)
     reg.beat(hb('e1'), T0)
@@ -188,5 +202,17 @@ describe('AgentRegistry and the bus connection', () => {
     expect(reg.takeDirty(T0).agents).toEqual([])
     reg.tick(T0 + 2000)
     expect(reg.takeDirty(T0 + 2000).agents.map((a) => a.status)).toEqual(['dead', 'dead'])
+  })
+
+  it('still hands a death to the batcher when a reader (totals, list) noticed it before tick()', () => {
+    // The batcher asks for totals every ~33 ms and the tick runs every 250 ms: the totals call
+    // re-judging the agent first must not swallow the change.
+    const { reg, died } = setup(1000)
+    reg.beat(hb('a'), T0)
+    reg.takeDirty(T0)
+    expect(reg.totals(T0 + 2000).dead).toBe(1)
+    reg.tick(T0 + 2000)
+    expect(reg.takeDirty(T0 + 2000).agents.map((a) => [a.id, a.status])).toEqual([['a', 'dead']])
+    expect(died.map((d) => d.agentId)).toEqual(['a'])
   })
 })

@@ -192,6 +192,12 @@ export class AgentRegistry {
     const changed = alive !== rec.alive || status !== rec.status
     rec.alive = alive
     rec.status = status
+    // Every reader re-judges against the clock (list, totals, get…), not only tick(): whoever sees
+    // the change first must flag it, or the UI batch never hears that an agent died.
+    if (changed) {
+      this.dirty.add(rec.id)
+      this.rev++
+    }
     return changed
   }
 
@@ -201,10 +207,7 @@ export class AgentRegistry {
    */
   tick(now: number): void {
     for (const rec of this.agents.values()) {
-      if (this.refresh(rec, now)) {
-        this.dirty.add(rec.id)
-        this.rev++
-      }
+      this.refresh(rec, now)
       if (rec.status === 'dead' && !rec.diedNotified) {
         rec.diedNotified = true
         const died: AgentDiedT = {
@@ -259,6 +262,11 @@ export class AgentRegistry {
 
   setPausedResolver(resolver: PausedResolver | null, now: number): void {
     this.resolver = resolver
+    this.repause(now)
+  }
+
+  /** The containers changed (paused or resumed): ask the resolver again for every agent. */
+  refreshPaused(now: number): void {
     this.repause(now)
   }
 

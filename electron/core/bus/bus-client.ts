@@ -286,6 +286,11 @@ export class BusClient {
     this.registry.setPausedContainers(list, this.now())
   }
 
+  /** A paused container does not beat, so nothing else would tell the registry it froze. */
+  refreshPaused(): void {
+    this.registry.refreshPaused(this.now())
+  }
+
   setPausedResolver(resolver: PausedResolver | null): void {
     this.registry.setPausedResolver(resolver, this.now())
   }

@@ -1,4 +1,3 @@
-import type { CallContext } from '../api/call-context'
 import type { FailedAnnouncement, RestartAnnouncement, SupervisionAudit, SupervisionSinks } from './ports'
 
 /**
@@ -52,14 +51,6 @@ export class Announcer {
         message: `${a.container.name}: ${a.reason}. ${a.consecutiveFailures} restarts did not hold; left alone until reset.`,
       }),
     )
-  }
-
-  reset(service: string, ctx: CallContext, at: string): void {
-    this.audit({ at, who: ctx.who, door: ctx.door, action: 'supervise.reset', service, outcome: 'ok', detail: 'failed mark and counters cleared' })
-  }
-
-  refused(service: string, ctx: CallContext, at: string, why: string): void {
-    this.audit({ at, who: ctx.who, door: ctx.door, action: 'supervise.restart', service, outcome: 'refused', detail: why })
   }
 
   private audit(rec: SupervisionAudit): void {

@@ -102,7 +102,8 @@ describe('Supervisor: restarts and backoff', () => {
     const after = await h.sup.reset('scanner', { who: 'trader', door: 'ipc' })
     expect(after).toMatchObject({ state: 'recovering', restarts: 0, consecutiveFailures: 0 })
     expect(after.failedAt).toBeUndefined()
-    expect(h.sinks.audits.at(-1)).toMatchObject({ action: 'supervise.reset', who: 'trader', door: 'ipc' })
+    // The reset itself is audited by the door's handler wrapper, not twice by the supervisor.
+    expect(h.sinks.audits.filter((a) => a.action === 'supervise.reset')).toEqual([])
     await h.advance(0)
     expect(h.stack.calls.at(-1)).toMatchObject({ at: resetAt, verb: 'start' })
     await h.advance(5000)

@@ -131,7 +131,7 @@ export class Supervisor {
   // ---- manual operations --------------------------------------------------------------------
 
   /** Clear the failed mark and every counter of a service, then check it at once. */
-  async reset(service: string, ctx: CallContext): Promise<ServiceSupervisionT> {
+  async reset(service: string, _ctx: CallContext): Promise<ServiceSupervisionT> {
     const rt = this.runtime(service)
     return this.track(
       this.serial(rt, async () => {
@@ -139,7 +139,6 @@ export class Supervisor {
         rt.lastProblem = null
         for (const s of rt.seen.values()) s.okSince = null
         await this.store.save()
-        this.announcer.reset(service, ctx, new Date(this.clock.now()).toISOString())
         this.publish()
         this.schedule(rt, 0)
         return this.serviceStatus(service)
@@ -159,7 +158,7 @@ export class Supervisor {
     const scope = target.service === undefined ? [...this.rts.values()] : [this.runtime(target.service)]
     const blocked = this.guardReason()
     if (blocked !== null) {
-      this.announcer.refused(target.service ?? target.container ?? '', ctx, new Date(this.clock.now()).toISOString(), blocked)
+      // No audit here: the door's handler wrapper records every manual act, refusals included.
       throw new CoreError('conflict', `restart refused: ${blocked}. Release that first.`)
     }
     const named = scope.map((rt) => ({ name: rt.opts.name, rt }))

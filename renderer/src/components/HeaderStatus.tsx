@@ -13,7 +13,7 @@ export function HeaderStatus() {
         <>
           <StackChip />
           <KillswitchChip />
-          <TradingChip />
+          <TradingChip onClick={() => (location.hash = '#schedule')} />
         </>
       )}
       <StateBadge state={state === 'open' ? 'open' : state} label={`${door === 'ipc' ? 'app' : 'api'}: ${state}`} />

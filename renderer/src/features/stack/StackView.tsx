@@ -3,6 +3,8 @@ import { StateBadge } from '../../components/StateBadge'
 import { formatDuration } from '../../lib/format'
 import { useNow } from '../../lib/use-now'
 import { confirmAction } from '../../store/confirm'
+import { SupervisionBadge } from '../supervise/SupervisionBadge'
+import { SupervisionPanel } from '../supervise/SupervisionPanel'
 import { runAction, targetKey, useStackFeed, useStackStore, type Snapshot } from './use-stack'
 
 type Service = Snapshot['services'][number]
@@ -96,6 +98,7 @@ function ServiceCard({ s }: { s: Service }) {
     <section className="card" aria-label={`Service ${s.name}`} data-testid="service-card" data-service={s.name}>
       <div className="row">
         <h2>{s.name}</h2>
+        <SupervisionBadge service={s.name} />
         <span className="muted small">
           {s.containers.length} container(s){paused ? `, ${paused} paused` : ''}
           {s.endpoint ? ` on ${s.endpoint}` : ''}
@@ -171,6 +174,7 @@ export function StackView() {
           Restart stack…
         </button>
       </div>
+      <SupervisionPanel />
       {snapshot.services.map((s) => (
         <ServiceCard key={s.name} s={s} />
       ))}

@@ -1,0 +1,213 @@
+import { useState } from 'react'
+import { getClient } from '../../api/client'
+import { CallError, messageOf } from '../../api/call-error'
+import { formatTime } from '../../lib/format'
+import { confirmAction } from '../../store/confirm'
+import { toast } from '../../store/toasts'
+import { useMonitor } from './monitor-store'
+import { noteLocalEngage } from './notifications'
+import type { Killswitch, KillswitchResult } from './types'
+
+type Outcome = KillswitchResult['actions']['store']
+const ACTION_LABEL: Record<keyof KillswitchResult['actions'], string> = {
+  store: 'Stored in Redis',
+  trading: 'Trading flag',
+  announce: 'Announced on the bus',
+  stackPause: 'Stack paused',
+  audit: 'Audit log',
+}
+
+function OutcomeMark({ o }: { o: Outcome }) {
+  const cls = o.status === 'ok' ? 'step-ok' : o.status === 'failed' ? 'step-failed' : 'step-skipped'
+  const icon = o.status === 'ok' ? '✓' : o.status === 'failed' ? '✗' : '–'
+  return (
+    <span className={`step-icon ${cls}`} aria-label={o.status}>
+      {icon}
+    </span>
+  )
+}
+
+function Actions({ r }: { r: KillswitchResult }) {
+  return (
+    <ul className="steps" aria-label="What the last killswitch action did" data-testid="ks-actions">
+      {(Object.keys(ACTION_LABEL) as Array<keyof KillswitchResult['actions']>).map((k) => {
+        const o = r.actions[k]
+        return (
+          <li key={k} data-action={k} data-status={o.status}>
+            <OutcomeMark o={o} />
+            <span>{ACTION_LABEL[k]}</span>
+            <span className="muted small">{o.status}</span>
+            {o.error && <span className="field-error">{o.error}</span>}
+          </li>
+        )
+      })}
+      {r.warnings.map((w) => (
+        <li key={w} className="step-warning">
+          <span className="step-icon">!</span>
+          {w}
+        </li>
+      ))}
+    </ul>
+  )
+}
+
+function Round({ round }: { round: NonNullable<Killswitch['lastRound']> }) {
+  const okPaused = round.paused.filter((p) => p.ok)
+  const failedPaused = round.paused.filter((p) => !p.ok)
+  return (
+    <div className="ks-round" data-testid="ks-round" data-ended={round.endedAt !== null}>
+      <div className="small muted">
+        Acknowledgement round {formatTime(round.startedAt)}
+        {round.endedAt ? `, ended ${formatTime(round.endedAt)}` : ` — waiting up to ${round.timeoutMs} ms…`} · {round.asked.length} agent(s) asked
+      </div>
+      <dl className="ks-lists">
+        <dt>Acknowledged</dt>
+        <dd data-testid="ks-acked">
+          {round.acked.length ? round.acked.map((a) => `${a.agentId} (${Math.round(a.ms)} ms)`).join(', ') : <span className="muted">none</span>}
+        </dd>
+        <dt>Paused at Docker level</dt>
+        <dd data-testid="ks-paused">
+          {okPaused.length || round.alreadyPaused.length ? (
+            [...okPaused.map((p) => p.agentId), ...round.alreadyPaused.map((id) => `${id} (already paused)`)].join(', ')
+          ) : (
+            <span className="muted">none</span>
+          )}
+        </dd>
+        {failedPaused.length > 0 && (
+          <>
+            <dt className="field-error">Could NOT pause</dt>
+            <dd className="field-error" data-testid="ks-pause-failed">
+              {failedPaused.map((p) => `${p.agentId}${p.error ? `: ${p.error}` : ''}`).join('; ')}
+            </dd>
+          </>
+        )}
+        {round.silent.length > 0 && (
+          <>
+            <dt>Silent (not execution)</dt>
+            <dd className="muted">{round.silent.join(', ')}</dd>
+          </>
+        )}
+      </dl>
+    </div>
+  )
+}
+
+function describe(k: Killswitch): string {
+  return `${k.reason ?? 'no reason'} — ${k.who ?? 'unknown'}${k.at ? ` at ${new Date(k.at).toLocaleString()}` : ''}`
+}
+
+/** Engaging stops trading; releasing (admin) only re-arms: it is its own deliberate act. */
+export function KillswitchPanel() {
+  const ks = useMonitor((s) => s.killswitch)
+  const trading = useMonitor((s) => s.trading)
+  const lastResult = useMonitor((s) => s.lastResult)
+  const [busy, setBusy] = useState<'engage' | 'release' | null>(null)
+  const [error, setError] = useState<string | null>(null)
+
+  const engage = async () => {
+    const r = await confirmAction({
+      title: 'Engage the killswitch?',
+      message:
+        'This stops trading now: the trading flag is disabled, the switch is announced on the bus, the stack is paused and execution agents that do not acknowledge are paused at Docker level.',
+      confirmLabel: 'Engage killswitch',
+      danger: true,
+      reasonLabel: 'Reason (recorded in the audit log)',
+    })
+    if (!r.ok) return
+    setBusy('engage')
+    setError(null)
+    noteLocalEngage()
+    try {
+      const res = await getClient().call('bus.killswitch.engage', { reason: r.reason, confirm: true })
+      useMonitor.getState().setKillswitch(res.state, res)
+      const failed = Object.values(res.actions).filter((a) => a.status === 'failed').length
+      if (failed || res.warnings.length) toast.warning('Killswitch engaged, with problems', [...res.warnings, `${failed} action(s) failed`].join('\n'), true)
+      else toast.success('Killswitch engaged', 'Trading is disabled.')
+    } catch (e) {
+      setError(messageOf(e))
+      toast.error('Could not engage the killswitch', messageOf(e))
+    } finally {
+      noteLocalEngage(true)
+      setBusy(null)
+    }
+  }
+
+  const release = async () => {
+    const r = await confirmAction({
+      title: 'Release the killswitch?',
+      message:
+        'Releasing re-arms trading: the switch is cleared (it does not enable trading or unpause anything by itself — the schedule or an operator does). Needs the admin scope.',
+      confirmLabel: 'Release killswitch',
+      danger: true,
+      reasonLabel: 'Reason for releasing (recorded in the audit log)',
+    })
+    if (!r.ok) return
+    setBusy('release')
+    setError(null)
+    try {
+      const res = await getClient().call('bus.killswitch.release', { reason: r.reason, confirm: true })
+      useMonitor.getState().setKillswitch(res.state, res)
+      toast.success('Killswitch released', 'Trading stays as it is until enabled.')
+    } catch (e) {
+      const forbidden = e instanceof CallError && e.code === 'forbidden'
+      const msg = forbidden ? `Releasing needs the admin scope, and this session does not have it. (${e.message})` : messageOf(e)
+      setError(msg)
+      toast.error(forbidden ? 'Release refused: admin only' : 'Could not release the killswitch', msg)
+    } finally {
+      setBusy(null)
+    }
+  }
+
+  const engaged = ks?.engaged === true
+  const tradingLabel = trading?.enabled === true ? 'enabled' : trading?.enabled === false ? 'DISABLED' : 'unknown'
+  return (
+    <section
+      className={`card ks-panel ${engaged ? 'ks-engaged' : ''}`}
+      aria-labelledby="ks-title"
+      data-testid="killswitch-panel"
+      data-engaged={ks ? String(engaged) : 'unknown'}
+      role={engaged ? 'alert' : undefined}
+    >
+      <div className="row">
+        <h2 id="ks-title" className="ks-title">
+          {engaged ? 'KILLSWITCH ENGAGED' : ks ? 'Killswitch released' : 'Killswitch'}
+        </h2>
+        {ks && (
+          <span className="small ks-meta" data-testid="ks-meta">
+            v{ks.version} · {ks.stored ? 'stored in Redis' : <strong>NOT yet stored in Redis (written on reconnect)</strong>}
+          </span>
+        )}
+        <span className={`badge ${trading?.enabled === false ? 'badge-bad' : trading?.enabled ? 'badge-ok' : 'badge-muted'}`} data-testid="trading-state" data-enabled={String(trading?.enabled ?? null)}>
+          trading {tradingLabel}
+        </span>
+        <span className="spacer" />
+        {!engaged && (
+          <button className="danger ks-button" disabled={busy !== null || !ks} onClick={() => void engage()} data-testid="ks-engage">
+            {busy === 'engage' ? 'Engaging…' : 'Engage killswitch…'}
+          </button>
+        )}
+        {engaged && (
+          <button className="ks-release" disabled={busy !== null} onClick={() => void release()} data-testid="ks-release">
+            {busy === 'release' ? 'Releasing…' : 'Release… (admin)'}
+          </button>
+        )}
+      </div>
+      {ks && (ks.reason || ks.who) && (
+        <p className="ks-reason" data-testid="ks-reason">
+          {engaged ? 'Engaged' : 'Last change'}: {describe(ks)}
+        </p>
+      )}
+      {error && (
+        <p className="field-error ks-error" role="alert" data-testid="ks-error">
+          {error}
+        </p>
+      )}
+      {(lastResult || ks?.lastRound) && (
+        <div className="ks-details">
+          {lastResult && <Actions r={lastResult} />}
+          {ks?.lastRound && <Round round={ks.lastRound} />}
+        </div>
+      )}
+    </section>
+  )
+}

@@ -1,0 +1,29 @@
+import type { Agent, AgentCommand } from './types'
+
+export type AgentHealth = 'alive' | 'dead' | 'paused' | 'unknown'
+
+/** The four states the grid badges; what the agent itself reports is shown beside it. */
+export function healthOf(a: Pick<Agent, 'status' | 'paused'>): AgentHealth {
+  if (a.status === 'dead') return 'dead'
+  if (a.status === 'unknown') return 'unknown'
+  if (a.paused || a.status === 'paused') return 'paused'
+  return 'alive'
+}
+
+export const HEALTH_TONE: Record<AgentHealth, string> = { alive: 'ok', dead: 'bad', paused: 'warn', unknown: 'muted' }
+
+export const COMMAND_TONE: Record<AgentCommand['state'], string> = {
+  delivered: 'muted',
+  undelivered: 'warn',
+  acked: 'ok',
+  rejected: 'bad',
+  timeout: 'warn',
+  failed: 'bad',
+}
+
+export function anomalyText(a: Pick<Agent, 'anomalies' | 'anomalyCount'>): string {
+  const lines = a.anomalies.map((x) => `${new Date(x.at).toLocaleTimeString()}: ${x.message}`)
+  const older = a.anomalyCount - a.anomalies.length
+  if (older > 0) lines.unshift(`(${older} older not shown)`)
+  return lines.join('\n')
+}
