@@ -21,7 +21,7 @@ const MAX_INFLIGHT = 20
 const GROUPS = ['ingestion', 'signals', 'execution', 'orchestration']
 const SYMBOLS = ['ES', 'NQ', 'AAPL', 'MSFT', 'NVDA', 'TSLA', 'CL', 'GC']
 
-export const agentId = (i) => `${prefix}-${String(i).padStart(4, '0')}`
+const agentId = (i) => `${prefix}-${String(i).padStart(4, '0')}`
 
 const redis = new Redis(url, { maxRetriesPerRequest: null, connectionName: 'ui-bench-publisher' })
 redis.on('error', (err) => process.stderr.write(`[publisher] redis: ${err.message}\n`))

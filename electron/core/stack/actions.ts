@@ -66,6 +66,8 @@ export async function actOnContainer(
 
   let observed: ContainerState | 'gone' | null = null
   let reached = false
+  /** Set when a restart did start the container again but its process died at once. */
+  let diedAfterRestart: string | null = null
   const want = wantedState(req.action)
   const confirm = verdict === 'done' || verdict === 'already'
   if (verdict !== 'gone' && verdict !== 'aborted') {
@@ -87,6 +89,12 @@ export async function actOnContainer(
         if (!confirm || want === null) break
         reached = observed === want && (req.action !== 'restart' || restarted(rec, info))
         if (reached) break
+        // Started again and already gone: waiting out the budget would only delay the bad news
+        // (and hold a supervisor's backoff hostage to the action timeout).
+        if (req.action === 'restart' && (observed === 'exited' || observed === 'dead') && restarted(rec, info)) {
+          diedAfterRestart = `started again but exited at once (exit code ${info.State.ExitCode})`
+          break
+        }
       } catch (err) {
         // State unknown. Worth retrying only while confirming an accepted call; after a refused
         // call (endpoint down, say) more polling would only delay the report until the deadline.
@@ -100,7 +108,8 @@ export async function actOnContainer(
   }
   dl.done()
 
-  const outcome = settleOutcome(req.action, verdict, observed, reached)
+  const outcome = diedAfterRestart !== null ? 'failed' : settleOutcome(req.action, verdict, observed, reached)
+  error ??= diedAfterRestart ?? undefined
   const result: ContainerActionResult = {
     ...base,
     outcome,

@@ -214,6 +214,31 @@ describe.skipIf(!hasTestDocker())('stack actions on a real engine (STACKDECK_TES
     await expect(stack.signal(ctx, 'SIGSTOP')).rejects.toMatchObject({ code: 'invalid_input' })
   })
 
+  it('reports a restart whose process dies at once as failed right away, not after the action timeout', async () => {
+    const [dying] = await startFixtures({ count: 1, service: 'idle-dying', labels: { app, role: 'idle' }, env: { FAIL_MODE: 'exit-now' } })
+    await until('the dying container in the live view, exited', () =>
+      stack.snapshot().services[1]?.containers.find((c) => c.id === dying && c.state === 'exited'),
+    )
+    // The process dies within milliseconds of its start, so an inspect may still catch it running
+    // (then 'ok', and supervision's healthy grace judges it). What must never happen is waiting
+    // out the 30 s action budget for a container that is already dead again.
+    const outcomes: string[] = []
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now()
+      const res = await stack.restart(ctx, { target: { container: dying as string }, reason: 'dies at once' })
+      const ms = performance.now() - t0
+      const r = res.containers[0]
+      expect(ms).toBeLessThan(10_000)
+      if (r?.outcome === 'failed') {
+        expect(r).toMatchObject({ state: 'exited', error: expect.stringMatching(/started again but exited at once \(exit code 1\)/) as unknown })
+      } else {
+        expect(r).toMatchObject({ outcome: 'ok', state: 'running' })
+      }
+      outcomes.push(r?.outcome ?? 'none')
+    }
+    expect(outcomes).toContain('failed')
+  })
+
   it('signals and restarts through the contract handlers, confirmed by the engine', async () => {
     const h = createStackHandlers(stack)
     const target = { container: ids[0] as string }
