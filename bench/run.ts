@@ -10,12 +10,13 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 
-const BENCHES = ['stack', 'workflow', 'config', 'bus', 'ui-monitor'] as const
+const BENCHES = ['stack', 'bus', 'config', 'workflow', 'ui-monitor'] as const
 
 function selected(): string[] {
   const i = process.argv.indexOf('--only')
   if (i < 0) return [...BENCHES]
   const names = (process.argv[i + 1] ?? '').split(',').filter(Boolean)
+  if (names.length === 0) throw new Error(`--only wants a name list; known: ${BENCHES.join(', ')}`)
   const unknown = names.filter((n) => !(BENCHES as readonly string[]).includes(n))
   if (unknown.length > 0) throw new Error(`unknown bench ${unknown.join(', ')}; known: ${BENCHES.join(', ')}`)
   return names
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
   for (const name of selected()) {
     const file = join(import.meta.dirname, `${name}-bench.ts`)
     if (!existsSync(file)) {
+      console.log(`\n===== bench: ${name} absent (${file} does not exist), skipped`)
       results.push({ name, code: 'absent', seconds: 0 })
       continue
     }
