@@ -112,8 +112,37 @@ function FilterBar() {
  * The live event list. It follows the newest event unless auto-scroll is paused or the trader
  * scrolled up; while they read, evictions at the top are compensated so the rows stay put.
  */
+/**
+ * The events' revision, passed on at most every `ms`. At thousands of events a second every frame
+ * would otherwise replace every visible row and force a layout; a list nobody can read that fast
+ * loses nothing at 10 Hz, and the agent grid keeps the frames it needs.
+ */
+function useThrottledEventsRev(ms: number): number {
+  const [rev, setRev] = useState(() => useMonitor.getState().eventsRev)
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | null = null
+    let last = 0
+    const flush = () => {
+      timer = null
+      last = performance.now()
+      setRev(useMonitor.getState().eventsRev)
+    }
+    const off = useMonitor.subscribe((s, p) => {
+      if (s.eventsRev === p.eventsRev || timer !== null) return
+      const wait = last + ms - performance.now()
+      if (wait <= 0) flush()
+      else timer = setTimeout(flush, wait)
+    })
+    return () => {
+      off()
+      if (timer !== null) clearTimeout(timer)
+    }
+  }, [ms])
+  return rev
+}
+
 export function EventMonitor() {
-  useMonitor((s) => s.eventsRev)
+  useThrottledEventsRev(100)
   const buf = useMonitor((s) => s.view ?? s.events)
   const [paused, setPaused] = useState(false)
   const [follow, setFollow] = useState(true)
@@ -125,7 +154,7 @@ export function EventMonitor() {
     count,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW,
-    overscan: 12,
+    overscan: 6,
     getItemKey: (i) => buf.at(i)?.id ?? -i - 1,
   })
 
