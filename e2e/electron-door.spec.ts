@@ -13,11 +13,15 @@ const ROOT = resolve(import.meta.dirname, '..')
 const exe = electronBinary()
 const display = process.platform !== 'linux' || !!(process.env['DISPLAY'] || process.env['WAYLAND_DISPLAY'])
 
-if (!exe) console.log('[e2e] SKIPPED Electron door test: no Electron binary installed (its download needs GitHub).')
+if (!exe)
+  console.log('[e2e] SKIPPED Electron door test: no Electron binary installed (its download needs GitHub).')
 else if (!display) console.log('[e2e] SKIPPED Electron door test: no display (run under xvfb-run).')
 
 test.describe('Electron door (real binary)', () => {
-  test.skip(!exe, 'SKIPPED: no Electron binary installed (its download needs GitHub, unreachable here); the rules are unit-tested in electron/main/security-*.test.ts and audited in scripts/electron-checklist.test.ts')
+  test.skip(
+    !exe,
+    'SKIPPED: no Electron binary installed (its download needs GitHub, unreachable here); the rules are unit-tested in electron/main/security-*.test.ts and audited in scripts/electron-checklist.test.ts',
+  )
   test.skip(!display, 'SKIPPED: Electron binary present but no display (set DISPLAY, e.g. under xvfb-run)')
 
   test('serves the renderer from app://stackdeck and ignores a dev URL in a production build', async () => {

@@ -21,7 +21,13 @@ export interface Bundle {
 }
 
 export function parseBundle(file: string): Bundle {
-  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true, ts.ScriptKind.JS)
+  const source = ts.createSourceFile(
+    file,
+    readFileSync(file, 'utf8'),
+    ts.ScriptTarget.Latest,
+    true,
+    ts.ScriptKind.JS,
+  )
   const bindings = new Map<string, ts.Expression>()
   for (const st of source.statements) {
     if (!ts.isVariableStatement(st)) continue
@@ -40,7 +46,11 @@ export function parseBundleGraph(entry: string): Bundle[] {
     const b = parseBundle(file)
     seen.set(file, b)
     for (const st of b.source.statements) {
-      if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier) && st.moduleSpecifier.text.startsWith('.')) {
+      if (
+        ts.isImportDeclaration(st) &&
+        ts.isStringLiteral(st.moduleSpecifier) &&
+        st.moduleSpecifier.text.startsWith('.')
+      ) {
         visit(resolve(dirname(file), st.moduleSpecifier.text))
       }
     }
@@ -141,7 +151,11 @@ export function evaluate(b: Bundle, e: ts.Expression, depth = 0): unknown {
     }
     return out
   }
-  if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.expression.getText() === 'Object.freeze') {
+  if (
+    ts.isCallExpression(e) &&
+    ts.isPropertyAccessExpression(e.expression) &&
+    e.expression.getText() === 'Object.freeze'
+  ) {
     const [arg] = e.arguments
     return arg ? ev(arg) : UNKNOWN
   }
@@ -151,7 +165,13 @@ export function evaluate(b: Bundle, e: ts.Expression, depth = 0): unknown {
 /** The nearest enclosing function (declaration, expression or arrow) of a node. */
 export function enclosingFunction(n: ts.Node): ts.FunctionLikeDeclaration | null {
   for (let p = n.parent; p; p = p.parent) {
-    if (ts.isFunctionDeclaration(p) || ts.isFunctionExpression(p) || ts.isArrowFunction(p) || ts.isMethodDeclaration(p)) return p
+    if (
+      ts.isFunctionDeclaration(p) ||
+      ts.isFunctionExpression(p) ||
+      ts.isArrowFunction(p) ||
+      ts.isMethodDeclaration(p)
+    )
+      return p
   }
   return null
 }

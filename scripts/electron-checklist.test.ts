@@ -54,14 +54,21 @@ function newestMtime(path: string): number {
 }
 
 function ensureBuilt(): void {
-  const inputs = ['electron/main', 'electron/preload', 'electron.vite.config.ts', 'renderer/index.html'].map((p) => join(root, p))
+  const inputs = ['electron/main', 'electron/preload', 'electron.vite.config.ts', 'renderer/index.html'].map(
+    (p) => join(root, p),
+  )
   const outputs = [MAIN, PRELOAD, PAGE]
-  const fresh = outputs.every(existsSync) && Math.min(...outputs.map(newestMtime)) >= Math.max(...inputs.map(newestMtime))
+  const fresh =
+    outputs.every(existsSync) && Math.min(...outputs.map(newestMtime)) >= Math.max(...inputs.map(newestMtime))
   if (fresh) return
-  const r = spawnSync(process.execPath, [join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build', '--logLevel', 'warn'], {
-    cwd: root,
-    encoding: 'utf8',
-  })
+  const r = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build', '--logLevel', 'warn'],
+    {
+      cwd: root,
+      encoding: 'utf8',
+    },
+  )
   if (r.status !== 0) throw new Error(`electron-vite build failed:\n${r.stdout}\n${r.stderr}`)
 }
 
@@ -81,17 +88,24 @@ function calls(name: string) {
 
 function objectArg(call: ts.CallExpression | ts.NewExpression, i = 0): ts.ObjectLiteralExpression {
   const arg = call.arguments?.[i]
-  if (!arg || !ts.isObjectLiteralExpression(arg)) throw new Error(`argument ${i} of ${call.getText().slice(0, 80)} is not an object literal`)
+  if (!arg || !ts.isObjectLiteralExpression(arg))
+    throw new Error(`argument ${i} of ${call.getText().slice(0, 80)} is not an object literal`)
   return arg
 }
 
 function property(obj: ts.ObjectLiteralExpression, name: string): ts.PropertyAssignment | undefined {
-  return obj.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && propertyName(p) === name)
+  return obj.properties.find(
+    (p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && propertyName(p) === name,
+  )
 }
 
 describe('Electron checklist: the built main bundle', () => {
   it('gives every BrowserWindow sandbox, contextIsolation and no Node integration, as audit-able literals', () => {
-    const windows = graph.flatMap((b) => findAll(b.source, ts.isNewExpression).filter((n) => n.expression.getText() === 'BrowserWindow').map((n) => ({ b, n })))
+    const windows = graph.flatMap((b) =>
+      findAll(b.source, ts.isNewExpression)
+        .filter((n) => n.expression.getText() === 'BrowserWindow')
+        .map((n) => ({ b, n })),
+    )
     expect(windows.length).toBeGreaterThan(0)
     for (const { b, n } of windows) {
       const prefsProp = property(objectArg(n), 'webPreferences')
@@ -109,7 +123,12 @@ describe('Electron checklist: the built main bundle', () => {
       expect(lit('contextIsolation')).toBe(true)
       expect(lit('nodeIntegration')).toBe(false)
       expect([undefined, true]).toContain(lit('webSecurity'))
-      for (const off of ['nodeIntegrationInSubFrames', 'nodeIntegrationInWorker', 'webviewTag', 'experimentalFeatures']) {
+      for (const off of [
+        'nodeIntegrationInSubFrames',
+        'nodeIntegrationInWorker',
+        'webviewTag',
+        'experimentalFeatures',
+      ]) {
         expect([undefined, false], off).toContain(lit(off))
       }
       for (const absent of ['allowRunningInsecureContent', 'enableBlinkFeatures', 'partition', 'session']) {
@@ -132,7 +151,9 @@ describe('Electron checklist: the built main bundle', () => {
         if (name === 'nodeIntegration') expect(v, `${b.file}: nodeIntegration`).not.toBe(true)
       })
       for (const call of callsNamed(b.source, 'appendSwitch')) {
-        expect(evaluate(b, call.arguments[0]!)).not.toMatch(/no-sandbox|disable-web-security|ignore-certificate-errors|remote-debugging|inspect/)
+        expect(evaluate(b, call.arguments[0]!)).not.toMatch(
+          /no-sandbox|disable-web-security|ignore-certificate-errors|remote-debugging|inspect/,
+        )
       }
     }
   })
@@ -141,7 +162,9 @@ describe('Electron checklist: the built main bundle', () => {
     const reg = calls('registerSchemesAsPrivileged')
     expect(reg).toHaveLength(1)
     const schemes = evaluate(reg[0]!.b, reg[0]!.call.arguments[0]!)
-    expect(schemes).toEqual([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }])
+    expect(schemes).toEqual([
+      { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+    ])
 
     const handle = calls('handle').filter(({ call }) => call.expression.getText() === 'protocol.handle')
     expect(handle.map(({ b, call }) => evaluate(b, call.arguments[0]!))).toEqual([APP_SCHEME])
@@ -161,10 +184,13 @@ describe('Electron checklist: the built main bundle', () => {
       walk(b.source, (n) => {
         const reads =
           (ts.isPropertyAccessExpression(n) && n.name.text === 'ELECTRON_RENDERER_URL') ||
-          (ts.isElementAccessExpression(n) && ts.isStringLiteralLike(n.argumentExpression) && n.argumentExpression.text === 'ELECTRON_RENDERER_URL') ||
+          (ts.isElementAccessExpression(n) &&
+            ts.isStringLiteralLike(n.argumentExpression) &&
+            n.argumentExpression.text === 'ELECTRON_RENDERER_URL') ||
           (ts.isBindingElement(n) && (n.propertyName ?? n.name).getText() === 'ELECTRON_RENDERER_URL')
         expect(reads, `${b.file} reads ELECTRON_RENDERER_URL: ${n.getText().slice(0, 80)}`).toBe(false)
-        const meta = ts.isPropertyAccessExpression(n) && n.name.text === 'env' && ts.isMetaProperty(n.expression)
+        const meta =
+          ts.isPropertyAccessExpression(n) && n.name.text === 'env' && ts.isMetaProperty(n.expression)
         expect(meta, `${b.file} still has import.meta.env`).toBe(false)
       })
     }
@@ -175,7 +201,9 @@ describe('Electron checklist: the built main bundle', () => {
 
   it('sends the CSP on app:// pages and keeps the page <meta> in step', () => {
     expect(evaluate(main, ts.factory.createIdentifier('RENDERER_CSP'))).toBe(RENDERER_CSP)
-    const headers = findAll(main.source, ts.isPropertyAssignment).filter((p) => propertyName(p) === 'content-security-policy')
+    const headers = findAll(main.source, ts.isPropertyAssignment).filter(
+      (p) => propertyName(p) === 'content-security-policy',
+    )
     expect(headers.map((p) => p.initializer.getText())).toEqual(['RENDERER_CSP'])
     const meta = metaCsp(readFileSync(PAGE, 'utf8'))
     expect(meta, 'built index.html has a CSP meta').not.toBeNull()
@@ -201,7 +229,10 @@ describe('Electron checklist: the built main bundle', () => {
     const fn = openHandlers[0]!.call.arguments[0]!
     const returns = findAll(fn, ts.isReturnStatement).filter((r) => enclosingFunction(r) === fn)
     expect(returns.length).toBeGreaterThan(0)
-    for (const r of returns) expect(evaluate(openHandlers[0]!.b, r.expression!), 'window.open always denied').toEqual({ action: 'deny' })
+    for (const r of returns)
+      expect(evaluate(openHandlers[0]!.b, r.expression!), 'window.open always denied').toEqual({
+        action: 'deny',
+      })
 
     expect(calls('setPermissionRequestHandler')).toHaveLength(1)
     expect(calls('setPermissionCheckHandler')).toHaveLength(1)
@@ -223,10 +254,15 @@ describe('Electron checklist: the built main bundle', () => {
   })
 
   it('accepts IPC from the main frame of our own renderer only', () => {
-    const [refusal] = graph.flatMap((b) => findAll(b.source, ts.isFunctionDeclaration).filter((f) => f.name?.text === 'senderRefusal'))
+    const [refusal] = graph.flatMap((b) =>
+      findAll(b.source, ts.isFunctionDeclaration).filter((f) => f.name?.text === 'senderRefusal'),
+    )
     expect(refusal, 'senderRefusal is bundled').toBeDefined()
     const checksParent = findAll(refusal!, ts.isBinaryExpression).some(
-      (e) => e.operatorToken.kind === ts.SyntaxKind.ExclamationEqualsEqualsToken && /\.parent$/.test(e.left.getText()) && e.right.kind === ts.SyntaxKind.NullKeyword,
+      (e) =>
+        e.operatorToken.kind === ts.SyntaxKind.ExclamationEqualsEqualsToken &&
+        /\.parent$/.test(e.left.getText()) &&
+        e.right.kind === ts.SyntaxKind.NullKeyword,
     )
     expect(checksParent, 'senderFrame.parent !== null is refused').toBe(true)
     const handlers = calls('handle').filter(({ call }) => call.expression.getText() === 'transport.handle')
@@ -242,20 +278,26 @@ describe('Electron checklist: the built preload', () => {
     expect(exposes).toHaveLength(1)
     const api = exposes[0]!.arguments[1]!
     expect(api.getText()).not.toMatch(/ipcRenderer/)
-    const leaks = findAll(preload.source, ts.isShorthandPropertyAssignment).filter((p) => p.name.text === 'ipcRenderer')
+    const leaks = findAll(preload.source, ts.isShorthandPropertyAssignment).filter(
+      (p) => p.name.text === 'ipcRenderer',
+    )
     expect(leaks).toHaveLength(0)
   })
 })
 
 describe('Electron checklist: electron-builder fuses', () => {
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { build: Record<string, unknown> }
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    build: Record<string, unknown>
+  }
 
   it('flips the fuses that close Node-level back doors', () => {
     expect(pkg.build['electronFuses']).toEqual(EXPECTED_FUSES)
   })
 
-  it("is a build config electron-builder accepts (its own schema, so a misspelt fuse fails here)", () => {
-    const schema = JSON.parse(readFileSync(join(root, 'node_modules/app-builder-lib/scheme.json'), 'utf8')) as object
+  it('is a build config electron-builder accepts (its own schema, so a misspelt fuse fails here)', () => {
+    const schema = JSON.parse(
+      readFileSync(join(root, 'node_modules/app-builder-lib/scheme.json'), 'utf8'),
+    ) as object
     const validate = new Ajv({ strict: false, allErrors: true }).compile(schema)
     expect(validate(pkg.build), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true)
   })

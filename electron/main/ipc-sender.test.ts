@@ -33,7 +33,17 @@ describe('IPC adapter with the sender rule', () => {
     const handlers = new Proxy({} as Handlers, {
       get: (_t, name: string) => async () => {
         calls.push(name)
-        return { name: 'Stackdeck', version: '1', platform: 'x', node: '20', pid: 1, startedAt: new Date(0).toISOString(), uptimeS: 0, settingsSource: null, who: 'u' }
+        return {
+          name: 'Stackdeck',
+          version: '1',
+          platform: 'x',
+          node: '20',
+          pid: 1,
+          startedAt: new Date(0).toISOString(),
+          uptimeS: 0,
+          settingsSource: null,
+          who: 'u',
+        }
       },
     })
     const listeners = new Map<string, (e: IpcInvokeEvent, input: unknown) => Promise<Envelope<unknown>>>()
@@ -42,7 +52,8 @@ describe('IPC adapter with the sender rule', () => {
       createDispatcher(handlers),
       { isTrustedFrame: trusted, who: 'trader' },
     )
-    const invoke = (senderFrame: SenderFrame | null) => listeners.get(`${OP_CHANNEL_PREFIX}app.info`)!({ senderFrame }, {})
+    const invoke = (senderFrame: SenderFrame | null) =>
+      listeners.get(`${OP_CHANNEL_PREFIX}app.info`)!({ senderFrame }, {})
     return { calls, invoke }
   }
 
@@ -54,7 +65,10 @@ describe('IPC adapter with the sender rule', () => {
 
   it('refuses an iframe of our own page before the core is called', async () => {
     const { calls, invoke } = setup()
-    expect(await invoke(subFrame('app://stackdeck/index.html'))).toMatchObject({ ok: false, error: { code: 'forbidden' } })
+    expect(await invoke(subFrame('app://stackdeck/index.html'))).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden' },
+    })
     expect(await invoke(null)).toMatchObject({ ok: false, error: { code: 'forbidden' } })
     expect(calls).toHaveLength(0)
   })

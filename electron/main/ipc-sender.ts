@@ -13,7 +13,10 @@ export interface SenderFrame {
 }
 
 /** Returns why the sender is refused, or null when it may call. */
-export function senderRefusal(frame: SenderFrame | null | undefined, isTrustedUrl: (url: string) => boolean): string | null {
+export function senderRefusal(
+  frame: SenderFrame | null | undefined,
+  isTrustedUrl: (url: string) => boolean,
+): string | null {
   if (!frame) return 'IPC from a frame that is gone (none)'
   if (frame.parent !== null) return `IPC from a subframe ${frame.url || '(no url)'}`
   if (!isTrustedUrl(frame.url)) return `IPC from untrusted frame ${frame.url || '(none)'}`

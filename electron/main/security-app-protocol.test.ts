@@ -54,13 +54,32 @@ describe('resolveAppRequest', () => {
       ok: true,
       file: `${root}\\assets\\a.js`,
     })
-    for (const url of ['app://stackdeck/..%5C..%5Cx.js', 'app://stackdeck/C:%5Cx.js', 'app://stackdeck/a%3A.js']) {
+    for (const url of [
+      'app://stackdeck/..%5C..%5Cx.js',
+      'app://stackdeck/C:%5Cx.js',
+      'app://stackdeck/a%3A.js',
+    ]) {
       expect(resolveAppRequest(root, url, path.win32).ok).toBe(false)
     }
   })
 
   it('never resolves outside root, for any mix of hostile segments (property test)', () => {
-    const pieces = ['..', '.', '%2e%2e', '%2E.', '%2f', '%5c', '%00', 'a', 'index.html', 'x.js', '', '%252e%252e', ':', 'C:']
+    const pieces = [
+      '..',
+      '.',
+      '%2e%2e',
+      '%2E.',
+      '%2f',
+      '%5c',
+      '%00',
+      'a',
+      'index.html',
+      'x.js',
+      '',
+      '%252e%252e',
+      ':',
+      'C:',
+    ]
     let seed = 1
     const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31)
     for (let i = 0; i < 5000; i++) {
@@ -69,7 +88,10 @@ describe('resolveAppRequest', () => {
       const r = resolveAppRequest(ROOT, `app://stackdeck/${segs.join('/')}`)
       if (r.ok) {
         const rel = path.relative(ROOT, r.file)
-        expect(rel.startsWith('..') || path.isAbsolute(rel) || rel === '', `escaped with ${segs.join('/')}`).toBe(false)
+        expect(
+          rel.startsWith('..') || path.isAbsolute(rel) || rel === '',
+          `escaped with ${segs.join('/')}`,
+        ).toBe(false)
       }
     }
   })
@@ -108,7 +130,11 @@ describe('createAppRequestHandler', () => {
 
   it('does not serve the file next to the renderer directory', async () => {
     const handler = createAppRequestHandler(root, quiet)
-    for (const url of ['app://stackdeck/..%2Fsecret.txt', 'app://stackdeck/../secret.txt', 'app://stackdeck/%2e%2e/secret.txt']) {
+    for (const url of [
+      'app://stackdeck/..%2Fsecret.txt',
+      'app://stackdeck/../secret.txt',
+      'app://stackdeck/%2e%2e/secret.txt',
+    ]) {
       const res = await handler(new Request(url))
       expect(res.status, url).not.toBe(200)
       expect(await res.text()).not.toContain('do not serve')
@@ -124,7 +150,10 @@ describe('createAppRequestHandler', () => {
   })
 
   it('answers HEAD without a body', async () => {
-    const res = await createAppRequestHandler(root, quiet)(new Request('app://stackdeck/index.html', { method: 'HEAD' }))
+    const res = await createAppRequestHandler(
+      root,
+      quiet,
+    )(new Request('app://stackdeck/index.html', { method: 'HEAD' }))
     expect(res.status).toBe(200)
     expect(await res.text()).toBe('')
   })
@@ -133,7 +162,8 @@ describe('createAppRequestHandler', () => {
     const logs: string[] = []
     const handler = createAppRequestHandler(root, {
       log: (m) => logs.push(m),
-      readFile: () => Promise.reject(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' })),
+      readFile: () =>
+        Promise.reject(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' })),
     })
     expect((await handler(new Request('app://stackdeck/index.html'))).status).toBe(500)
     expect(logs.join('\n')).toMatch(/permission denied/)

@@ -34,8 +34,7 @@ const CONTENT_TYPES: Record<string, string> = {
 }
 
 export type AppResolution =
-  | { ok: true; file: string; contentType: string }
-  | { ok: false; status: 400 | 403 | 404; reason: string }
+  { ok: true; file: string; contentType: string } | { ok: false; status: 400 | 403 | 404; reason: string }
 
 /** The subset of `node:path` the resolver needs; tests pass `path.win32` to check Windows rules. */
 export type PathApi = Pick<typeof nodePath, 'join' | 'relative' | 'isAbsolute' | 'extname' | 'sep'>
@@ -66,7 +65,8 @@ export function resolveAppRequest(root: string, requestUrl: string, path: PathAp
     if (decoded === '' || decoded === '.' || decoded === '..') {
       return { ok: false, status: 404, reason: 'empty or dot path segment' }
     }
-    if (/[/\\\0:]/.test(decoded)) return { ok: false, status: 400, reason: 'separator, NUL or drive in a path segment' }
+    if (/[/\\\0:]/.test(decoded))
+      return { ok: false, status: 400, reason: 'separator, NUL or drive in a path segment' }
     segments.push(decoded)
   }
   const file = path.join(root, ...segments)
@@ -96,7 +96,10 @@ export interface AppHandlerOptions {
 }
 
 /** The `protocol.handle` callback: GET and HEAD only, files under `root` only. */
-export function createAppRequestHandler(root: string, opts: AppHandlerOptions = {}): (request: Request) => Promise<Response> {
+export function createAppRequestHandler(
+  root: string,
+  opts: AppHandlerOptions = {},
+): (request: Request) => Promise<Response> {
   const readFile = opts.readFile ?? fsReadFile
   const log = opts.log ?? ((m: string) => console.warn(m))
   return async (request) => {
@@ -106,18 +109,25 @@ export function createAppRequestHandler(root: string, opts: AppHandlerOptions = 
     const r = resolveAppRequest(root, request.url)
     if (!r.ok) {
       log(`[app-protocol] ${r.status} ${request.url}: ${r.reason}`)
-      return new Response(r.reason, { status: r.status, headers: { 'content-type': 'text/plain; charset=utf-8' } })
+      return new Response(r.reason, {
+        status: r.status,
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+      })
     }
     let body: Uint8Array<ArrayBuffer>
     try {
       body = await readFile(r.file)
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code
-      if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') return new Response('not found', { status: 404 })
+      if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR')
+        return new Response('not found', { status: 404 })
       log(`[app-protocol] cannot read ${r.file}: ${(err as Error).message}`)
       return new Response('cannot read file', { status: 500 })
     }
-    return new Response(request.method === 'HEAD' ? null : body, { status: 200, headers: appResponseHeaders(r.contentType) })
+    return new Response(request.method === 'HEAD' ? null : body, {
+      status: 200,
+      headers: appResponseHeaders(r.contentType),
+    })
   }
 }
 

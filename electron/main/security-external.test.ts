@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { ALLOWED_EXTERNAL_ORIGINS, confirmLeaveOptions, externalLinkDecision, OPEN_BUTTON } from './security-external'
+import {
+  ALLOWED_EXTERNAL_ORIGINS,
+  confirmLeaveOptions,
+  externalLinkDecision,
+  OPEN_BUTTON,
+} from './security-external'
 
 describe('externalLinkDecision', () => {
   it('lists only https origins, each without a path', () => {
@@ -14,7 +19,10 @@ describe('externalLinkDecision', () => {
       url: 'https://stackdeck.dev/docs/settings#docker',
       origin: 'https://stackdeck.dev',
     })
-    expect(externalLinkDecision('HTTPS://StackDeck.dev/a b')).toMatchObject({ allow: true, url: 'https://stackdeck.dev/a%20b' })
+    expect(externalLinkDecision('HTTPS://StackDeck.dev/a b')).toMatchObject({
+      allow: true,
+      url: 'https://stackdeck.dev/a%20b',
+    })
   })
 
   it.each([

@@ -14,7 +14,10 @@ export const ALLOWED_EXTERNAL_ORIGINS: readonly string[] = Object.freeze(['https
 
 export type ExternalDecision = { allow: true; url: string; origin: string } | { allow: false; reason: string }
 
-export function externalLinkDecision(raw: string, allowed: readonly string[] = ALLOWED_EXTERNAL_ORIGINS): ExternalDecision {
+export function externalLinkDecision(
+  raw: string,
+  allowed: readonly string[] = ALLOWED_EXTERNAL_ORIGINS,
+): ExternalDecision {
   let url: URL
   try {
     url = new URL(raw)
@@ -25,7 +28,8 @@ export function externalLinkDecision(raw: string, allowed: readonly string[] = A
   // Credentials in a link are a phishing tell (`https://stackdeck.dev@evil/` has host evil, but
   // `https://user@stackdeck.dev/` would still show a misleading URL in the dialog).
   if (url.username || url.password) return { allow: false, reason: 'URL carries credentials' }
-  if (!allowed.includes(url.origin)) return { allow: false, reason: `origin ${url.origin} is not on the allow-list` }
+  if (!allowed.includes(url.origin))
+    return { allow: false, reason: `origin ${url.origin} is not on the allow-list` }
   // The serialised URL, not the raw string, is what the dialog shows and the OS receives.
   return { allow: true, url: url.href, origin: url.origin }
 }

@@ -20,12 +20,15 @@ describe('rendererSource', () => {
     expect(rendererSource({ dev: true }).entryUrl).toBe(APP_ENTRY_URL)
   })
 
-  it.each(['https://evil.example/', 'http://192.168.1.5:5173/', 'file:///tmp/x.html', 'http://user@localhost:5173/', 'not a url'])(
-    'refuses a dev server that is not plain http(s) on loopback: %s',
-    (devUrl) => {
-      expect(() => rendererSource({ dev: true, devUrl })).toThrow(/localhost/)
-    },
-  )
+  it.each([
+    'https://evil.example/',
+    'http://192.168.1.5:5173/',
+    'file:///tmp/x.html',
+    'http://user@localhost:5173/',
+    'not a url',
+  ])('refuses a dev server that is not plain http(s) on loopback: %s', (devUrl) => {
+    expect(() => rendererSource({ dev: true, devUrl })).toThrow(/localhost/)
+  })
 })
 
 describe('isOwnUrl (production)', () => {

@@ -31,14 +31,17 @@ export function installSecurityGuards(isOwnUrl: (url: string) => boolean): void 
       return { action: 'deny' }
     })
   })
-  app.whenReady().then(() => {
-    session.defaultSession.setPermissionRequestHandler((contents, permission, callback) => {
-      callback(ALLOWED_PERMISSIONS.has(permission) && isOwnUrl(contents.getURL()))
-    })
-    session.defaultSession.setPermissionCheckHandler((_c, permission, origin) =>
-      ALLOWED_PERMISSIONS.has(permission) && isOwnUrl(origin),
-    )
-  }, () => undefined)
+  app.whenReady().then(
+    () => {
+      session.defaultSession.setPermissionRequestHandler((contents, permission, callback) => {
+        callback(ALLOWED_PERMISSIONS.has(permission) && isOwnUrl(contents.getURL()))
+      })
+      session.defaultSession.setPermissionCheckHandler(
+        (_c, permission, origin) => ALLOWED_PERMISSIONS.has(permission) && isOwnUrl(origin),
+      )
+    },
+    () => undefined,
+  )
 }
 
 // One question at a time: a page that fires window.open in a loop gets one dialog, not a stack.
@@ -55,7 +58,9 @@ async function offerExternal(contents: WebContents, raw: string): Promise<void> 
   try {
     const options = confirmLeaveOptions(decision.url)
     const parent = BrowserWindow.fromWebContents(contents)
-    const { response } = parent ? await dialog.showMessageBox(parent, options) : await dialog.showMessageBox(options)
+    const { response } = parent
+      ? await dialog.showMessageBox(parent, options)
+      : await dialog.showMessageBox(options)
     if (response === OPEN_BUTTON) await shell.openExternal(decision.url)
   } catch (err) {
     console.warn(`[security] could not open ${decision.url}: ${(err as Error).message}`)

@@ -25,8 +25,17 @@ class FakeWindow implements WiredWindow {
   }
 }
 
-const alert = (id: string) => ({ id, level: 'warning', title: 't', message: 'm', at: new Date(0).toISOString(), sticky: false }) as unknown as AlertPayload
-const listenerCount = (hub: EventHub<EventMap>) => (hub as unknown as { listeners: Set<unknown> }).listeners.size
+const alert = (id: string) =>
+  ({
+    id,
+    level: 'warning',
+    title: 't',
+    message: 'm',
+    at: new Date(0).toISOString(),
+    sticky: false,
+  }) as unknown as AlertPayload
+const listenerCount = (hub: EventHub<EventMap>) =>
+  (hub as unknown as { listeners: Set<unknown> }).listeners.size
 
 describe('wireWindowToHub', () => {
   it('shows each alert once and forwards events while the window is open', () => {

@@ -22,7 +22,11 @@ export type AlertPayload = EventMap['app.alert']
  * Forwards every hub event to the window and shows each alert through `notify`, for as long as the
  * window lives. Returns the unsubscribe (also run on `closed`; running it twice is harmless).
  */
-export function wireWindowToHub(win: WiredWindow, hub: EventHub<EventMap>, notify: (alert: AlertPayload) => void): () => void {
+export function wireWindowToHub(
+  win: WiredWindow,
+  hub: EventHub<EventMap>,
+  notify: (alert: AlertPayload) => void,
+): () => void {
   const unsubscribers = [
     forwardEvents(hub, {
       send: (channel, name, payload) => win.webContents.send(channel, name, payload),
