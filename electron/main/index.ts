@@ -3,7 +3,6 @@
  * All behaviour lives in electron/core; this file only wires Electron to it.
  */
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { app, BrowserWindow, dialog, ipcMain, Notification } from 'electron'
 import { createCore, type Core } from '@core/app'
 import { createDispatcher } from '@core/api/dispatcher'
@@ -12,19 +11,23 @@ import { EVENTS_ARG, OPS_ARG } from '@core/api/ipc-channels'
 import { osUser } from '@core/app/app-handlers'
 import { loadSettings } from '@core/settings/load-settings'
 import pkg from '../../package.json'
-import { forwardEvents, registerIpcAdapter } from './ipc-adapter'
+import { registerAppScheme, serveAppScheme } from './app-protocol'
+import { registerIpcAdapter } from './ipc-adapter'
 import { installSecurityGuards } from './security'
+import { isOwnUrl, rendererSource } from './security-renderer-origin'
+import { wireWindowToHub } from './window-wiring'
 
-const rendererFile = join(import.meta.dirname, '../renderer/index.html')
-const devUrl = process.env['ELECTRON_RENDERER_URL']
-const ownOrigin = devUrl ? new URL(devUrl).origin : null
+const rendererDir = join(import.meta.dirname, '../renderer')
+// `import.meta.env.DEV` is replaced by a literal at build time, so in a production bundle the dev
+// server branch, and the read of ELECTRON_RENDERER_URL with it, is compiled out: no environment
+// variable can point a shipped app at another page and have it trusted by the IPC door.
+const source = rendererSource(
+  import.meta.env.DEV ? { dev: true, devUrl: process.env['ELECTRON_RENDERER_URL'] } : { dev: false },
+)
+const isOwn = (url: string) => isOwnUrl(source, url)
 
-function isOwnUrl(url: string): boolean {
-  if (ownOrigin) return url.startsWith(ownOrigin + '/') || url === ownOrigin
-  return url.split('#')[0] === pathToFileURL(rendererFile).href
-}
-
-installSecurityGuards(isOwnUrl)
+registerAppScheme()
+installSecurityGuards(isOwn)
 
 function createWindow(core: Core): BrowserWindow {
   const win = new BrowserWindow({
@@ -42,22 +45,18 @@ function createWindow(core: Core): BrowserWindow {
       additionalArguments: [OPS_ARG + operationNames.join(','), EVENTS_ARG + eventNames.join(',')],
     },
   })
-  const stop = forwardEvents(core.hub, {
-    send: (channel, name, payload) => win.webContents.send(channel, name, payload),
-    isDestroyed: () => win.isDestroyed() || win.webContents.isDestroyed(),
-  })
-  win.on('closed', stop)
-  core.hub.on('app.alert', (p) => {
+  // Event forwarding and alert notifications live exactly as long as this window.
+  wireWindowToHub(win, core.hub, (p) => {
     if (Notification.isSupported()) new Notification({ title: p.title, body: p.message }).show()
   })
   win.once('ready-to-show', () => win.show())
-  if (devUrl) void win.loadURL(devUrl)
-  else void win.loadFile(rendererFile)
+  void win.loadURL(source.entryUrl)
   return win
 }
 
 async function main() {
   await app.whenReady()
+  serveAppScheme(rendererDir)
   let core: Core
   try {
     core = await createCore(await loadSettings(process.argv), { version: pkg.version })
@@ -69,7 +68,7 @@ async function main() {
   }
   const dispatcher = createDispatcher(core.handlers)
   registerIpcAdapter(ipcMain, dispatcher, {
-    isTrustedFrame: isOwnUrl,
+    isTrustedFrame: isOwn,
     who: osUser(),
   })
   createWindow(core)

@@ -16,7 +16,7 @@ class FakeTransport implements IpcTransport {
   invoke(op: string, input: unknown, url = 'file:///app/out/renderer/index.html') {
     const fn = this.handlers.get(OP_CHANNEL_PREFIX + op)
     if (!fn) throw new Error(`no handler for ${op}`)
-    return fn({ senderFrame: { url } }, input)
+    return fn({ senderFrame: { url, parent: null } }, input)
   }
 }
 

@@ -7,9 +7,10 @@ import type { Envelope, EventMap, OperationName } from '@core/api/contract'
 import { operationNames } from '@core/api/contract'
 import type { EventHub } from '@core/event-hub'
 import { EVENT_CHANNEL, OP_CHANNEL_PREFIX } from '@core/api/ipc-channels'
+import { senderRefusal, type SenderFrame } from './ipc-sender'
 
 export interface IpcInvokeEvent {
-  senderFrame: { url: string } | null
+  senderFrame: SenderFrame | null
 }
 
 export interface IpcTransport {
@@ -23,7 +24,7 @@ export interface EventSink {
 }
 
 export interface IpcAdapterOptions {
-  /** True only for frames that load our own renderer (file:// build or the dev server origin). */
+  /** True only for URLs of our own renderer (app://stackdeck, or the dev server in a dev build). Main frames only are asked. */
   isTrustedFrame: (url: string) => boolean
   who: string
 }
@@ -34,10 +35,8 @@ export function registerIpcAdapter(transport: IpcTransport, dispatcher: Dispatch
     const channel = OP_CHANNEL_PREFIX + name
     channels.push(channel)
     transport.handle(channel, async (event, input) => {
-      const url = event.senderFrame?.url ?? ''
-      if (!opts.isTrustedFrame(url)) {
-        return { ok: false, error: { code: 'forbidden', message: `IPC from untrusted frame ${url || '(none)'}` } }
-      }
+      const refusal = senderRefusal(event.senderFrame, opts.isTrustedFrame)
+      if (refusal) return { ok: false, error: { code: 'forbidden', message: refusal } }
       return dispatcher.dispatch(name satisfies OperationName, input, { who: opts.who, door: 'ipc' })
     })
   }

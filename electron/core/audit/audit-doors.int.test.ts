@@ -107,7 +107,7 @@ describe.skipIf(!enabled)('audit records from every door (real core, engine and 
     const listener = channels.get(OP_CHANNEL_PREFIX + op)
     if (!listener) throw new Error(`no IPC handler for ${op}`)
     // ipcMain hands listeners a structured clone of what the renderer sent.
-    return listener({ senderFrame: { url: frameUrl } }, structuredClone(input))
+    return listener({ senderFrame: { url: frameUrl, parent: null } }, structuredClone(input)) // a main frame
   }
 
   beforeAll(async () => {
