@@ -32,6 +32,7 @@ import {
   testLabels,
 } from '../../../e2e/support/docker-fixtures'
 import { CoreError } from '../errors'
+import { readFileByExec } from './container-exec-file'
 import { readContainerFile } from './container-file'
 import {
   describeConfigViews,
@@ -108,6 +109,7 @@ describe.skipIf(!hasTestDocker())(
           service: k,
         })),
         readFiles,
+        readInside: readFiles ? ['file', 'directory'] : [],
       })
     const byService = (r: ConfigViewsReport, key: keyof typeof ids): ContainerConfigView =>
       r.containers.find((c) => c.service === key) as ContainerConfigView
@@ -251,6 +253,13 @@ describe.skipIf(!hasTestDocker())(
       const f = byService(r, 'file')
       expect(f.view.kind).toBe('file')
       expect(f.file).toMatchObject({ sha256: sha(V2), matchesHost: true, provesContainerView: false })
+
+      // Read from inside (exec cat), the container's own view: the old bytes, so the defect is detected.
+      expect(f.insideError).toBeNull()
+      expect(f.inside).toMatchObject({ path: '/config/config.toml', sha256: sha(V1), matchesHost: false })
+      expect(d.inside).toMatchObject({ sha256: sha(V2), matchesHost: true })
+      const inside = await readFileByExec(docker, { id: ids.file, name: names.file }, '/config/config.toml')
+      expect(inside.bytes.toString()).toBe(V1)
     })
 
     it('an in-place write (same inode) reaches the single-file mount', async () => {
@@ -266,6 +275,8 @@ describe.skipIf(!hasTestDocker())(
       expect(await shaInside(ids.dir)).toBe(sha(V3))
       const read = await readContainerFile(docker, { id: ids.file, name: names.file }, '/config/config.toml')
       expect(read.sha256).toBe(sha(V3))
+      const inside = await readFileByExec(docker, { id: ids.file, name: names.file }, '/config/config.toml')
+      expect(inside.sha256).toBe(sha(V3))
       expect(read.size).toBe(Buffer.byteLength(V3))
       expect(read.bytes.toString()).toBe(V3)
     })
@@ -291,6 +302,11 @@ describe.skipIf(!hasTestDocker())(
         expect(r.containers[0]).toMatchObject({ state: 'paused', file: { matchesHost: true } })
         // Why the archive API is the right tool while the stack is frozen: exec refuses a paused container.
         await expect(c.exec({ Cmd: ['true'] })).rejects.toMatchObject({ statusCode: 409 })
+        const refused = readFileByExec(docker, { id: ids.dir, name: names.dir }, '/config/config.toml')
+        await expect(refused).rejects.toMatchObject({ code: 'conflict' })
+        await expect(refused).rejects.toThrow(
+          new RegExp(`^container ${names.dir} .*: /config/config.toml: cannot exec.*paused`),
+        )
       } finally {
         await c.unpause()
       }
@@ -363,6 +379,11 @@ describe.skipIf(!hasTestDocker())(
       expect(ghost.message).toMatch(
         /^container ghost \(ffffffffffff\): \/config\/config.toml: the container does not exist/,
       )
+
+      const catMissing = await fail(readFileByExec(docker, ref, '/config/nope.toml'))
+      expect(catMissing.code).toBe('io_error')
+      expect(catMissing.message).toContain(`${who}: /config/nope.toml: cat failed: `)
+      expect(catMissing.message).toMatch(/No such file/)
 
       // A volume the container mounts but nobody filled: the archive read says so.
       const empty = await fail(

@@ -17,7 +17,7 @@ import { readSingleFileTar, TarRefusal } from './tar-single-file'
  * It does NOT show the inode a running container's single-file bind mount has pinned: after a
  * rename-over the archive already shows the new bytes while the container still reads the old ones
  * (Docker 20.10, pinned by the integration test). Single-file mounts are caught from inspect
- * (config-view.ts) instead.
+ * (config-view.ts) and read from inside the container by container-exec-file.ts.
  */
 
 export const DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024

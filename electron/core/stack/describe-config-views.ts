@@ -3,6 +3,7 @@ import { readFile, realpath } from 'node:fs/promises'
 import { isCoreError } from '../errors'
 import { fileMountRefusal, type FileMountRefusal } from './config-refusal'
 import { classifyConfigView, unknownView, type ConfigView, type InspectMount } from './config-view'
+import { readFileByExec } from './container-exec-file'
 import { containerLabel, readContainerFile } from './container-file'
 import { deadline, endpointError, inspectOrGone } from './docker-calls'
 import { parseEndpointUrl, type EndpointClient } from './endpoint-url'
@@ -50,6 +51,10 @@ export interface ContainerConfigView {
   file: ContainerFileCheck | null
   /** Why the file could not be read (names the container and the path). */
   fileError: string | null
+  /** Set when `readInside` was asked: the bytes the container's own processes read (exec `cat`). */
+  inside: { path: string; size: number; sha256: string; matchesHost: boolean | null } | null
+  /** Why the inside read failed: no `cat` in the image, a paused container (exec refuses it)… */
+  insideError: string | null
 }
 
 export interface ConfigViewsReport {
@@ -69,6 +74,11 @@ export interface DescribeConfigViewsInput {
   containers: readonly ConfigViewTarget[]
   /** Also read the file where each container sees it, through the archive API. */
   readFiles?: boolean
+  /**
+   * Also read it from inside (exec `cat`) for these view kinds; default none. Use ['file'] to prove
+   * single-file mounts, which the archive API cannot. Needs `cat` in the image and a running container.
+   */
+  readInside?: ReadonlyArray<'file' | 'directory'>
   /** Per inspect and per archive read. */
   timeoutMs?: number
   maxBytes?: number
@@ -116,6 +126,8 @@ async function describeOne(
     refusal: null,
     file: null,
     fileError: null,
+    inside: null,
+    insideError: null,
   })
   if (!client) return unknown(`${who}: no endpoint ${target.endpoint} in the settings`)
 
@@ -156,6 +168,8 @@ async function describeOne(
         : null,
     file: null,
     fileError: null,
+    inside: null,
+    insideError: null,
   }
   if (input.readFiles && view.containerPath) {
     try {
@@ -175,6 +189,28 @@ async function describeOne(
       }
     } catch (err) {
       out.fileError = isCoreError(err) ? err.message : `${who}: ${view.containerPath}: ${String(err)}`
+    }
+  }
+  const insideKinds: readonly string[] = input.readInside ?? []
+  if (view.containerPath && insideKinds.includes(view.kind)) {
+    try {
+      const read = await readFileByExec(
+        client.docker,
+        { id: target.id, name, endpoint: target.endpoint },
+        view.containerPath,
+        {
+          timeoutMs,
+          ...(input.maxBytes !== undefined ? { maxBytes: input.maxBytes } : {}),
+        },
+      )
+      out.inside = {
+        path: read.path,
+        size: read.size,
+        sha256: read.sha256,
+        matchesHost: hostSha256 === null ? null : read.sha256 === hostSha256,
+      }
+    } catch (err) {
+      out.insideError = isCoreError(err) ? err.message : `${who}: ${view.containerPath}: ${String(err)}`
     }
   }
   return out
