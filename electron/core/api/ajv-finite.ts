@@ -60,11 +60,21 @@ const deep: Validate = function deepFinite(_schema, data, _parent, cxt) {
   return err === null
 }
 
+/** Known names and patterns per keyword value, built once: this runs on every heartbeat. */
+const skippers = new WeakMap<object, (key: string) => boolean>()
+function skipperFor(schema: { known: string[]; patterns: string[] }): (key: string) => boolean {
+  let skip = skippers.get(schema)
+  if (skip === undefined) {
+    const known = new Set(schema.known)
+    const res = schema.patterns.map((p) => new RegExp(p, 'u'))
+    skip = (k) => known.has(k) || res.some((r) => r.test(k))
+    skippers.set(schema, skip)
+  }
+  return skip
+}
+
 const extras: Validate = function extrasFinite(schema, data, _parent, cxt) {
-  const s = schema as { known: string[]; patterns: string[] }
-  const known = new Set(s.known)
-  const res = s.patterns.map((p) => new RegExp(p, 'u'))
-  const err = refuseNonFinite(data, cxt, (k) => known.has(k) || res.some((r) => r.test(k)))
+  const err = refuseNonFinite(data, cxt, skipperFor(schema as { known: string[]; patterns: string[] }))
   extras.errors = err === null ? [] : [err]
   return err === null
 }

@@ -58,48 +58,53 @@ export function exceedsDepth(value: unknown, max: number): boolean {
   return checkShape(value, { maxDepth: max, dedupe: true }) !== null
 }
 
-/** Fast pass: only says WHICH bound broke. Parallel arrays instead of frame objects keep it allocation-light. */
+/**
+ * Fast pass: only says WHICH bound broke. The stack is allocated only when a child container is
+ * met, so a flat payload (most quotes and heartbeats) costs one key loop and no allocation.
+ */
 function scan(root: object, limits: ShapeLimits): ShapeReason | null {
+  const maxDepth = limits.maxDepth
   const maxEntries = limits.maxEntries ?? Infinity
   const finiteOnly = limits.finiteOnly === true
   const seen = limits.dedupe ? new Set<object>() : null
-  const values: object[] = [root]
-  const depths: number[] = [1]
+  let values: object[] | null = null
+  let depths: number[] | null = null
+  let v: object = root
+  let depth = 1
   let entries = 0
-  while (values.length > 0) {
-    const v = values.pop() as object
-    const depth = depths.pop() as number
-    if (seen !== null) {
-      if (seen.has(v)) continue
-      seen.add(v)
-    }
-    if (depth > limits.maxDepth) return 'too_deep'
-    if (Array.isArray(v)) {
-      entries += v.length
-      if (entries > maxEntries) return 'too_many_keys'
-      for (let i = 0; i < v.length; i++) {
-        const c: unknown = v[i]
-        if (typeof c === 'object') {
-          if (c !== null) {
-            values.push(c)
-            depths.push(depth + 1)
-          }
-        } else if (finiteOnly && typeof c === 'number' && !Number.isFinite(c)) return 'non_finite'
-      }
-    } else {
-      for (const k in v) {
-        if (++entries > maxEntries) return 'too_many_keys'
-        const c: unknown = (v as Record<string, unknown>)[k]
-        if (typeof c === 'object') {
-          if (c !== null) {
-            values.push(c)
-            depths.push(depth + 1)
-          }
-        } else if (finiteOnly && typeof c === 'number' && !Number.isFinite(c)) return 'non_finite'
+  for (;;) {
+    if (seen === null || !seen.has(v)) {
+      seen?.add(v)
+      if (depth > maxDepth) return 'too_deep'
+      if (Array.isArray(v)) {
+        entries += v.length
+        if (entries > maxEntries) return 'too_many_keys'
+        for (let i = 0; i < v.length; i++) {
+          const c: unknown = v[i]
+          if (typeof c === 'object') {
+            if (c !== null) {
+              ;(values ??= []).push(c)
+              ;(depths ??= []).push(depth + 1)
+            }
+          } else if (finiteOnly && typeof c === 'number' && !Number.isFinite(c)) return 'non_finite'
+        }
+      } else {
+        for (const k in v) {
+          if (++entries > maxEntries) return 'too_many_keys'
+          const c: unknown = (v as Record<string, unknown>)[k]
+          if (typeof c === 'object') {
+            if (c !== null) {
+              ;(values ??= []).push(c)
+              ;(depths ??= []).push(depth + 1)
+            }
+          } else if (finiteOnly && typeof c === 'number' && !Number.isFinite(c)) return 'non_finite'
+        }
       }
     }
+    if (values === null || values.length === 0) return null
+    v = values.pop() as object
+    depth = (depths as number[]).pop() as number
   }
-  return null
 }
 
 /** Slow pass, only after a failure: find where, with parent links, so the error names the field. */

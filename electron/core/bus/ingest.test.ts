@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { AgentRegistry } from './agent-registry'
 import { ChannelStats } from './channel-stats'
 import { EventRing } from './event-ring'
-import { controlPatterns, DEFAULT_CHANNELS, Ingest } from './ingest'
+import { checkShape, MAX_INPUT_DEPTH } from '../api/bounded-shape'
+import { controlPatterns, DEFAULT_CHANNELS, DEFAULT_MAX_ENTRIES, hasExponent, Ingest } from './ingest'
 import type { CommandAck, KillswitchAck, RegimePayload } from './payload-schemas'
 
 const USER = [
@@ -174,6 +175,38 @@ describe('Ingest shape bounds', () => {
     const a = registry.list(Date.now())[0]!
     expect(a.anomalies).toEqual([])
     expect(a.step).toBe(6)
+  })
+
+  it('hasExponent spots every literal that can overflow, and not words with an e', () => {
+    for (const t of ['{"a":1e999}', '{"a":1E999}', '{"a":2e+308}', '[1e3]'])
+      expect(hasExponent(t), t).toBe(true)
+    for (const t of ['{"source":"bench-quotes","bid":99.99}', '{"e":"e-","E":"E."}', '{"a":1.5}']) {
+      expect(hasExponent(t), t).toBe(false)
+    }
+  })
+
+  it('skipping the walk for short messages without an exponent never lets a bound break', () => {
+    // The shortcut's claim: a message shorter than 130 characters without e/E + digit cannot be
+    // too deep, hold too many keys, or parse to a non-finite number.
+    const literal = fc.oneof(
+      fc.constantFrom('1e999', '-1e999', '1E400', '1e+309', '0.5', '-0', '1e-999'),
+      fc.integer({ min: 1, max: 400 }).map((n) => '9'.repeat(n)),
+    )
+    const text = fc
+      .tuple(fc.jsonValue({ maxDepth: 6 }), literal, fc.integer({ min: 0, max: 70 }))
+      .map(([v, lit, nest]) => `{"v":${JSON.stringify(v)},"n":${'['.repeat(nest)}${lit}${']'.repeat(nest)}}`)
+    const walkFrom = Math.min(2 * (MAX_INPUT_DEPTH + 1), 2 * DEFAULT_MAX_ENTRIES + 1, 309)
+    fc.assert(
+      fc.property(text, (t) => {
+        const bad = checkShape(JSON.parse(t), {
+          maxDepth: MAX_INPUT_DEPTH,
+          maxEntries: DEFAULT_MAX_ENTRIES,
+          finiteOnly: true,
+        })
+        return bad === null || t.length >= walkFrom || hasExponent(t)
+      }),
+      { numRuns: 3000, seed: 13 },
+    )
   })
 
   it('the bounds are options', () => {
