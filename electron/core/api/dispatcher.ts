@@ -1,5 +1,6 @@
 import type { ValidateFunction } from 'ajv'
 import { createAjv, describeAjvErrors } from './ajv'
+import { MAX_INPUT_DEPTH, exceedsDepth } from './bounded-shape'
 import type { CallContext } from './call-context'
 import { operations, type ContractError, type Envelope, type Handlers, type OperationName } from './contract'
 import { isCoreError } from '../errors'
@@ -64,26 +65,8 @@ export function invalidInput(name: string, errors: ReturnType<typeof describeAjv
   }
 }
 
-/**
- * Deeper than any real input (a config value is a handful of levels). Without a bound, one small
- * body such as 5,000 nested `[` overflows the stack in structuredClone, JSON.stringify or a
- * recursive handler: a 500 over HTTP, and over WebSocket an unhandled rejection that ended the host.
- */
-export const MAX_INPUT_DEPTH = 64
-
-/** Iterative (it must not overflow itself); shared or cyclic objects are walked once. */
-export function exceedsDepth(value: unknown, max: number): boolean {
-  const seen = new Set<object>()
-  const stack: Array<[unknown, number]> = [[value, 0]]
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop() as [unknown, number]
-    if (v === null || typeof v !== 'object' || seen.has(v)) continue
-    if (depth >= max) return true
-    seen.add(v)
-    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1])
-  }
-  return false
-}
+// The depth bound is shared with the bus ingest (electron/core/api/bounded-shape.ts).
+export { MAX_INPUT_DEPTH, exceedsDepth }
 
 export function createDispatcher(handlers: Handlers, opts: DispatcherOptions = {}): Dispatcher {
   const log = opts.log ?? ((m, e) => console.error(`[dispatcher] ${m}`, e))

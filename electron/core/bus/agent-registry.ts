@@ -52,6 +52,9 @@ interface AgentRecord {
   diedNotified: boolean
 }
 
+const finiteOrUndefined = (n: number | null | undefined): number | undefined =>
+  typeof n === 'number' && Number.isFinite(n) ? n : undefined
+
 const GROUPS: ReadonlySet<string> = new Set(AGENT_GROUPS)
 const normalizeGroup = (g: string): AgentGroup => {
   const lower = g.toLowerCase()
@@ -130,8 +133,10 @@ export class AgentRegistry {
       this.removed.delete(rec.id)
       rec.paused = this.matchesPaused(rec)
     }
-    const step = hb.step ?? undefined
-    const cp = hb.checkpoint_version ?? undefined
+    // The schema already refuses non-finite counters; checked again here because a stored
+    // Infinity would fake "went back from Infinity" anomalies and serialise as null.
+    const step = finiteOrUndefined(hb.step)
+    const cp = finiteOrUndefined(hb.checkpoint_version)
     // A counter that goes backwards means a restart from an old checkpoint, a duplicate agent id
     // or a replayed message: the trader must see it, so it is flagged rather than silently taken.
     if (step !== undefined && rec.step !== undefined && step < rec.step) {

@@ -21,6 +21,7 @@ import { RedisLink } from './redis-link'
 import { RedisStore } from './redis-store'
 import { RegimeTracker } from './regime'
 import { iso } from './time'
+import { wireSafePage, wireSafeRegime, type Repairs } from './wire-safe'
 import type { BatchSource } from './update-batcher'
 
 export const DEFAULT_PATTERNS = [
@@ -41,6 +42,10 @@ export interface BusClientOptions {
   heartbeatTimeoutMs?: number
   /** Larger messages are counted as malformed (oversized) and dropped. */
   maxMessageBytes?: number
+  /** Deeper payloads are dropped (too_deep); default the API's MAX_INPUT_DEPTH. */
+  maxPayloadDepth?: number
+  /** Payloads with more keys + array items are dropped (too_many_keys). */
+  maxPayloadEntries?: number
   eventCapacity?: number
   eventMaxBytes?: number
   rateWindowMs?: number
@@ -85,6 +90,8 @@ export class BusClient {
   readonly regime: RegimeTracker
   readonly commands: AgentCommands
   readonly names: ChannelNames
+  /** Served values replaced because they could not be serialised; should stay 0 (ingest bounds them). */
+  readonly repairs: Repairs = { count: 0, last: null }
   private readonly ingest: Ingest
   private readonly store: RedisStore
   private readonly now: () => number
@@ -162,7 +169,13 @@ export class BusClient {
         onCommandAck: (id, a, now) => this.commands.onAck(id, a, now),
         onStateNotice: () => void this.reloadState(),
       },
-      { maxMessageBytes: opts.maxMessageBytes ?? 64 * 1024, now: this.now, names: this.names },
+      {
+        maxMessageBytes: opts.maxMessageBytes ?? 64 * 1024,
+        now: this.now,
+        names: this.names,
+        ...(opts.maxPayloadDepth !== undefined && { maxDepth: opts.maxPayloadDepth }),
+        ...(opts.maxPayloadEntries !== undefined && { maxEntries: opts.maxPayloadEntries }),
+      },
     )
     this.link.sub.on('pmessage', (pattern: string, channel: string, message: string) =>
       this.ingest.handle(pattern, channel, message),
@@ -312,7 +325,7 @@ export class BusClient {
   }
 
   regimeView(): RegimeViewT {
-    return this.regime.view(this.now())
+    return wireSafeRegime(this.regime.view(this.now()), this.repairs)
   }
 
   tradingState(): TradingStateT {
@@ -334,8 +347,9 @@ export class BusClient {
     }
   }
 
+  /** Events served over REST/RPC; a page never fails to serialise (see wire-safe.ts). */
   events(q: RingQuery): EventsPageT {
-    return this.ring.query(q)
+    return wireSafePage(this.ring.query(q), this.repairs)
   }
 
   status(): BusStatusT {
@@ -352,7 +366,15 @@ export class BusClient {
         malformedByReason: { ...this.stats.malformedByReason },
       },
       lastMalformed:
-        lm === null ? null : { channel: lm.channel, reason: lm.reason, at: iso(lm.at), sample: lm.sample },
+        lm === null
+          ? null
+          : {
+              channel: lm.channel,
+              reason: lm.reason,
+              at: iso(lm.at),
+              sample: lm.sample,
+              ...(lm.path === undefined ? {} : { path: lm.path }),
+            },
       channels: this.stats.snapshot(now),
       events: {
         capacity: ring.capacity,

@@ -1,4 +1,4 @@
-import type { ChannelStatT, MALFORMED_REASONS } from '../api/contract/bus'
+import { MALFORMED_REASONS, type ChannelStatT } from '../api/contract/bus'
 
 export type MalformedReason = (typeof MALFORMED_REASONS)[number]
 
@@ -20,6 +20,8 @@ export interface ChannelCounter {
   malformed: number
   bytes: number
   lastAt: number
+  /** Refusals of this channel by reason; null until the first one (most channels never see one). */
+  reasons: Partial<Record<MalformedReason, number>> | null
   /** Index of the current bucket (time / bucketMs). */
   bucket: number
   readonly buckets: Uint32Array
@@ -34,13 +36,17 @@ export class ChannelStats {
   private readonly maxChannels: number
   private readonly bucketMs: number
   private readonly nBuckets: number
-  readonly malformedByReason: Record<MalformedReason, number> = {
-    oversized: 0,
-    not_json: 0,
-    not_object: 0,
-    bad_shape: 0,
-  }
-  lastMalformed: { channel: string; reason: MalformedReason; at: number; sample: string } | null = null
+  readonly malformedByReason = Object.fromEntries(MALFORMED_REASONS.map((r) => [r, 0])) as Record<
+    MalformedReason,
+    number
+  >
+  lastMalformed: {
+    channel: string
+    reason: MalformedReason
+    at: number
+    sample: string
+    path?: string
+  } | null = null
   totalAccepted = 0
   totalMalformed = 0
 
@@ -66,6 +72,7 @@ export class ChannelStats {
       malformed: 0,
       bytes: 0,
       lastAt: 0,
+      reasons: null,
       bucket: Math.floor(now / this.bucketMs),
       buckets: new Uint32Array(this.nBuckets),
     }
@@ -87,11 +94,15 @@ export class ChannelStats {
     this.totalAccepted++
   }
 
-  malformed(c: ChannelCounter, reason: MalformedReason, now: number, message: string): void {
+  /** `path`: where in the payload a shape bound broke (JSON pointer), when known. */
+  malformed(c: ChannelCounter, reason: MalformedReason, now: number, message: string, path?: string): void {
     c.malformed++
+    const reasons = (c.reasons ??= {})
+    reasons[reason] = (reasons[reason] ?? 0) + 1
     this.totalMalformed++
     this.malformedByReason[reason]++
     this.lastMalformed = { channel: c.channel, reason, at: now, sample: message.slice(0, 200) }
+    if (path !== undefined) this.lastMalformed.path = path
   }
 
   private advance(c: ChannelCounter, b: number): void {
@@ -126,6 +137,7 @@ export class ChannelStats {
         rate: Math.round(this.rate(c, now) * 10) / 10,
         bytes: c.bytes,
         lastAt: c.lastAt ? new Date(c.lastAt).toISOString() : null,
+        ...(c.reasons === null ? {} : { malformedByReason: { ...c.reasons } }),
       })
     }
     out.sort((a, b) => (a.channel < b.channel ? -1 : a.channel > b.channel ? 1 : 0))

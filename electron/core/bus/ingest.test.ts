@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { AgentRegistry } from './agent-registry'
 import { ChannelStats } from './channel-stats'
 import { EventRing } from './event-ring'
-import { controlPatterns, DEFAULT_CHANNELS, Ingest } from './ingest'
+import { checkShape, MAX_INPUT_DEPTH } from '../api/bounded-shape'
+import { controlPatterns, DEFAULT_CHANNELS, DEFAULT_MAX_ENTRIES, hasExponent, Ingest } from './ingest'
 import type { CommandAck, KillswitchAck, RegimePayload } from './payload-schemas'
 
 const USER = [
@@ -106,6 +107,132 @@ describe('Ingest routing', () => {
   })
 })
 
+describe('Ingest shape bounds', () => {
+  const deep = (levels: number) => `{"a":${'['.repeat(levels)}${']'.repeat(levels)}}`
+
+  it('drops a 6,000-level event (12 KB) as too_deep, so the ring keeps only what serialises', () => {
+    const { deliver, stats, ring } = setup()
+    const msg = deep(6000)
+    expect(msg.length).toBeGreaterThan(12_000)
+    expect(() => JSON.parse(msg) as unknown).not.toThrow() // parsing is not where it breaks: serialising is
+    deliver('strategy.candidate', msg)
+    expect(ring.size).toBe(0)
+    const ch = stats.snapshot(Date.now()).find((c) => c.channel === 'strategy.candidate')!
+    expect(ch).toMatchObject({ count: 0, malformed: 1, malformedByReason: { too_deep: 1 } })
+    expect(stats.lastMalformed).toMatchObject({ channel: 'strategy.candidate', reason: 'too_deep' })
+    expect(stats.lastMalformed?.path).toMatch(/^\/a\/0\/0/)
+  })
+
+  it('keeps a payload exactly at the depth bound and refuses one level more', () => {
+    const { deliver, stats, ring } = setup()
+    deliver('strategy.ok', deep(63)) // the outer object + 63 arrays = 64 levels
+    deliver('strategy.bad', deep(64))
+    expect(ring.size).toBe(1)
+    expect(ring.query({}).events[0]?.channel).toBe('strategy.ok')
+    expect(stats.malformedByReason.too_deep).toBe(1)
+    expect(() => JSON.stringify(ring.query({}))).not.toThrow()
+  })
+
+  it('refuses a regime nested too deep, so /regime/state keeps the last good one', () => {
+    const { deliver, seen, stats } = setup()
+    deliver('quant.regime.state', JSON.stringify({ regime: 'trending', confidence: 0.5 }))
+    deliver(
+      'quant.regime.state',
+      `{"regime":"x","confidence":0.5,"extra":${'['.repeat(6000)}${']'.repeat(6000)}}`,
+    )
+    expect(seen.regime).toHaveLength(1)
+    expect(stats.malformedByReason.too_deep).toBe(1)
+  })
+
+  it('counts keys and array items together, and refuses past the bound', () => {
+    const { deliver, stats, ring } = setup()
+    const keys = (n: number) =>
+      JSON.stringify(Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i])))
+    deliver('strategy.keys', keys(4096))
+    deliver('strategy.keys', keys(4097))
+    deliver('strategy.items', JSON.stringify({ a: new Array<number>(5000).fill(0) }))
+    expect(ring.size).toBe(1)
+    expect(stats.malformedByReason.too_many_keys).toBe(2)
+  })
+
+  it('refuses 1e999 (Infinity after JSON.parse) anywhere, naming the field', () => {
+    const { deliver, stats, ring, registry } = setup()
+    deliver('data.market.quotes', '{"symbol":"ES","bid":1e999}')
+    deliver('data.market.quotes', '{"symbol":"ES","levels":[[1,2],[3,-1e999]]}')
+    deliver('heartbeat.a1', heartbeat('a1').replace('}', ',"step":1e999}'))
+    deliver('quant.regime.state', '{"regime":"calm","confidence":1e999}')
+    expect(ring.size).toBe(0)
+    expect(registry.size).toBe(0)
+    expect(stats.malformedByReason.non_finite).toBe(4)
+    expect(stats.lastMalformed).toMatchObject({ reason: 'non_finite', path: '/confidence' })
+  })
+
+  it('a heartbeat with step 1e999 cannot fake a "went back from Infinity" anomaly', () => {
+    const { deliver, registry } = setup()
+    deliver('heartbeat.a1', heartbeat('a1', { step: 5 }))
+    deliver('heartbeat.a1', heartbeat('a1').replace('}', ',"step":1e999}'))
+    deliver('heartbeat.a1', heartbeat('a1', { step: 6 }))
+    const a = registry.list(Date.now())[0]!
+    expect(a.anomalies).toEqual([])
+    expect(a.step).toBe(6)
+  })
+
+  it('hasExponent spots every literal that can overflow, and not words with an e', () => {
+    for (const t of ['{"a":1e999}', '{"a":1E999}', '{"a":2e+308}', '[1e3]'])
+      expect(hasExponent(t), t).toBe(true)
+    for (const t of ['{"source":"bench-quotes","bid":99.99}', '{"e":"e-","E":"E."}', '{"a":1.5}']) {
+      expect(hasExponent(t), t).toBe(false)
+    }
+  })
+
+  it('skipping the walk for short messages without an exponent never lets a bound break', () => {
+    // The shortcut's claim: a message shorter than 130 characters without e/E + digit cannot be
+    // too deep, hold too many keys, or parse to a non-finite number.
+    const literal = fc.oneof(
+      fc.constantFrom('1e999', '-1e999', '1E400', '1e+309', '0.5', '-0', '1e-999'),
+      fc.integer({ min: 1, max: 400 }).map((n) => '9'.repeat(n)),
+    )
+    const text = fc
+      .tuple(fc.jsonValue({ maxDepth: 6 }), literal, fc.integer({ min: 0, max: 70 }))
+      .map(([v, lit, nest]) => `{"v":${JSON.stringify(v)},"n":${'['.repeat(nest)}${lit}${']'.repeat(nest)}}`)
+    const walkFrom = Math.min(2 * (MAX_INPUT_DEPTH + 1), 2 * DEFAULT_MAX_ENTRIES + 1, 309)
+    fc.assert(
+      fc.property(text, (t) => {
+        const bad = checkShape(JSON.parse(t), {
+          maxDepth: MAX_INPUT_DEPTH,
+          maxEntries: DEFAULT_MAX_ENTRIES,
+          finiteOnly: true,
+        })
+        return bad === null || t.length >= walkFrom || hasExponent(t)
+      }),
+      { numRuns: 3000, seed: 13 },
+    )
+  })
+
+  it('the bounds are options', () => {
+    const ring = new EventRing({ firstId: 1 })
+    const stats = new ChannelStats()
+    const ingest = new Ingest(
+      ring,
+      stats,
+      new AgentRegistry({ timeoutMs: 5000 }),
+      {},
+      {
+        maxMessageBytes: 65536,
+        now: () => 0,
+        maxDepth: 2,
+        maxEntries: 3,
+      },
+    )
+    const [p] = ingest.setPatterns(['x.*'])
+    ingest.handle(p!, 'x.a', '{"a":{"b":1}}')
+    ingest.handle(p!, 'x.a', '{"a":{"b":{}}}')
+    ingest.handle(p!, 'x.a', '{"a":1,"b":2,"c":3,"d":4}')
+    expect(ring.size).toBe(1)
+    expect(stats.malformedByReason).toMatchObject({ too_deep: 1, too_many_keys: 1 })
+  })
+})
+
 describe('Ingest malformed messages', () => {
   it('counts each kind per channel and drops it', () => {
     const { deliver, stats, ring, registry } = setup(1024)
@@ -118,9 +245,21 @@ describe('Ingest malformed messages', () => {
     deliver('heartbeat.a1', JSON.stringify({ agent_id: 'a1' }))
     deliver('heartbeat.a2', heartbeat('bad id with spaces'))
     deliver('quant.regime.state', JSON.stringify({ regime: 'trending', confidence: 7 }))
-    expect(stats.malformedByReason).toEqual({ oversized: 2, not_json: 1, not_object: 2, bad_shape: 3 })
+    expect(stats.malformedByReason).toEqual({
+      oversized: 2,
+      not_json: 1,
+      not_object: 2,
+      too_deep: 0,
+      too_many_keys: 0,
+      non_finite: 0,
+      bad_shape: 3,
+    })
     const quotes = stats.snapshot(Date.now()).find((c) => c.channel === 'data.market.quotes')!
-    expect(quotes).toMatchObject({ count: 0, malformed: 5 })
+    expect(quotes).toMatchObject({
+      count: 0,
+      malformed: 5,
+      malformedByReason: { oversized: 2, not_json: 1, not_object: 2 },
+    })
     expect(ring.size).toBe(0)
     expect(registry.size).toBe(0)
     expect(stats.lastMalformed).toMatchObject({ channel: 'quant.regime.state', reason: 'bad_shape' })

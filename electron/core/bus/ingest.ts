@@ -1,3 +1,4 @@
+import { checkShape, MAX_INPUT_DEPTH, type ShapeLimits } from '../api/bounded-shape'
 import type { AgentRegistry } from './agent-registry'
 import type { ChannelCounter, ChannelStats, MalformedReason } from './channel-stats'
 import type { EventRing } from './event-ring'
@@ -62,7 +63,17 @@ export interface IngestOptions {
   names?: ChannelNames
   /** Cap on cached channel routes; past it the cache is rebuilt (a flood of random channel names). */
   maxRoutes?: number
+  /** Most nested objects/arrays in a payload (default MAX_INPUT_DEPTH, the API's own bound). */
+  maxDepth?: number
+  /** Most object keys + array items in a payload (default DEFAULT_MAX_ENTRIES). */
+  maxEntries?: number
 }
+
+/**
+ * 64 KB of `[0,0,…]` is 32k array slots, and a ring of such events costs far more heap than its
+ * raw bytes suggest; no real quote, signal or heartbeat comes near 4,096 keys and items.
+ */
+export const DEFAULT_MAX_ENTRIES = 4096
 
 interface Route {
   /** The one pattern whose delivery we process; Redis repeats a message once per matching pattern. */
@@ -79,8 +90,23 @@ interface Route {
 const AGENT_ID_RE = new RegExp(AGENT_ID_PATTERN)
 
 /**
- * The hot path: one Map lookup for the channel's cached route, a size check, one JSON.parse, and
- * slot writes into the ring. Nothing here throws to the caller; anything unparseable is counted
+ * Could `message` hold a number with an exponent (`1e999`, `1E+400`)? The only way a short JSON
+ * text parses to a non-finite number. A false positive costs one walk; native indexOf keeps the
+ * common case (no `e` followed by a digit or `+`) to a scan of the string.
+ */
+export function hasExponent(message: string): boolean {
+  for (const e of ['e', 'E']) {
+    for (let i = message.indexOf(e); i !== -1; i = message.indexOf(e, i + 1)) {
+      const c = message.charCodeAt(i + 1)
+      if (c === 43 || (c >= 48 && c <= 57)) return true
+    }
+  }
+  return false
+}
+
+/**
+ * The hot path: one Map lookup for the channel's cached route, a size check, one JSON.parse, one
+ * shape walk (depth, key count, finite numbers), and slot writes into the ring. Nothing here throws to the caller; anything unparseable is counted
  * on its channel and dropped.
  */
 export class Ingest {
@@ -91,6 +117,9 @@ export class Ingest {
   private readonly maxBytes: number
   private readonly maxRoutes: number
   private readonly now: () => number
+  private readonly shape: ShapeLimits
+  /** Shortest message that could break the depth or key bound, or hold a 309-digit number. */
+  private readonly walkFrom: number
   private readonly commandSuffix = '.ack'
   internalErrors = 0
 
@@ -105,6 +134,16 @@ export class Ingest {
     this.maxBytes = opts.maxMessageBytes
     this.maxRoutes = opts.maxRoutes ?? 10_000
     this.now = opts.now
+    this.shape = {
+      maxDepth: opts.maxDepth ?? MAX_INPUT_DEPTH,
+      maxEntries: opts.maxEntries ?? DEFAULT_MAX_ENTRIES,
+      finiteOnly: true,
+    }
+    // depth d needs d opening and d closing brackets; n keys/items need at least 2n characters;
+    // a number without an exponent overflows to Infinity only with 309+ digits.
+    const d = this.shape.maxDepth
+    const n = this.shape.maxEntries ?? DEFAULT_MAX_ENTRIES
+    this.walkFrom = Math.min(2 * (d + 1), 2 * n + 1, 309)
   }
 
   /** The user's patterns (events) and, implicitly, the control patterns. Returns everything to PSUBSCRIBE. */
@@ -140,6 +179,13 @@ export class Ingest {
       if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
         return this.drop(route, 'not_object', now, message)
       }
+      // Whatever is kept here is served again (REST, the WS batch, the regime key): it must
+      // serialise, and say what the sender sent. Short messages without an exponent cannot
+      // break any bound, so most quotes skip the walk (see mayBreakShape).
+      if (len >= this.walkFrom || hasExponent(message)) {
+        const bad = checkShape(payload, this.shape)
+        if (bad !== null) return this.drop(route, bad.reason, now, message, bad.path)
+      }
       if (route.kind !== 'plain' && !this.control(route, payload, now)) {
         return this.drop(route, 'bad_shape', now, message)
       }
@@ -157,8 +203,8 @@ export class Ingest {
     }
   }
 
-  private drop(route: Route, reason: MalformedReason, now: number, message: string): void {
-    this.stats.malformed(route.counter, reason, now, message)
+  private drop(route: Route, reason: MalformedReason, now: number, message: string, path?: string): void {
+    this.stats.malformed(route.counter, reason, now, message, path)
   }
 
   /** Validate and dispatch control traffic; false means the payload has the wrong shape. */

@@ -72,7 +72,9 @@ function parseStored(raw: string): Stored | null {
       typeof v !== 'object' ||
       v === null ||
       typeof v.engaged !== 'boolean' ||
-      typeof v.version !== 'number'
+      // 1e999 in the key parses to Infinity: served as null, and every later version compare lies.
+      typeof v.version !== 'number' ||
+      !Number.isSafeInteger(v.version)
     )
       return null
     const str = (x: unknown) => (typeof x === 'string' ? x : null)

@@ -1,5 +1,7 @@
+import { checkShape, MAX_INPUT_DEPTH } from '../api/bounded-shape'
 import type { RegimeViewT } from '../api/contract/bus'
-import type { RegimePayload } from './payload-schemas'
+import { DEFAULT_MAX_ENTRIES } from './ingest'
+import { isRegime, type RegimePayload } from './payload-schemas'
 import { epochToIso } from './time'
 
 /** What the regime tracker needs from Redis; a stand-in in unit tests. */
@@ -34,6 +36,8 @@ export class RegimeTracker {
   private readonly storeEveryMs: number
   rev = 0
   storeErrors = 0
+  /** Stored regimes ignored because they broke a bound or the schema. */
+  loadRefused = 0
 
   constructor(
     private readonly store: RegimeStore,
@@ -77,8 +81,16 @@ export class RegimeTracker {
     const raw = await this.store.get(key)
     if (raw === null) return
     try {
-      const v = JSON.parse(raw) as { payload?: RegimePayload; receivedAt?: number }
-      if (typeof v.receivedAt !== 'number' || typeof v.payload !== 'object' || v.payload === null) return
+      const v = JSON.parse(raw) as { payload?: unknown; receivedAt?: unknown } | null
+      // The key is anyone's to write. What it holds is served as-is by /regime/state and the WS
+      // batch, so it passes the same bounds and schema as a live message (+1 level: the wrapper).
+      if (typeof v !== 'object' || v === null) return
+      if (typeof v.receivedAt !== 'number' || !Number.isFinite(v.receivedAt)) return
+      const limits = { maxDepth: MAX_INPUT_DEPTH + 1, maxEntries: DEFAULT_MAX_ENTRIES + 2, finiteOnly: true }
+      if (checkShape(v, limits) !== null || !isRegime(v.payload)) {
+        this.loadRefused++
+        return
+      }
       if (this.latest === null || this.latest.receivedAt < v.receivedAt) {
         this.latest = { payload: v.payload, receivedAt: v.receivedAt, source: 'stored' }
         this.rev++

@@ -10,6 +10,7 @@ import type {
   RegimeViewT,
   TradingStateT,
 } from '../api/contract/bus'
+import { wireSafeUpdate, type Repairs } from './wire-safe'
 
 /** What a batch is made of; BusClient provides it (`bus.batchSource()`), tests can fake it. */
 export interface BatchSource {
@@ -51,6 +52,8 @@ export class BusUpdateBatcher {
   private readonly intervalMs: number
   private readonly maxEvents: number
   private readonly ratesEveryMs: number
+  /** Parts of batches replaced because they could not be serialised (see wire-safe.ts). */
+  readonly repairs: Repairs = { count: 0, last: null }
 
   constructor(
     private readonly src: BatchSource,
@@ -128,7 +131,13 @@ export class BusUpdateBatcher {
     if (changed.regime) update.regime = src.regime(now)
     if (changed.trading) update.trading = src.trading()
     if (commands.length > 0) update.commands = commands
-    this.opts.emit(update)
-    return update
+    // Every listener serialises the batch (WS JSON, IPC structured clone); one bad value must
+    // not make that throw, or the whole batch is lost for every client.
+    const before = this.repairs.count
+    const safe = wireSafeUpdate(update, this.repairs)
+    if (this.repairs.count !== before && before < 5)
+      console.error(`[bus] batch ${safe.seq} repaired: ${this.repairs.last}`)
+    this.opts.emit(safe)
+    return safe
   }
 }

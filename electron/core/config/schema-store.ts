@@ -5,14 +5,9 @@
  */
 import { readFile, stat } from 'node:fs/promises'
 import type { AnySchemaObject, ErrorObject, ValidateFunction } from 'ajv'
-import { Ajv2020 } from 'ajv/dist/2020.js'
-import addFormatsModule from 'ajv-formats'
-import { createAjv } from '../api/ajv'
+import { createAjv, nonFiniteTypeError } from '../api/ajv'
+import { describeNonFinite } from '../api/bounded-shape'
 import { CoreError } from '../errors'
-
-// ajv-formats ships CJS with `exports.default`; under ESM interop the callable may sit one level down.
-const addFormats: typeof addFormatsModule =
-  (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule
 
 export type ApplyHint = 'hot' | 'restart' | 'unknown'
 
@@ -39,14 +34,10 @@ function isValidTimeZone(tz: string): boolean {
 
 function compilerFor(schema: AnySchemaObject) {
   const is2020 = typeof schema.$schema === 'string' && schema.$schema.includes('2020-12')
-  // verbose: the humanizer reads `title` of the failing node ("a time HH:MM").
-  const ajv = is2020
-    ? new Ajv2020({ allErrors: true, strict: false, coerceTypes: false, verbose: true })
-    : createAjv({ verbose: true })
-  if (is2020) {
-    addFormats(ajv)
-    ajv.addKeyword({ keyword: 'x-apply', schemaType: 'string' })
-  }
+  // verbose: the humanizer reads `title` of the failing node ("a time HH:MM"). Both flavours come
+  // from createAjv so they share its number rules: `breakout_pct = inf` is refused unless the
+  // schema marks that key `x-allow-non-finite`.
+  const ajv = createAjv({ verbose: true }, { draft: is2020 ? '2020' : '07' })
   ajv.addFormat('iana-timezone', { type: 'string', validate: isValidTimeZone })
   return ajv
 }
@@ -102,6 +93,8 @@ function schemaIoError(path: string, err: unknown): CoreError {
 }
 
 const show = (v: unknown): string => {
+  // JSON.stringify(Infinity) is "null": name the value the file actually holds.
+  if (typeof v === 'number' && !Number.isFinite(v)) return describeNonFinite(v)
   const s = JSON.stringify(v)
   return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}...` : s
 }
@@ -134,6 +127,11 @@ export function humanizeErrors(errors: ErrorObject[] | null | undefined): Schema
         message = 'is not a known setting here (misspelt, or in the wrong table?)'
         break
       case 'type': {
+        const nf = nonFiniteTypeError(e)
+        if (nf !== null) {
+          message = nf
+          break
+        }
         const t = Array.isArray(p['type']) ? (p['type'] as string[]).join(' or ') : String(p['type'])
         message = `must be ${article(t)} (got ${show(e.data)})`
         break

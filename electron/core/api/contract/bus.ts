@@ -18,7 +18,20 @@ export const AgentGroup = Type.Enum(AGENT_GROUPS)
 export const CONNECTION_STATES = ['connecting', 'ready', 'reconnecting', 'down'] as const
 export const ConnectionStateT = Type.Enum(CONNECTION_STATES)
 
-export const MALFORMED_REASONS = ['oversized', 'not_json', 'not_object', 'bad_shape'] as const
+/**
+ * Why a bus message was refused. too_deep / too_many_keys / non_finite are shape bounds checked
+ * after parsing: a value nested thousands of levels deep parses fine but cannot be serialised
+ * again, and `1e999` parses to Infinity, which JSON writes back as null.
+ */
+export const MALFORMED_REASONS = [
+  'oversized',
+  'not_json',
+  'not_object',
+  'too_deep',
+  'too_many_keys',
+  'non_finite',
+  'bad_shape',
+] as const
 
 export const AgentAnomaly = Type.Object({
   at: Type.String(),
@@ -110,13 +123,26 @@ export const EventsPage = Type.Object({
 })
 export type EventsPageT = Static<typeof EventsPage>
 
+export const MalformedCounts = Type.Object(
+  Object.fromEntries(MALFORMED_REASONS.map((r) => [r, Type.Integer({ minimum: 0 })])) as Record<
+    (typeof MALFORMED_REASONS)[number],
+    ReturnType<typeof Type.Integer>
+  >,
+)
+
 export const ChannelStat = Type.Object({
   channel: Type.String(),
   type: Type.String(),
   count: Type.Integer({ description: 'Accepted messages.' }),
   malformed: Type.Integer({
-    description: 'Dropped messages (not JSON, not an object, wrong shape, oversized).',
+    description:
+      'Dropped messages (oversized, not JSON, not an object, too deep, too many keys, non-finite number, wrong shape).',
   }),
+  malformedByReason: Type.Optional(
+    Type.Partial(MalformedCounts, {
+      description: 'The dropped messages of this channel by reason; only reasons that occurred.',
+    }),
+  ),
   rate: Type.Number({ description: 'Messages per second (accepted + dropped) over the sliding window.' }),
   bytes: Type.Number(),
   lastAt: Nullable(Type.String()),
@@ -204,13 +230,6 @@ export const RegimeView = Type.Object({
 })
 export type RegimeViewT = Static<typeof RegimeView>
 
-export const MalformedCounts = Type.Object({
-  oversized: Type.Integer(),
-  not_json: Type.Integer(),
-  not_object: Type.Integer(),
-  bad_shape: Type.Integer(),
-})
-
 export const BusStatus = Type.Object({
   connection: ConnectionInfo,
   patterns: Type.Array(Type.String()),
@@ -221,7 +240,15 @@ export const BusStatus = Type.Object({
     malformedByReason: MalformedCounts,
   }),
   lastMalformed: Nullable(
-    Type.Object({ channel: Type.String(), reason: Type.String(), at: Type.String(), sample: Type.String() }),
+    Type.Object({
+      channel: Type.String(),
+      reason: Type.String(),
+      at: Type.String(),
+      sample: Type.String({ description: 'The first 200 characters of the message.' }),
+      path: Type.Optional(
+        Type.String({ description: 'JSON pointer of the value that broke a shape bound.' }),
+      ),
+    }),
   ),
   channels: Type.Array(ChannelStat),
   events: Type.Object({
