@@ -33,6 +33,10 @@ export interface ActionOptions {
    * `target`: no re-listing, so one removed meanwhile is reported `gone` rather than silently left out.
    */
   containers?: ReadonlyArray<{ id: string; endpoint: string; name?: string; service?: string }>
+  /** Restart only: seconds between SIGTERM and SIGKILL for this call (default: the stack's setting). */
+  stopTimeoutS?: number
+  /** Inspect each container first and skip it when paused (see ActionRequest.unlessPaused). */
+  unlessPaused?: boolean
 }
 
 export type { StackServiceOptions } from './stack-options'
@@ -168,7 +172,8 @@ export class StackService {
     const req: ActionRequest = {
       action,
       timeoutMs: this.o.actionTimeoutMs,
-      restartStopTimeoutS: this.o.restartStopTimeoutS,
+      restartStopTimeoutS: opts.stopTimeoutS ?? this.o.restartStopTimeoutS,
+      ...(opts.unlessPaused ? { unlessPaused: true } : {}),
       ...(signal ? { signal } : {}),
     }
     const { containers, unreachable } = opts.containers

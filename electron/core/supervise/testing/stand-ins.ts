@@ -1,6 +1,7 @@
 import type { ContainerHealth, ContainerState } from '../../stack/types'
 import type { FakeClock } from '../clock'
 import type {
+  Blocker,
   FailedAnnouncement,
   Guards,
   HeartbeatVerdict,
@@ -135,13 +136,13 @@ export class StandInHeartbeats implements HeartbeatView {
 }
 
 export class StandInGuards implements Guards {
-  reason: string | null = null
+  reason: string | Blocker | null = null
   /** Answers for the next calls, in order, before falling back to `reason`. */
-  script: Array<string | null> = []
+  script: Array<string | Blocker | null> = []
   calls = 0
-  blockedReason(): string | null {
+  blockedReason(): string | Blocker | null {
     this.calls++
-    return this.script.length > 0 ? (this.script.shift() as string | null) : this.reason
+    return this.script.length > 0 ? (this.script.shift() as string | Blocker | null) : this.reason
   }
 }
 
