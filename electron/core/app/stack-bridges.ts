@@ -88,6 +88,7 @@ export function supervisedStackFor(stack: StackService, ctx: CallContext): Super
     })
     const res = r.containers[0]
     if (res && (res.outcome === 'ok' || res.outcome === 'already')) return { ok: true }
+    if (res?.outcome === 'skipped' && res.state === 'paused') return { ok: false, state: 'paused', skipped: res.error ?? 'paused by someone else: left frozen' }
     return {
       ok: false,
       ...(res?.state ? { state: res.state } : {}),

@@ -158,6 +158,18 @@ export class Healer {
     } catch (err) {
       out = { ok: false, error: errText(err) }
     }
+    if (out.skipped !== undefined) {
+      // Frozen by someone else between the check and the call: left alone, and not a restart.
+      rec.inFlightUntil = null
+      rec.restarts--
+      svc.restarts--
+      const seen = rt.seen.get(c.id)
+      if (seen) seen.runningSince = null
+      announcer.refused({ at: new Date(clock.now()).toISOString(), who, door, service: o.name, container: named, reason, why: out.skipped })
+      await store.save()
+      this.d.changed()
+      return out
+    }
     return this.settle(rt, c, rec, reason, { out, verb, stopTimeoutS, attemptNo, who, door, t0, touched: true })
   }
 

@@ -15,6 +15,11 @@ export interface StartOutcome {
   /** State seen by the last inspect, when known. */
   state?: ContainerState
   error?: string
+  /**
+   * Not acted on, and rightly so: found paused right before the call (someone froze it after the
+   * check). Not a failed restart: nothing is counted, and the container stays frozen.
+   */
+  skipped?: string
 }
 
 export interface SupervisedStack {

@@ -175,3 +175,29 @@ describe('supervisionAuditEntry: through the real audit log', () => {
     expect(lines[1]).toMatchObject({ who: 'alice', door: 'ws', target: 'service:exec container:all', detail: { container: { all: true } } })
   })
 })
+
+describe('Supervisor: a container frozen between the check and the call', () => {
+  let h: Harness
+  afterEach(async () => {
+    await h.cleanup()
+  })
+
+  it('is left alone: no restart counted, no failure, no restart announced, a refusal recorded', async () => {
+    h = await createHarness()
+    h.stack.add('scanner', { id: 'c1', name: 'scanner-1', state: 'running', health: 'unhealthy' }, 'frozen')
+    await h.sup.start()
+    await h.advance(0)
+    expect(h.stack.calls).toHaveLength(1)
+    expect(h.sup.serviceStatus('scanner')).toMatchObject({ restarts: 0, consecutiveFailures: 0, paused: 0 })
+    expect(h.sinks.on('supervise.restarted')).toEqual([])
+    expect(h.sinks.audits.map((r) => [r.action, r.outcome])).toEqual([
+      ['supervise.restart.intent', 'ok'],
+      ['supervise.restart', 'refused'],
+    ])
+    expect(h.sinks.audits[1]?.detail).toMatchObject({ refused: 'paused by someone else: left frozen' })
+    // The next checks see it paused and hold off.
+    await h.advance(5000)
+    expect(h.stack.calls).toHaveLength(1)
+    expect(h.sup.serviceStatus('scanner')).toMatchObject({ paused: 1, consecutiveFailures: 0 })
+  })
+})

@@ -260,6 +260,7 @@ export class Supervisor {
     if (rec.inFlightUntil !== null && rec.inFlightUntil > this.clock.now()) return skip('a restart is already in flight')
     try {
       const out = await this.healer.attempt(rt, c, rec, reason, ctx)
+      if (out.skipped !== undefined) return result('skipped', out.skipped)
       return result(out.ok ? 'ok' : 'failed', out.error)
     } catch (err) {
       return result('failed', errText(err))

@@ -28,6 +28,7 @@ export type OnStart =
   | 'unhealthy' // runs, but its healthcheck reports unhealthy
   | 'refuse' // the call reports failure
   | 'hang' // the call never returns
+  | 'frozen' // found paused right before the call (paused by hand after the check): not acted on
 
 export interface CallRecord {
   at: number
@@ -109,6 +110,9 @@ export class StandInStack implements SupervisedStack {
     switch (mode) {
       case 'hang':
         return new Promise(() => undefined)
+      case 'frozen':
+        this.set(id, { state: 'paused' })
+        return { ok: false, state: 'paused', skipped: 'paused by someone else: left frozen' }
       case 'refuse':
         this.set(id, { state: 'exited' })
         return { ok: false, state: 'exited', error: 'stand-in refused to start' }
