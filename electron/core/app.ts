@@ -83,7 +83,14 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
   let bus: BusClient | null = null
   const stack = new StackService({
     endpoints: settings.docker.endpoints,
-    services: settings.services.map((s) => ({ name: s.name, selector: s.selector, ...(s.endpoint ? { endpoint: s.endpoint } : {}), reload: s.reload })),
+    // A supervised service's stopTimeoutS also applies to restarts from the Stack tab.
+    services: settings.services.map((s) => ({
+      name: s.name,
+      selector: s.selector,
+      ...(s.endpoint ? { endpoint: s.endpoint } : {}),
+      reload: s.reload,
+      ...(s.supervise ? { stopTimeoutS: s.supervise.stopTimeoutS } : {}),
+    })),
     actionTimeoutMs: settings.docker.actionTimeoutMs,
     events: hub,
     announce: (channel, payload) => (bus && bus.connection().state === 'ready' ? bus.publish(channel, payload) : Promise.reject(new Error('bus not connected'))),

@@ -164,10 +164,19 @@ function restarted(rec: ContainerRecord, info: Docker.ContainerInspectInfo): boo
   return before === null || (now !== null && now > before)
 }
 
-/** Every container at once: no serial loop, no shared failure. */
+/**
+ * Every container at once: no serial loop, no shared failure. `stopTimeoutOf`: a restart's grace per
+ * service, when the service has its own.
+ */
 export function actOnAll(
   targets: ReadonlyArray<{ client: EndpointClient; rec: ContainerRecord; service: string }>,
   req: ActionRequest,
+  stopTimeoutOf?: (service: string) => number | undefined,
 ): Promise<ContainerActionResult[]> {
-  return Promise.all(targets.map((t) => actOnContainer(t.client, t.rec, t.service, req)))
+  return Promise.all(
+    targets.map((t) => {
+      const own = req.action === 'restart' ? stopTimeoutOf?.(t.service) : undefined
+      return actOnContainer(t.client, t.rec, t.service, own === undefined ? req : { ...req, restartStopTimeoutS: own })
+    }),
+  )
 }

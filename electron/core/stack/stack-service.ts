@@ -176,9 +176,12 @@ export class StackService {
       ...(opts.unlessPaused ? { unlessPaused: true } : {}),
       ...(signal ? { signal } : {}),
     }
+    // An explicit stopTimeoutS wins; otherwise each service's own, then the stack default.
+    const stopOf =
+      opts.stopTimeoutS === undefined ? (service: string) => this.o.services.find((s) => s.name === service)?.stopTimeoutS : undefined
     const { containers, unreachable } = opts.containers
-      ? { containers: await actOnAll(this.explicitTargets(opts.containers), req), unreachable: [] }
-      : await this.runOnTargets(target, req)
+      ? { containers: await actOnAll(this.explicitTargets(opts.containers), req, stopOf), unreachable: [] }
+      : await this.runOnTargets(target, req, stopOf)
     const totals = emptyTotals()
     for (const c of containers) {
       totals[c.outcome]++
@@ -270,6 +273,7 @@ export class StackService {
   private async runOnTargets(
     target: Target,
     req: ActionRequest,
+    stopOf?: (service: string) => number | undefined,
   ): Promise<{
     containers: ContainerActionResult[]
     unreachable: Array<{ endpoint: string; error: string }>
@@ -302,7 +306,7 @@ export class StackService {
       }))
 
     if (target.container === undefined) {
-      const per = await Promise.all(scope.map(async (c) => actOnAll(toTargets(await recordsOf(c)), req)))
+      const per = await Promise.all(scope.map(async (c) => actOnAll(toTargets(await recordsOf(c)), req, stopOf)))
       const containers = per
         .flat()
         .sort((a, b) => a.name.localeCompare(b.name) || a.endpoint.localeCompare(b.endpoint))
@@ -326,7 +330,7 @@ export class StackService {
       }
       throw err
     }
-    return { containers: await actOnAll(targets, req), unreachable }
+    return { containers: await actOnAll(targets, req, stopOf), unreachable }
   }
 
   // ---- reload -----------------------------------------------------------------------------

@@ -265,6 +265,26 @@ describe.skipIf(!enabled)('supervision tells the truth (real Docker + Redis)', (
     }
   }, 90_000)
 
+  it('a restart from the Stack tab of a supervised service gives its containers the same stopTimeoutS', async () => {
+    const stateDir = join(root, 'state-tab')
+    const id = await startStubborn(docker, { st: run, role: 'tab' })
+    const w = await watchEvents(docker, id)
+    let core: Core | null = null
+    try {
+      // Auto-heal off: only the trader's stack.restart acts on it.
+      core = await startCore(stateDir, [svc('tab', 'tab', { desired: 1, autoHeal: false, intervalMs: 1000, stopTimeoutS: 3 })])
+      const r = await core.handlers['stack.restart']({ target: { service: 'tab' }, reason: 'stack tab test' }, TRADER)
+      expect(r.containers).toEqual([expect.objectContaining({ id, outcome: 'ok' })])
+      const gap = termToKill(w.events)
+      console.info(`[supervise-truth] Stack tab restart, stopTimeoutS 3 -> ${gap?.toFixed(0)} ms`)
+      expect(gap, JSON.stringify(w.events)).toBeGreaterThanOrEqual(2950)
+      expect(gap, JSON.stringify(w.events)).toBeLessThan(4500)
+    } finally {
+      w.stop()
+      await core?.dispose()
+    }
+  }, 60_000)
+
   it('a container paused by hand stays paused through a supervision pass, and through a restart call made after it froze', async () => {
     const stateDir = join(root, 'state-paused')
     const ids = await startFixtures({ count: 3, service: 'held', labels: { st: run, role: 'held' } })
