@@ -31,6 +31,7 @@ import { createStackHandlers } from './stack/stack-handlers'
 import { StackService } from './stack/stack-service'
 import { createSuperviseHandlers } from './supervise/supervise-handlers'
 import { Supervisor } from './supervise/supervisor'
+import { supervisionAuditEntry, withSupervisionChannels } from './supervise/audit-entry'
 import { Journal } from './workflow/journal'
 import { RunHistory } from './workflow/run-history'
 import { SaveAndRestart } from './workflow/save-and-restart'
@@ -82,7 +83,14 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
   let bus: BusClient | null = null
   const stack = new StackService({
     endpoints: settings.docker.endpoints,
-    services: settings.services.map((s) => ({ name: s.name, selector: s.selector, ...(s.endpoint ? { endpoint: s.endpoint } : {}), reload: s.reload })),
+    // A supervised service's stopTimeoutS also applies to restarts from the Stack tab.
+    services: settings.services.map((s) => ({
+      name: s.name,
+      selector: s.selector,
+      ...(s.endpoint ? { endpoint: s.endpoint } : {}),
+      reload: s.reload,
+      ...(s.supervise ? { stopTimeoutS: s.supervise.stopTimeoutS } : {}),
+    })),
     actionTimeoutMs: settings.docker.actionTimeoutMs,
     events: hub,
     announce: (channel, payload) => (bus && bus.connection().state === 'ready' ? bus.publish(channel, payload) : Promise.reject(new Error('bus not connected'))),
@@ -103,7 +111,8 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
   bus = new BusClient(
     {
       url: settings.redis.url,
-      patterns: settings.redis.patterns,
+      // Our own announcements are stored as events too, so the trader can find what the supervisor published.
+      patterns: withSupervisionChannels(settings.redis.patterns),
       heartbeatTimeoutMs: settings.redis.heartbeatTimeoutMs,
       killswitchKey: settings.redis.killswitchKey,
       killswitchAckTimeoutMs: settings.redis.killswitchAckTimeoutMs,
@@ -228,19 +237,21 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
     stack: supervisedStackFor(stack, systemContext('supervisor', 'supervisor')),
     heartbeats: heartbeatViewFor(bus),
     guards: {
+      // Each blocker says what lifts it: a refusal must not tell the trader to release a Save & Restart.
       blockedReason: () => {
-        if (bus?.status().killswitch.engaged) return 'the killswitch is engaged'
+        if (bus?.status().killswitch.engaged) return { reason: 'the killswitch is engaged', advice: 'Release the killswitch first.' }
         const run = workflow.running
-        if (run) return `Save & Restart in flight (${run.who})`
+        if (run) return { reason: `a Save & Restart run is in flight (${run.who})`, advice: 'Wait for the run to finish.' }
         const containers = stack.snapshot().services.flatMap((s) => s.containers)
-        if (containers.length > 0 && containers.every((c) => c.state === 'paused' || c.state !== 'running') && containers.some((c) => c.state === 'paused'))
-          return 'the stack is paused'
+        if (containers.length > 0 && containers.every((c) => c.state !== 'running') && containers.some((c) => c.state === 'paused'))
+          return { reason: 'the stack is paused', advice: 'Resume the stack first.' }
         return null
       },
     },
     sinks: {
       announce: (channel, payload) => bus?.publish(channel, payload).then(() => undefined) ?? Promise.resolve(),
-      audit: (rec) => audit.append({ ...rec, door: 'supervisor' }).then(() => undefined),
+      // Field by field into the log's shape, keeping the real door (a manual restart's ipc/http/ws).
+      audit: (rec) => audit.append(supervisionAuditEntry(rec)).then(() => undefined),
       notify: (n) => hub.emit('app.alert', { id: `supervise-${n.title}-${Date.now()}`, level: n.level === 'error' ? 'critical' : n.level, title: n.title, message: n.message, at: new Date().toISOString(), sticky: n.level === 'error' }),
     },
     events: hub,

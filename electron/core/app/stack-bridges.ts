@@ -69,24 +69,47 @@ export function heartbeatViewFor(bus: BusClient) {
   }
 }
 
+/**
+ * The supervisor's view of the stack engine. Three promises the supervisor relies on live here:
+ * - `stopTimeoutS` reaches the engine as docker restart's `t` (SIGTERM, then SIGKILL after t s);
+ * - a container paused by someone else is never restarted, even when it was paused between the
+ *   supervisor's check and its restart call (the engine is asked again right before acting);
+ * - an endpoint that is unreachable (or whose view is not live) makes the list throw, so "cannot see
+ *   the containers" is never read as "there are no containers".
+ */
 export function supervisedStackFor(stack: StackService, ctx: CallContext): SupervisedStack {
-  const act = async (c: SupervisedContainer): Promise<StartOutcome> => {
+  const act = async (c: SupervisedContainer, stopTimeoutS: number | undefined): Promise<StartOutcome> => {
     // docker restart also starts an exited container, and confirms by inspect.
-    const r = await stack.restart(ctx, { containers: [{ id: c.id, endpoint: c.endpoint, name: c.name, service: c.service }], reason: 'supervisor' })
+    const r = await stack.restart(ctx, {
+      containers: [{ id: c.id, endpoint: c.endpoint, name: c.name, service: c.service }],
+      reason: 'supervisor',
+      unlessPaused: true,
+      ...(stopTimeoutS !== undefined ? { stopTimeoutS } : {}),
+    })
     const res = r.containers[0]
-    return res && (res.outcome === 'ok' || res.outcome === 'already')
-      ? { ok: true }
-      : { ok: false, error: res ? `${res.outcome}${res.error ? `: ${res.error}` : ''}` : 'no result' }
+    if (res && (res.outcome === 'ok' || res.outcome === 'already')) return { ok: true }
+    if (res?.outcome === 'skipped' && res.state === 'paused') return { ok: false, state: 'paused', skipped: res.error ?? 'paused by someone else: left frozen' }
+    return {
+      ok: false,
+      ...(res?.state ? { state: res.state } : {}),
+      error: res ? `${res.outcome}${res.error ? `: ${res.error}` : ''}` : 'no result',
+    }
   }
   return {
     async containersOf(service: string) {
       const snap = await stack.list()
-      const unreachable = snap.endpoints.filter((e) => !e.reachable)
       const svc = snap.services.find((s) => s.name === service)
-      if (!svc && unreachable.length) throw new Error(`engine unreachable: ${unreachable.map((e) => e.id).join(', ')}`)
+      // Only the endpoints this service can live on matter; an error means the view is not current.
+      const scope = snap.endpoints.filter((e) => !svc || svc.endpoint === null || e.id === svc.endpoint)
+      const blind = scope.filter((e) => !e.reachable || e.error !== null)
+      if (blind.length > 0) {
+        throw new Error(
+          `engine unreachable: ${blind.map((e) => `${e.id} (${e.error ?? 'unreachable'}, since ${e.since})`).join('; ')}`,
+        )
+      }
       return svc?.containers ?? []
     },
-    restart: (c) => act(c),
-    start: (c) => act(c),
+    restart: (c, opts) => act(c, opts.stopTimeoutS),
+    start: (c) => act(c, undefined),
   }
 }

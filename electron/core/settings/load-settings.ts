@@ -3,6 +3,7 @@ import { homedir } from 'node:os'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { CoreError } from '../errors'
 import { createAjv, describeAjvErrors } from '../api/ajv'
+import { overlapMessage, supervisedOverlaps } from './selector-overlap'
 import { SettingsSchema, type Settings } from './settings-schema'
 
 export const SETTINGS_ENV = 'STACKDECK_SETTINGS'
@@ -38,6 +39,17 @@ export function parseSettings(raw: unknown, file: string): Settings {
     throw new CoreError('invalid_input', `${file}: ${first?.path ?? '/'} ${first?.message ?? 'is invalid'}`, {
       path: first?.path,
       details: errs,
+    })
+  }
+  // Two supervisors of one container would restart it twice (the second SIGTERM lands on the fresh
+  // process); the schema cannot say this, so it is checked here, with both services named.
+  const overlaps = supervisedOverlaps(value.services)
+  const first = overlaps[0]
+  if (first) {
+    const details = overlaps.map((o) => ({ path: `/services/${o.second}/selector`, message: overlapMessage(value.services, o) }))
+    throw new CoreError('invalid_input', `${file}: /services/${first.second}/selector ${details[0]?.message ?? ''}`, {
+      path: `/services/${first.second}/selector`,
+      details,
     })
   }
   return value

@@ -21,6 +21,11 @@ export interface ActionRequest {
   timeoutMs: number
   /** docker restart's `t`: seconds the daemon waits for a graceful stop before SIGKILL. */
   restartStopTimeoutS: number
+  /**
+   * Inspect first and leave a paused container alone (outcome 'skipped'): a restart or a signal
+   * thaws a frozen container (moby#37137), and a caller that did not pause it must not do that.
+   */
+  unlessPaused?: boolean
 }
 
 function call(c: Docker.Container, req: ActionRequest, signal: AbortSignal): Promise<unknown> {
@@ -56,6 +61,20 @@ export async function actOnContainer(
   const c = client.docker.getContainer(rec.id)
   let verdict: CallVerdict = 'done'
   let error: string | undefined
+  if (req.unlessPaused) {
+    const frozen = await pausedNow(client, rec.id, dl.signal)
+    if (frozen !== false) {
+      dl.done()
+      const paused = frozen === true
+      return {
+        ...base,
+        outcome: paused ? 'skipped' : 'failed',
+        state: paused ? 'paused' : null,
+        error: paused ? 'paused by someone else: left frozen' : `not acted on: ${frozen}`,
+        ms: Math.round((performance.now() - t0) * 10) / 10,
+      }
+    }
+  }
   try {
     await call(c, req, dl.signal)
   } catch (err) {
@@ -124,6 +143,20 @@ export async function actOnContainer(
   return result
 }
 
+/**
+ * True when the container is paused right now, false when it is not, or why that cannot be told
+ * (a container we cannot see is not one to act on blindly).
+ */
+async function pausedNow(client: EndpointClient, id: string, signal: AbortSignal): Promise<boolean | string> {
+  try {
+    const info = await inspectOrGone(client, id, signal)
+    if (info === 'gone') return 'container is gone'
+    return info.State.Paused === true || toState(info.State.Status) === 'paused'
+  } catch (err) {
+    return `inspect: ${dockerErrorMessage(err)}`
+  }
+}
+
 /** A restart counts only once the container has started again after the one we knew. */
 function restarted(rec: ContainerRecord, info: Docker.ContainerInspectInfo): boolean {
   const before = parseDockerTime(rec.startedAt)
@@ -131,10 +164,19 @@ function restarted(rec: ContainerRecord, info: Docker.ContainerInspectInfo): boo
   return before === null || (now !== null && now > before)
 }
 
-/** Every container at once: no serial loop, no shared failure. */
+/**
+ * Every container at once: no serial loop, no shared failure. `stopTimeoutOf`: a restart's grace per
+ * service, when the service has its own.
+ */
 export function actOnAll(
   targets: ReadonlyArray<{ client: EndpointClient; rec: ContainerRecord; service: string }>,
   req: ActionRequest,
+  stopTimeoutOf?: (service: string) => number | undefined,
 ): Promise<ContainerActionResult[]> {
-  return Promise.all(targets.map((t) => actOnContainer(t.client, t.rec, t.service, req)))
+  return Promise.all(
+    targets.map((t) => {
+      const own = req.action === 'restart' ? stopTimeoutOf?.(t.service) : undefined
+      return actOnContainer(t.client, t.rec, t.service, own === undefined ? req : { ...req, restartStopTimeoutS: own })
+    }),
+  )
 }

@@ -33,6 +33,10 @@ export interface ActionOptions {
    * `target`: no re-listing, so one removed meanwhile is reported `gone` rather than silently left out.
    */
   containers?: ReadonlyArray<{ id: string; endpoint: string; name?: string; service?: string }>
+  /** Restart only: seconds between SIGTERM and SIGKILL for this call (default: the stack's setting). */
+  stopTimeoutS?: number
+  /** Inspect each container first and skip it when paused (see ActionRequest.unlessPaused). */
+  unlessPaused?: boolean
 }
 
 export type { StackServiceOptions } from './stack-options'
@@ -168,12 +172,16 @@ export class StackService {
     const req: ActionRequest = {
       action,
       timeoutMs: this.o.actionTimeoutMs,
-      restartStopTimeoutS: this.o.restartStopTimeoutS,
+      restartStopTimeoutS: opts.stopTimeoutS ?? this.o.restartStopTimeoutS,
+      ...(opts.unlessPaused ? { unlessPaused: true } : {}),
       ...(signal ? { signal } : {}),
     }
+    // An explicit stopTimeoutS wins; otherwise each service's own, then the stack default.
+    const stopOf =
+      opts.stopTimeoutS === undefined ? (service: string) => this.o.services.find((s) => s.name === service)?.stopTimeoutS : undefined
     const { containers, unreachable } = opts.containers
-      ? { containers: await actOnAll(this.explicitTargets(opts.containers), req), unreachable: [] }
-      : await this.runOnTargets(target, req)
+      ? { containers: await actOnAll(this.explicitTargets(opts.containers), req, stopOf), unreachable: [] }
+      : await this.runOnTargets(target, req, stopOf)
     const totals = emptyTotals()
     for (const c of containers) {
       totals[c.outcome]++
@@ -265,6 +273,7 @@ export class StackService {
   private async runOnTargets(
     target: Target,
     req: ActionRequest,
+    stopOf?: (service: string) => number | undefined,
   ): Promise<{
     containers: ContainerActionResult[]
     unreachable: Array<{ endpoint: string; error: string }>
@@ -297,7 +306,7 @@ export class StackService {
       }))
 
     if (target.container === undefined) {
-      const per = await Promise.all(scope.map(async (c) => actOnAll(toTargets(await recordsOf(c)), req)))
+      const per = await Promise.all(scope.map(async (c) => actOnAll(toTargets(await recordsOf(c)), req, stopOf)))
       const containers = per
         .flat()
         .sort((a, b) => a.name.localeCompare(b.name) || a.endpoint.localeCompare(b.endpoint))
@@ -321,7 +330,7 @@ export class StackService {
       }
       throw err
     }
-    return { containers: await actOnAll(targets, req), unreachable }
+    return { containers: await actOnAll(targets, req, stopOf), unreachable }
   }
 
   // ---- reload -----------------------------------------------------------------------------

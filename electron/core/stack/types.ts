@@ -39,6 +39,12 @@ export interface ServiceSpec {
   /** Endpoint id; the service is looked for on every endpoint when absent. */
   endpoint?: string
   reload: ReloadSpec
+  /**
+   * docker restart `t` for this service's containers (SIGTERM, then SIGKILL after t s): a supervised
+   * service's `stopTimeoutS`, so the Stack tab gives an agent the same grace as auto-heal does.
+   * Absent: the stack's default.
+   */
+  stopTimeoutS?: number
 }
 
 export interface ContainerInfo {

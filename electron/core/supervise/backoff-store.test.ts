@@ -32,6 +32,7 @@ describe('BackoffStore', () => {
       nextAttemptAt: 5000,
       awaitingVerdict: true,
       inFlightUntil: null,
+      interruptNoted: false,
     })
     expect(b.peekService('scanner')?.failed).toBe(true)
     // No temp files left behind by the atomic write.

@@ -22,6 +22,8 @@ export interface ContainerBackoff {
    * behind; the next process keeps its hands off the container until then.
    */
   inFlightUntil: number | null
+  /** The audit log already says that the restart behind `inFlightUntil` was interrupted (say it once). */
+  interruptNoted: boolean
 }
 
 export interface ServiceBackoff {
@@ -48,6 +50,7 @@ export const emptyContainer = (name: string): ContainerBackoff => ({
   nextAttemptAt: null,
   awaitingVerdict: false,
   inFlightUntil: null,
+  interruptNoted: false,
 })
 
 export class BackoffStore {
@@ -132,7 +135,7 @@ export class BackoffStore {
     const fresh = emptyService()
     for (const [id, c] of Object.entries(old?.containers ?? {})) {
       if (c.inFlightUntil !== null && c.inFlightUntil > now) {
-        fresh.containers[id] = { ...emptyContainer(c.name), lastRestartAt: c.lastRestartAt, inFlightUntil: c.inFlightUntil }
+        fresh.containers[id] = { ...emptyContainer(c.name), lastRestartAt: c.lastRestartAt, inFlightUntil: c.inFlightUntil, interruptNoted: c.interruptNoted }
       }
     }
     this.services[service] = fresh
@@ -209,6 +212,7 @@ function sanitize(raw: unknown): Record<string, ServiceBackoff> {
         nextAttemptAt: time(c['nextAttemptAt']),
         awaitingVerdict: c['awaitingVerdict'] === true,
         inFlightUntil: time(c['inFlightUntil']),
+        interruptNoted: c['interruptNoted'] === true,
       }
     }
     out[name] = {

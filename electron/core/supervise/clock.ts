@@ -63,7 +63,9 @@ export class FakeClock implements Clock {
       next.fn()
       await this.settle()
     }
-    this.t = until
+    // Never backwards: an advance still settling (a test's un-awaited `advance(0)`) may finish after
+    // a later advance moved time on, and time must not jump back under the supervisor's feet.
+    this.t = Math.max(this.t, until)
   }
 
   /** Move to an absolute time. */

@@ -1,4 +1,4 @@
-import type { CallContext } from '../api/call-context'
+import type { CallContext, Door } from '../api/call-context'
 import type { Announcer } from './announcer'
 import { backoffDelay } from './backoff'
 import type { BackoffStore, ContainerBackoff } from './backoff-store'
@@ -19,6 +19,9 @@ export interface HealerDeps {
   /** Something visible changed. */
   changed: () => void
 }
+
+/** Longest wait for the audit log to take a restart's intent before giving up on that restart. */
+export const INTENT_TIMEOUT_MS = 5_000
 
 /**
  * The restart policy. A restart "fails" when the call fails or the container is not running
@@ -44,8 +47,10 @@ export class Healer {
       if (rec && this.clampTimes(rec, now, o)) dirty = true
       if (rec && rec.inFlightUntil !== null) {
         if (now < rec.inFlightUntil) continue
-        // A previous process died during this restart: judge it like any other restart.
+        // A previous process died during this restart (Supervisor.start recorded that in the audit
+        // log): judge it like any other restart.
         rec.inFlightUntil = null
+        rec.interruptNoted = false
         rec.awaitingVerdict = true
         dirty = true
       }
@@ -91,12 +96,14 @@ export class Healer {
 
   /**
    * Restart (running) or start (stopped) one container. `manual`: the caller's context for a manual
-   * restart (it skips the last-moment guard check, which the caller made). The intent is on disk
-   * before the engine is touched, so a Stackdeck that dies mid-call comes back knowing a restart may
-   * be under way, and waits it out.
+   * restart (it skips the last-moment guard check, which the caller made). Before the engine is
+   * touched, two things are on disk: the in-flight window in the backoff state (a Stackdeck that dies
+   * mid-call comes back knowing a restart may be under way, and waits it out) and the intent in the
+   * audit log (the evidence says what was being done even if no outcome ever follows). A restart
+   * whose intent cannot be recorded is not made.
    */
   async attempt(rt: Runtime, c: SupervisedContainer, rec: ContainerBackoff, reason: string, manual: CallContext | null): Promise<StartOutcome> {
-    const { store, clock } = this.d
+    const { store, clock, announcer } = this.d
     const o = rt.opts
     if (!manual) {
       // The guard may have closed while this check ran (killswitch at the worst moment).
@@ -106,29 +113,80 @@ export class Healer {
         return { ok: false, error: `blocked: ${blocked}` }
       }
     }
+    const who = manual?.who ?? 'supervisor'
+    const door = manual?.door ?? 'supervisor'
     const t0 = clock.now()
-    const budget = this.budget(o)
     const attemptNo = rec.consecutiveFailures + 1
     const svc = store.service(o.name)
+    const verb = c.state === 'running' || c.state === 'restarting' ? 'restart' : 'start'
+    const stopTimeoutS = verb === 'restart' ? o.stopTimeoutS : undefined
+    const named = { id: c.id, name: c.name }
     rec.lastRestartAt = t0
-    rec.inFlightUntil = t0 + budget
+    rec.inFlightUntil = t0 + this.budget(o)
+    rec.interruptNoted = false
     rec.nextAttemptAt = null
     rec.restarts++
     svc.restarts++
     await store.save()
 
-    const verb = c.state === 'running' || c.state === 'restarting' ? 'restart' : 'start'
     let out: StartOutcome
     try {
+      await bounded(
+        clock,
+        announcer.intent({ at: new Date(t0).toISOString(), service: o.name, container: named, reason, verb, ...(stopTimeoutS !== undefined ? { stopTimeoutS } : {}), attempt: attemptNo, who, door }),
+        INTENT_TIMEOUT_MS,
+        'recording the intent in the audit log',
+      )
+    } catch (err) {
+      // Nothing was done, so nothing is counted as a restart; it is a failed attempt all the same
+      // (backoff, and in the end *failed*), so a broken audit log cannot go unnoticed.
+      rec.restarts--
+      svc.restarts--
+      out = { ok: false, error: `not ${verb === 'restart' ? 'restarted' : 'started'}: could not record the intent in the audit log (${errText(err)})` }
+      return this.settle(rt, c, rec, reason, { out, verb, stopTimeoutS, attemptNo, who, door, t0, touched: false })
+    }
+
+    const t1 = clock.now()
+    if (t1 > t0) {
+      // The engine call starts only now: its in-flight window must run from here.
+      rec.inFlightUntil = t1 + this.budget(o)
+      await store.save()
+    }
+    try {
       const call = verb === 'restart' ? this.d.stack.restart(c, { stopTimeoutS: o.stopTimeoutS }) : this.d.stack.start(c)
-      out = await bounded(clock, call, budget, `${verb} of ${c.name}`)
+      out = await bounded(clock, call, this.budget(o), `${verb} of ${c.name}`)
     } catch (err) {
       out = { ok: false, error: errText(err) }
     }
+    if (out.skipped !== undefined) {
+      // Frozen by someone else between the check and the call: left alone, and not a restart.
+      rec.inFlightUntil = null
+      rec.restarts--
+      svc.restarts--
+      const seen = rt.seen.get(c.id)
+      if (seen) seen.runningSince = null
+      announcer.refused({ at: new Date(clock.now()).toISOString(), who, door, service: o.name, container: named, reason, why: out.skipped })
+      await store.save()
+      this.d.changed()
+      return out
+    }
+    return this.settle(rt, c, rec, reason, { out, verb, stopTimeoutS, attemptNo, who, door, t0, touched: true })
+  }
+
+  private async settle(
+    rt: Runtime,
+    c: SupervisedContainer,
+    rec: ContainerBackoff,
+    reason: string,
+    a: { out: StartOutcome; verb: 'restart' | 'start'; stopTimeoutS: number | undefined; attemptNo: number; who: string; door: Door; t0: number; touched: boolean },
+  ): Promise<StartOutcome> {
+    const { store, clock } = this.d
+    const o = rt.opts
+    const { out } = a
     const now = clock.now()
     rec.inFlightUntil = null
     const seen = rt.seen.get(c.id)
-    if (seen) {
+    if (seen && a.touched) {
       // A new process: its heartbeat gets a fresh start-up grace, and health must be proven anew.
       seen.runningSince = out.ok ? now : null
       seen.okSince = null
@@ -145,13 +203,16 @@ export class Healer {
       reason,
       outcome: out.ok ? 'ok' : 'failed',
       ...(error !== undefined ? { error } : {}),
-      attempt: attemptNo,
+      attempt: a.attemptNo,
       restarts: rec.restarts,
-      who: manual?.who ?? 'supervisor',
-      door: manual?.door ?? 'supervisor',
+      verb: a.verb,
+      ...(a.stopTimeoutS !== undefined ? { stopTimeoutS: a.stopTimeoutS } : {}),
+      ms: now - a.t0,
+      who: a.who,
+      door: a.door,
     })
     if (o.autoHeal && !out.ok && rec.consecutiveFailures >= o.maxFailedRestarts) {
-      this.markFailed(rt, c, rec, `${reason}; ${verb} failed: ${error}`, now)
+      this.markFailed(rt, c, rec, `${reason}; ${a.verb} failed: ${error}`, now)
     }
     await store.save()
     this.d.changed()
@@ -176,6 +237,7 @@ export class Healer {
     return next
   }
 
+  /** The engine call and its confirm: the stop timeout the engine waits out, plus the action budget. */
   budget(o: ResolvedServiceOptions): number {
     return o.stopTimeoutS * 1000 + this.d.actionTimeoutMs
   }

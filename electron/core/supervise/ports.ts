@@ -4,7 +4,7 @@
  * modules in the composition root.
  */
 import type { ContainerInfo, ContainerState } from '../stack/types'
-import type { CallContext } from '../api/call-context'
+import type { CallContext, Door } from '../api/call-context'
 
 /** The fields of the stack module's ContainerInfo that supervision reads; a ContainerInfo fits as is. */
 export type SupervisedContainer = Pick<ContainerInfo, 'id' | 'name' | 'endpoint' | 'service' | 'state' | 'health' | 'labels' | 'startedAt'>
@@ -15,6 +15,11 @@ export interface StartOutcome {
   /** State seen by the last inspect, when known. */
   state?: ContainerState
   error?: string
+  /**
+   * Not acted on, and rightly so: found paused right before the call (someone froze it after the
+   * check). Not a failed restart: nothing is counted, and the container stays frozen.
+   */
+  skipped?: string
 }
 
 export interface SupervisedStack {
@@ -39,9 +44,16 @@ export interface HeartbeatView {
   isStale(container: SupervisedContainer): HeartbeatVerdict | Promise<HeartbeatVerdict>
 }
 
+/** Why the supervisor holds off, and what the trader can do about it (the refusal text quotes both). */
+export interface Blocker {
+  reason: string
+  /** E.g. "Release the killswitch first." or "Wait for the run to finish."; absent when nothing helps but time. */
+  advice?: string
+}
+
 export interface Guards {
   /** Non-null while the killswitch is engaged, a Save & Restart run is in flight, or the trader/scheduler paused the stack. */
-  blockedReason(): string | null
+  blockedReason(): string | Blocker | null
 }
 
 export type SupervisionChannel = 'supervise.restarted' | 'supervise.failed'
@@ -58,8 +70,12 @@ export interface RestartAnnouncement {
   /** 1-based attempt within the current run of consecutive failures. */
   attempt: number
   restarts: number
+  /** Seconds the engine was told to wait between SIGTERM and SIGKILL (absent for a start). */
+  stopTimeoutS?: number
+  verb: 'restart' | 'start'
+  ms: number
   who: string
-  door: string
+  door: Door
 }
 
 /** Published on the bus when a service is given up on (until `reset`). */
@@ -72,15 +88,25 @@ export interface FailedAnnouncement {
   maxFailedRestarts: number
 }
 
+/**
+ * One audit record of a supervisor act. Every record names the service and the container (`all`:
+ * a refusal that concerned the whole service, before any container was picked).
+ * - `supervise.restart.intent`: written (and awaited) before the engine is touched;
+ * - `supervise.restart`: the outcome; 'partial' when it could not be seen (Stackdeck stopped mid-call);
+ * - `supervise.failed`: auto-heal gave up on the service.
+ */
 export interface SupervisionAudit {
   at: string
   who: string
-  door: string
-  action: 'supervise.restart' | 'supervise.failed' | 'supervise.reset'
+  door: Door
+  action: 'supervise.restart.intent' | 'supervise.restart' | 'supervise.failed'
   service: string
-  container?: { id: string; name: string }
-  outcome: 'ok' | 'failed' | 'refused'
-  detail: string
+  container: { id: string; name: string } | 'all'
+  outcome: 'ok' | 'failed' | 'partial' | 'refused'
+  /** Why it was done (the problem, or the manual reason). */
+  reason: string
+  /** Machine-readable facts: verb, stopTimeoutS, attempt, error, ms, ... */
+  detail: Record<string, unknown>
 }
 
 export interface SupervisionNotice {
@@ -92,6 +118,7 @@ export interface SupervisionNotice {
 /** Side channels. Each may be absent, slow or failing: the supervisor never waits on them. */
 export interface SupervisionSinks {
   announce?: (channel: SupervisionChannel, payload: RestartAnnouncement | FailedAnnouncement) => unknown
+  /** Intent records are awaited before acting (bounded); the others are fire-and-forget. */
   audit?: (record: SupervisionAudit) => unknown
   notify?: (notice: SupervisionNotice) => unknown
 }

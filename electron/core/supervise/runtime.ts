@@ -23,6 +23,8 @@ export interface Runtime {
   lastCheckAt: number | null
   lastProblem: string | null
   checkError: string | null
+  /** First failed check of the current run of failed checks: the state is unknown since then. */
+  unknownSince: number | null
   blockedBy: string | null
 }
 
@@ -36,6 +38,7 @@ export const newRuntime = (opts: ResolvedServiceOptions): Runtime => ({
   lastCheckAt: null,
   lastProblem: null,
   checkError: null,
+  unknownSince: null,
   blockedBy: null,
 })
 

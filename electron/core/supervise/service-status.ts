@@ -21,6 +21,8 @@ export interface ServiceView {
   lastCheckAt: number | null
   lastProblem: string | null
   checkError: string | null
+  /** Set while checks fail: from then on the containers are not known. */
+  unknownSince?: number | null
   blockedBy: string | null
   now: number
 }
@@ -36,11 +38,14 @@ function containerProblem(check: ContainerCheck | undefined): string | undefined
 }
 
 /**
- * The reported state, first match wins: disabled > failed > blocked > degraded (check failed) >
- * recovering > degraded > blocked (some containers paused) > healthy.
+ * The reported state, first match wins: failed > unknown (check failed) > disabled > blocked >
+ * recovering > degraded > blocked (some containers paused) > healthy. Unknown wins over everything
+ * but failed (which is our own, persisted verdict): while the containers cannot be seen, no count,
+ * no container row and no "healthy" or "disabled" is shown as if it were current.
  */
 export function buildServiceStatus(v: ServiceView): ServiceSupervisionT {
   const { opts, record, now } = v
+  if (v.checkError !== null) return unknownStatus(v)
   const count = countContainers(v.containers, opts.desired)
   const recs = record?.containers ?? {}
 
@@ -48,7 +53,7 @@ export function buildServiceStatus(v: ServiceView): ServiceSupervisionT {
   let worstFailures = 0
   let nextAttempt: number | null = null
   let recovering = false
-  let degraded = v.checkError !== null || shortfallText(count) !== null
+  let degraded = shortfallText(count) !== null
   const containers: SupervisedContainerStatusT[] = v.containers.map((c) => {
     const rec = recs[c.id]
     const check = v.checks.get(c.id)
@@ -76,13 +81,12 @@ export function buildServiceStatus(v: ServiceView): ServiceSupervisionT {
   const pausedNames = v.containers.filter((c) => c.state === 'paused').map((c) => c.name)
   let state: ServiceSupervisionT['state']
   let blockedBy: string | null = null
-  if (!opts.autoHeal) state = 'disabled'
-  else if (record?.failed) state = 'failed'
+  if (record?.failed && opts.autoHeal) state = 'failed'
+  else if (!opts.autoHeal) state = 'disabled'
   else if (v.blockedBy !== null) {
     state = 'blocked'
     blockedBy = v.blockedBy
-  } else if (v.checkError !== null) state = 'degraded'
-  else if (recovering) state = 'recovering'
+  } else if (recovering) state = 'recovering'
   else if (degraded) state = 'degraded'
   else if (pausedNames.length > 0) {
     state = 'blocked'
@@ -107,6 +111,32 @@ export function buildServiceStatus(v: ServiceView): ServiceSupervisionT {
     ...(blockedBy !== null ? { blockedBy } : {}),
     ...(record?.failed && record.failedAt !== null ? { failedAt: iso(record.failedAt) } : {}),
     containers,
+  }
+}
+
+/** The status while the last check failed: what we know for sure (our own records), nothing else. */
+function unknownStatus(v: ServiceView): ServiceSupervisionT {
+  const { opts, record, now } = v
+  const since = v.unknownSince ?? v.lastCheckAt ?? now
+  let worstFailures = 0
+  for (const rec of Object.values(record?.containers ?? {})) worstFailures = Math.max(worstFailures, rec.consecutiveFailures)
+  const failed = record?.failed === true && opts.autoHeal
+  return {
+    service: opts.name,
+    state: failed ? 'failed' : 'unknown',
+    autoHeal: opts.autoHeal,
+    healthSource: opts.healthSource,
+    desired: opts.desired,
+    actual: null,
+    paused: null,
+    unknown: { since: iso(since), reason: v.checkError ?? 'not checked' },
+    lastCheckAt: v.lastCheckAt === null ? null : iso(v.lastCheckAt),
+    ...(v.lastProblem !== null ? { lastProblem: v.lastProblem } : {}),
+    restarts: record?.restarts ?? 0,
+    consecutiveFailures: worstFailures,
+    ...(v.blockedBy !== null ? { blockedBy: v.blockedBy } : {}),
+    ...(failed && record.failedAt !== null ? { failedAt: iso(record.failedAt) } : {}),
+    containers: [],
   }
 }
 

@@ -19,11 +19,16 @@ describe('Supervisor: restarts and backoff', () => {
     await h.advance(0)
 
     expect(h.stack.calls).toEqual([{ at: t0, verb: 'start', id: 'c1' }])
+    expect(h.sup.serviceStatus('scanner').lastProblem).toBe('scanner-1: exited')
     // Status reflects the last check (it saw the container exited): actual catches up at the next one.
     expect(h.sup.serviceStatus('scanner')).toMatchObject({ state: 'recovering', restarts: 1, actual: 0, desired: 1 })
     const [a] = h.sinks.on('supervise.restarted') as RestartAnnouncement[]
     expect(a).toMatchObject({ service: 'scanner', container: { id: 'c1', name: 'scanner-1' }, reason: 'exited', outcome: 'ok', attempt: 1, who: 'supervisor' })
-    expect(h.sinks.audits).toEqual([expect.objectContaining({ action: 'supervise.restart', outcome: 'ok', service: 'scanner' })])
+    // The intent before the engine call, the outcome after it: both name the service and the container.
+    expect(h.sinks.audits).toEqual([
+      expect.objectContaining({ action: 'supervise.restart.intent', outcome: 'ok', service: 'scanner', container: { id: 'c1', name: 'scanner-1' } }),
+      expect.objectContaining({ action: 'supervise.restart', outcome: 'ok', service: 'scanner', container: { id: 'c1', name: 'scanner-1' } }),
+    ])
     expect(h.sinks.notices).toEqual([expect.objectContaining({ title: 'Restarted scanner-1', level: 'warning' })])
 
     // healthyGraceMs = 3000, first healthy check at +500: the verdict falls at +3500.
@@ -32,6 +37,8 @@ describe('Supervisor: restarts and backoff', () => {
     await h.advance(100)
     expect(h.sup.serviceStatus('scanner')).toMatchObject({ state: 'healthy', restarts: 1, consecutiveFailures: 0 })
     expect(h.stack.calls).toHaveLength(1)
+    // Recovered: no old problem text lingers next to "healthy".
+    expect(h.sup.serviceStatus('scanner').lastProblem).toBeUndefined()
   })
 
   it('backs off exponentially (capped) between restarts of a container that keeps crashing, then gives up', async () => {
@@ -103,7 +110,7 @@ describe('Supervisor: restarts and backoff', () => {
     expect(after).toMatchObject({ state: 'recovering', restarts: 0, consecutiveFailures: 0 })
     expect(after.failedAt).toBeUndefined()
     // The reset itself is audited by the door's handler wrapper, not twice by the supervisor.
-    expect(h.sinks.audits.filter((a) => a.action === 'supervise.reset')).toEqual([])
+    expect(h.sinks.audits.filter((a) => (a.action as string) === 'supervise.reset')).toEqual([])
     await h.advance(0)
     expect(h.stack.calls.at(-1)).toMatchObject({ at: resetAt, verb: 'start' })
     await h.advance(5000)

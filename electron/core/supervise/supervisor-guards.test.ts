@@ -184,7 +184,9 @@ describe('Supervisor: guards, pauses, autoHeal off, heartbeats', () => {
     await h.sup.start()
     await h.advance(800)
     const st = h.sup.serviceStatus('scanner')
-    expect(st.state).toBe('degraded')
+    // Not seeing the containers is unknown, with no count: never "0 running".
+    expect(st).toMatchObject({ state: 'unknown', actual: null, paused: null, containers: [] })
+    expect(st.unknown).toEqual({ since: new Date(h.clock.now()).toISOString(), reason: 'check of scanner timed out after 800 ms' })
     expect(st.lastProblem).toBe('check failed: check of scanner timed out after 800 ms')
     expect(h.stack.calls).toEqual([])
 
@@ -196,9 +198,36 @@ describe('Supervisor: guards, pauses, autoHeal off, heartbeats', () => {
   it('an unreachable engine is reported, not acted on', async () => {
     h = await createHarness()
     h.stack.listError = new Error('connect ENOENT /var/run/docker.sock')
+    const t0 = h.clock.now()
     await h.sup.start()
     await h.advance(5000)
-    expect(h.sup.serviceStatus('scanner')).toMatchObject({ state: 'degraded', lastProblem: 'check failed: connect ENOENT /var/run/docker.sock' })
+    expect(h.sup.serviceStatus('scanner')).toMatchObject({
+      state: 'unknown',
+      actual: null,
+      lastProblem: 'check failed: connect ENOENT /var/run/docker.sock',
+      // Since the first failed check, not the latest one.
+      unknown: { since: new Date(t0).toISOString(), reason: 'connect ENOENT /var/run/docker.sock' },
+    })
+    expect(h.stack.calls).toEqual([])
+  })
+
+  it('an outage after a healthy check hides the old counts, and recovery clears the unknown and the problem text', async () => {
+    h = await createHarness()
+    h.stack.add('scanner', { id: 'c1', state: 'running' })
+    await h.sup.start()
+    await h.advance(0)
+    expect(h.sup.serviceStatus('scanner')).toMatchObject({ state: 'healthy', actual: 1 })
+    h.stack.listError = new Error('engine unreachable: local (connect ENOENT)')
+    await h.advance(500)
+    const down = h.sup.serviceStatus('scanner')
+    expect(down).toMatchObject({ state: 'unknown', actual: null, paused: null, containers: [] })
+    expect(down.unknown?.reason).toBe('engine unreachable: local (connect ENOENT)')
+    h.stack.listError = null
+    await h.advance(500)
+    const up = h.sup.serviceStatus('scanner')
+    expect(up).toMatchObject({ state: 'healthy', actual: 1 })
+    expect(up.unknown).toBeUndefined()
+    expect(up.lastProblem).toBeUndefined()
   })
 
   it('restarts Docker-unhealthy containers of several services independently', async () => {

@@ -31,17 +31,33 @@ describe('Supervisor: manual restart, reset and change events', () => {
     expect(h.sinks.notices.at(-1)?.message).toContain('by alice')
   })
 
-  it('refuses with a conflict while blocked (the door wrapper audits it, not the supervisor)', async () => {
+  it('refuses with a conflict while blocked, says what lifts the block, and records the refusal once with the door', async () => {
     h = await createHarness()
     h.stack.add('scanner', { id: 'c1', state: 'running' })
     await h.sup.start()
-    h.guards.reason = 'killswitch engaged'
+    h.guards.reason = { reason: 'the killswitch is engaged', advice: 'Release the killswitch first.' }
     const err = await h.sup.restart({ service: 'scanner' }, trader).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(CoreError)
-    expect(err).toMatchObject({ code: 'conflict', message: 'restart refused: killswitch engaged. Release that first.' })
+    expect(err).toMatchObject({ code: 'conflict', message: 'restart refused: the killswitch is engaged. Release the killswitch first.' })
     expect(h.stack.calls).toEqual([])
-    // One record per act: the handler wrapper records the refusal with the door and the input.
-    expect(h.sinks.audits).toEqual([])
+    // The handler wrapper does not record supervise.restart: this is the one record of the act.
+    expect(h.sinks.audits).toEqual([
+      expect.objectContaining({ action: 'supervise.restart', outcome: 'refused', who: trader.who, door: trader.door, service: 'scanner', container: 'all' }),
+    ])
+  })
+
+  it('a Save & Restart blocker is never answered with "Release that first."', async () => {
+    h = await createHarness()
+    h.stack.add('scanner', { id: 'c1', state: 'running' })
+    await h.sup.start()
+    h.guards.reason = { reason: 'a Save & Restart run is in flight (alice)', advice: 'Wait for the run to finish.' }
+    const err = (await h.sup.restart({ service: 'scanner' }, trader).catch((e: unknown) => e)) as CoreError
+    expect(err.message).toBe('restart refused: a Save & Restart run is in flight (alice). Wait for the run to finish.')
+    expect(err.message).not.toContain('Release')
+    // A blocker without advice gets none, rather than a wrong one.
+    h.guards.reason = 'something else'
+    const plain = (await h.sup.restart({ service: 'scanner' }, trader).catch((e: unknown) => e)) as CoreError
+    expect(plain.message).toBe('restart refused: something else.')
   })
 
   it('finds a container by name or id prefix across services, and rejects unknown or ambiguous references', async () => {

@@ -77,7 +77,7 @@ describe('Supervisor: resuming from the persisted backoff state', () => {
 
     // Window over: that restart is judged failed (container exited), so the retry waits base 1 s.
     await h.advance(1)
-    expect(h.stack.calls).toHaveLength(1)
+    expect(h.stack.calls, JSON.stringify(h.stack.calls.map((c) => c.at - t0))).toHaveLength(1)
     expect(sup2.serviceStatus('scanner')).toMatchObject({ consecutiveFailures: 1, nextAttemptAt: new Date(t0 + 13_000).toISOString() })
     await h.advance(1000)
     expect(h.stack.calls.map((c) => c.at - t0)).toEqual([0, 13_000])

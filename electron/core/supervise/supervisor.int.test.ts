@@ -128,7 +128,11 @@ describe.skipIf(!hasTestDocker())('Supervisor on a real engine (STACKDECK_TEST_D
       services: Record<string, { restarts: number }>
     }
     expect(saved.services['killed']?.restarts).toBe(1)
-    expect(s.sinks.audits).toEqual([expect.objectContaining({ action: 'supervise.restart', outcome: 'ok' })])
+    // The intent before the engine call, then the outcome, both naming the service and the container.
+    expect(s.sinks.audits.map((r) => [r.action, r.outcome, r.service, r.container === 'all' ? 'all' : r.container.id])).toEqual([
+      ['supervise.restart.intent', 'ok', 'killed', id],
+      ['supervise.restart', 'ok', 'killed', id],
+    ])
   })
 
   it('marks a container that dies at once on every start as failed after maxFailedRestarts, backing off in between', async () => {

@@ -8,10 +8,11 @@ import { BackoffStore } from './backoff-store'
 import { systemClock } from './clock'
 import { exitedToHeal } from './desired-count'
 import { diagnose } from './diagnose'
-import { Healer } from './healer'
+import { Healer, INTENT_TIMEOUT_MS } from './healer'
 import { pickTargets } from './manual-target'
 import { resolveServiceOptions, type SuperviseServiceOptions } from './options'
 import type {
+  Blocker,
   Clock,
   Guards,
   HeartbeatVerdict,
@@ -44,6 +45,11 @@ export interface SupervisorOptions {
 }
 
 type ManualOutcome = ManualRestartResultT['containers'][number]
+
+/** "restart refused: a Save & Restart run is in flight (alice). Wait for it to finish." */
+export function refusalText(b: Blocker): string {
+  return `restart refused: ${b.reason}.${b.advice ? ` ${b.advice}` : ''}`
+}
 
 /**
  * Keeps each supervised service in its desired state: every `intervalMs` it lists the service's
@@ -93,6 +99,7 @@ export class Supervisor {
       const rec = this.store.peekService(rt.opts.name)
       if (rec?.failed) rt.lastProblem = `gave up: ${rec.failedReason ?? 'too many failed restarts'}`
     }
+    await this.noteInterrupted()
     this.running = true
     for (const rt of this.rts.values()) this.schedule(rt, 0)
   }
@@ -115,6 +122,43 @@ export class Supervisor {
   async checkNow(service?: string): Promise<void> {
     const rts = service === undefined ? [...this.rts.values()] : [this.runtime(service)]
     await Promise.all(rts.map((rt) => this.track(this.serial(rt, () => this.tick(rt)))))
+  }
+
+  /**
+   * A restart still marked in flight when we start was begun by an earlier process that stopped or
+   * crashed before seeing its outcome. Its intent is in the audit log; say there, once, that no
+   * outcome followed. (The in-flight window itself is kept and waited out by the healer.)
+   */
+  private async noteInterrupted(): Promise<void> {
+    const now = this.clock.now()
+    const notes: Array<Promise<void>> = []
+    for (const rt of this.rts.values()) {
+      const svc = this.store.peekService(rt.opts.name)
+      for (const [id, rec] of Object.entries(svc?.containers ?? {})) {
+        if (rec.inFlightUntil === null || rec.interruptNoted) continue
+        notes.push(
+          bounded(
+            this.clock,
+            this.announcer.interrupted({
+              at: new Date(now).toISOString(),
+              service: rt.opts.name,
+              container: { id, name: rec.name },
+              startedAt: rec.lastRestartAt === null ? null : new Date(rec.lastRestartAt).toISOString(),
+            }),
+            INTENT_TIMEOUT_MS,
+            'recording an interrupted restart',
+          ).then(
+            () => {
+              rec.interruptNoted = true
+            },
+            (err: unknown) => this.log(`supervise: could not record the interrupted restart of ${rec.name}: ${errText(err)}`),
+          ),
+        )
+      }
+    }
+    if (notes.length === 0) return
+    await Promise.all(notes)
+    await this.store.save().catch((err: unknown) => this.log(`supervise: state write failed: ${errText(err)}`))
   }
 
   // ---- status -------------------------------------------------------------------------------
@@ -152,20 +196,40 @@ export class Supervisor {
    * service stays failed until `reset`.
    */
   async restart(target: { service?: string; container?: string; reason?: string }, ctx: CallContext): Promise<ManualRestartResultT> {
+    const reason = target.reason ? `manual restart: ${target.reason}` : 'manual restart'
+    // The supervisor writes every audit record of a manual restart itself (it is not in the handler
+    // wrapper's list): a refusal here, then per container the intent and the outcome, each with
+    // the caller's who and door, so one restart is never recorded twice under two doors.
+    const refuse: (err: CoreError) => never = (err) => {
+      this.announcer.refused({
+        at: new Date(this.clock.now()).toISOString(),
+        who: ctx.who,
+        door: ctx.door,
+        service: target.service ?? '(any supervised service)',
+        container: target.container === undefined ? 'all' : { id: target.container, name: target.container },
+        reason,
+        why: err.message,
+      })
+      throw err
+    }
     if (target.service === undefined && target.container === undefined) {
-      throw new CoreError('invalid_input', 'give a service or a container to restart', { path: '/service' })
+      refuse(new CoreError('invalid_input', 'give a service or a container to restart', { path: '/service' }))
+    }
+    if (target.service !== undefined && !this.rts.has(target.service)) {
+      refuse(new CoreError('not_found', `no supervised service named ${JSON.stringify(target.service)}`, { path: '/service' }))
     }
     const scope = target.service === undefined ? [...this.rts.values()] : [this.runtime(target.service)]
-    const blocked = this.guardReason()
-    if (blocked !== null) {
-      // No audit here: the door's handler wrapper records every manual act, refusals included.
-      throw new CoreError('conflict', `restart refused: ${blocked}. Release that first.`)
-    }
+    const blocked = this.guard()
+    if (blocked !== null) refuse(new CoreError('conflict', refusalText(blocked)))
     const named = scope.map((rt) => ({ name: rt.opts.name, rt }))
-    const picks = await pickTargets(named, target, (s) =>
-      bounded(this.clock, this.o.stack.containersOf(s.name), s.rt.opts.timeoutMs, `listing ${s.name}`),
-    )
-    const reason = target.reason ? `manual restart: ${target.reason}` : 'manual restart'
+    let picks: Array<{ scope: (typeof named)[number]; c: SupervisedContainer }>
+    try {
+      picks = await pickTargets(named, target, (s) =>
+        bounded(this.clock, this.o.stack.containersOf(s.name), s.rt.opts.timeoutMs, `listing ${s.name}`),
+      )
+    } catch (err) {
+      return refuse(err instanceof CoreError ? err : new CoreError('unavailable', errText(err), { cause: err }))
+    }
     const results = await Promise.all(
       picks.map(({ scope: s, c }) => this.track(this.serial(s.rt, () => this.manualOne(s.rt, c, reason, ctx)))),
     )
@@ -183,15 +247,20 @@ export class Supervisor {
       ...(error !== undefined ? { error } : {}),
       ms: Math.round((performance.now() - t0) * 10) / 10,
     })
+    const skip = (why: string): ManualOutcome => {
+      this.announcer.refused({ at: new Date(this.clock.now()).toISOString(), who: ctx.who, door: ctx.door, service: rt.opts.name, container: { id: c.id, name: c.name }, reason, why })
+      return result('skipped', why)
+    }
     // Re-checked in the service's queue: a guard may have closed while we waited our turn.
     const blocked = this.guardReason()
-    if (blocked !== null) return result('skipped', `blocked: ${blocked}`)
-    if (c.state === 'paused') return result('skipped', 'paused: resume it first')
-    if (c.state === 'removing') return result('skipped', 'being removed')
+    if (blocked !== null) return skip(`blocked: ${blocked}`)
+    if (c.state === 'paused') return skip('paused: resume it first')
+    if (c.state === 'removing') return skip('being removed')
     const rec = this.store.container(rt.opts.name, c.id, c.name)
-    if (rec.inFlightUntil !== null && rec.inFlightUntil > this.clock.now()) return result('skipped', 'a restart is already in flight')
+    if (rec.inFlightUntil !== null && rec.inFlightUntil > this.clock.now()) return skip('a restart is already in flight')
     try {
       const out = await this.healer.attempt(rt, c, rec, reason, ctx)
+      if (out.skipped !== undefined) return result('skipped', out.skipped)
       return result(out.ok ? 'ok' : 'failed', out.error)
     } catch (err) {
       return result('failed', errText(err))
@@ -249,21 +318,26 @@ export class Supervisor {
     try {
       observed = await bounded(this.clock, this.observe(o.name), o.timeoutMs, `check of ${o.name}`)
     } catch (err) {
-      // Not knowing is not a reason to act: report it and look again next interval.
+      // Not knowing is not a reason to act: report it (as unknown, never as "no containers") and
+      // look again next interval.
+      const now = this.clock.now()
       rt.checkError = errText(err)
-      rt.lastCheckAt = this.clock.now()
-      rt.lastProblem = `check failed: ${rt.checkError}`
+      rt.unknownSince ??= now
+      rt.lastCheckAt = now
+      if (this.store.peekService(o.name)?.failed !== true) rt.lastProblem = `check failed: ${rt.checkError}`
       return
     }
     const now = this.clock.now()
     rt.checkError = null
+    rt.unknownSince = null
     rt.lastCheckAt = now
     rt.containers = observed.containers
     this.trackLiveness(rt, now)
     this.judge(rt, observed.heartbeats, now)
     const problem = currentProblem({ opts: o, containers: rt.containers, checks: rt.checks, checkError: null })
-    // A failed service keeps its give-up reason as the last problem until reset.
-    if (problem !== null && this.store.peekService(o.name)?.failed !== true) rt.lastProblem = problem
+    // What is wrong now: cleared once a check finds nothing wrong, so a recovered service does not
+    // keep showing an old problem. A failed service keeps its give-up reason until reset.
+    if (this.store.peekService(o.name)?.failed !== true) rt.lastProblem = problem
     if (o.autoHeal) await this.healer.heal(rt, now)
   }
 
@@ -315,14 +389,19 @@ export class Supervisor {
 
   // ---- helpers ------------------------------------------------------------------------------
 
-  private guardReason(): string | null {
+  private guard(): Blocker | null {
     if (!this.o.guards) return null
     try {
-      return this.o.guards.blockedReason()
+      const b = this.o.guards.blockedReason()
+      return typeof b === 'string' ? { reason: b } : b
     } catch (err) {
       // Cannot tell whether the killswitch is engaged: the safe answer is to hold off.
-      return `guard check failed: ${errText(err)}`
+      return { reason: `guard check failed: ${errText(err)}`, advice: 'Try again once the guard can be checked.' }
     }
+  }
+
+  private guardReason(): string | null {
+    return this.guard()?.reason ?? null
   }
 
   private view(rt: Runtime, now: number): ServiceSupervisionT {
@@ -334,6 +413,7 @@ export class Supervisor {
       lastCheckAt: rt.lastCheckAt,
       lastProblem: rt.lastProblem,
       checkError: rt.checkError,
+      unknownSince: rt.unknownSince,
       blockedBy: rt.blockedBy,
       now,
     })

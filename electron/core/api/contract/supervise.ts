@@ -13,7 +13,7 @@ import { ev, op } from '../define'
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()])
 const Literals = <const T extends readonly string[]>(values: T, options?: { description?: string }) => Type.Enum(values, options)
 
-export const SERVICE_SUPERVISION_STATES = ['healthy', 'degraded', 'recovering', 'failed', 'blocked', 'disabled'] as const
+export const SERVICE_SUPERVISION_STATES = ['healthy', 'degraded', 'recovering', 'failed', 'blocked', 'disabled', 'unknown'] as const
 export const HEALTH_SOURCES = ['docker', 'heartbeat', 'both'] as const
 export const HEARTBEAT_VERDICTS = ['fresh', 'stale', 'unknown'] as const
 export const MANUAL_RESTART_OUTCOMES = ['ok', 'failed', 'skipped'] as const
@@ -35,15 +35,26 @@ export const ServiceSupervision = Type.Object({
   service: Type.String(),
   state: Literals(SERVICE_SUPERVISION_STATES, {
     description:
-      'healthy; degraded (a problem not being acted on, or fewer containers than desired: Stackdeck does not create containers); recovering (a restart is pending or proving itself); failed (gave up after maxFailedRestarts, until reset); blocked (killswitch, Save & Restart, or trader pause); disabled (autoHeal off: reports only).',
+      'healthy; degraded (a problem not being acted on, or fewer containers than desired: Stackdeck does not create containers); recovering (a restart is pending or proving itself); failed (gave up after maxFailedRestarts, until reset); blocked (killswitch, Save & Restart, or trader pause); disabled (autoHeal off: reports only); unknown (the last check could not see the containers, e.g. the engine is unreachable: see `unknown`).',
   }),
   autoHeal: Type.Boolean(),
   healthSource: Literals(HEALTH_SOURCES),
   desired: Type.Integer({ minimum: 0, description: 'Containers expected running.' }),
-  actual: Type.Integer({ minimum: 0, description: 'Containers running now (paused ones not included).' }),
-  paused: Type.Integer({ minimum: 0, description: 'Containers paused (never acted on).' }),
+  actual: Nullable(Type.Integer({ minimum: 0, description: 'Containers running now (paused ones not included); null while unknown.' })),
+  paused: Nullable(Type.Integer({ minimum: 0, description: 'Containers paused (never acted on); null while unknown.' })),
+  unknown: Type.Optional(
+    Type.Object(
+      {
+        since: Type.String({ format: 'date-time', description: 'First failed check of the current outage.' }),
+        reason: Type.String({ description: 'Why the containers cannot be seen, e.g. "engine unreachable: local (…)".' }),
+      },
+      { description: 'Present while the containers cannot be seen: counts are null and `containers` is empty, never a guess.' },
+    ),
+  ),
   lastCheckAt: Nullable(Type.String({ format: 'date-time' })),
-  lastProblem: Type.Optional(Type.String()),
+  lastProblem: Type.Optional(
+    Type.String({ description: 'What is wrong now; cleared once a check finds nothing wrong. A failed service keeps its give-up reason until reset.' }),
+  ),
   restarts: Type.Integer({ minimum: 0, description: 'Restarts made by Stackdeck since the last reset.' }),
   consecutiveFailures: Type.Integer({ minimum: 0, description: 'Highest count of consecutive failed restarts among its containers.' }),
   nextAttemptAt: Type.Optional(Type.String({ format: 'date-time', description: 'Earliest time the next restart may happen.' })),
@@ -95,7 +106,7 @@ export const superviseOperations = {
   }),
   'supervise.restart': op({
     summary:
-      'Restart a service or one container now, bypassing the backoff (paused containers are skipped). Refused while the killswitch, a Save & Restart run or a trader pause blocks the supervisor.',
+      'Restart a service or one container now, bypassing the backoff (paused containers are skipped). Refused while the killswitch, a Save & Restart run or a trader pause blocks the supervisor. Audited by the supervisor itself: the refusal, or per container the intent (supervise.restart.intent) and the outcome (supervise.restart).',
     scope: 'operate',
     input: Type.Object(
       {

@@ -1,6 +1,7 @@
 import type { ContainerHealth, ContainerState } from '../../stack/types'
 import type { FakeClock } from '../clock'
 import type {
+  Blocker,
   FailedAnnouncement,
   Guards,
   HeartbeatVerdict,
@@ -27,6 +28,7 @@ export type OnStart =
   | 'unhealthy' // runs, but its healthcheck reports unhealthy
   | 'refuse' // the call reports failure
   | 'hang' // the call never returns
+  | 'frozen' // found paused right before the call (paused by hand after the check): not acted on
 
 export interface CallRecord {
   at: number
@@ -108,6 +110,9 @@ export class StandInStack implements SupervisedStack {
     switch (mode) {
       case 'hang':
         return new Promise(() => undefined)
+      case 'frozen':
+        this.set(id, { state: 'paused' })
+        return { ok: false, state: 'paused', skipped: 'paused by someone else: left frozen' }
       case 'refuse':
         this.set(id, { state: 'exited' })
         return { ok: false, state: 'exited', error: 'stand-in refused to start' }
@@ -135,13 +140,13 @@ export class StandInHeartbeats implements HeartbeatView {
 }
 
 export class StandInGuards implements Guards {
-  reason: string | null = null
+  reason: string | Blocker | null = null
   /** Answers for the next calls, in order, before falling back to `reason`. */
-  script: Array<string | null> = []
+  script: Array<string | Blocker | null> = []
   calls = 0
-  blockedReason(): string | null {
+  blockedReason(): string | Blocker | null {
     this.calls++
-    return this.script.length > 0 ? (this.script.shift() as string | null) : this.reason
+    return this.script.length > 0 ? (this.script.shift() as string | Blocker | null) : this.reason
   }
 }
 

@@ -1,4 +1,4 @@
-import { failureReason, STATE_HELP, STATE_TONE } from './supervision-model'
+import { failureReason, STATE_HELP, STATE_TONE, unknownText } from './supervision-model'
 import { useSupervision } from './use-supervision'
 import './supervise.css'
 
@@ -8,7 +8,8 @@ export function SupervisionBadge({ service }: { service: string }) {
   const s = byService(service)
   if (!s) return null
   const failed = s.state === 'failed'
-  const title = failed ? `FAILED: ${failureReason(s)}` : STATE_HELP[s.state]
+  const unknown = unknownText(s)
+  const title = failed ? `FAILED: ${failureReason(s)}${unknown ? ` · ${unknown}` : ''}` : unknown || STATE_HELP[s.state]
   return (
     <span
       className={`badge badge-${STATE_TONE[s.state]} sup-badge${failed ? ' sup-badge-failed' : ''}`}

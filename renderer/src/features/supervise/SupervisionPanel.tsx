@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react'
 import { useNow } from '../../lib/use-now'
-import { ago, countdown, failureReason, STATE_HELP, STATE_TONE, type ServiceSupervision } from './supervision-model'
+import { ago, countdown, countText, failureReason, STATE_HELP, STATE_TONE, unknownText, type ServiceSupervision } from './supervision-model'
 import { resetFailed, restartService, useSupervision } from './use-supervision'
 import './supervise.css'
 
@@ -24,9 +24,12 @@ function Stat({ label, children, tone }: { label: string; children: ReactNode; t
 function ServiceRow({ s, busy }: { s: ServiceSupervision; busy: boolean }) {
   const now = useNow()
   const failed = s.state === 'failed'
-  const short = s.actual < s.desired
+  const unknown = unknownText(s)
+  const short = s.actual !== null && s.actual < s.desired
   const next = countdown(s.nextAttemptAt, now)
   const canReset = failed || s.restarts > 0 || s.consecutiveFailures > 0
+  // A restart acts on containers nobody can see right now: refuse it here too, and say why.
+  const restartBlocked = s.unknown ? `Disabled: the containers cannot be seen (${s.unknown.reason})` : undefined
   return (
     <section
       className={`sup-service sup-service-${s.state}`}
@@ -45,7 +48,7 @@ function ServiceRow({ s, busy }: { s: ServiceSupervision; busy: boolean }) {
         <button className="small" disabled={busy || !canReset} onClick={() => void resetFailed(s)} data-testid="supervision-reset" title="Clear the failed mark and counters">
           Reset failed…
         </button>
-        <button className="small" disabled={busy} onClick={() => void restartService(s)} data-testid="supervision-restart">
+        <button className="small" disabled={busy || restartBlocked !== undefined} title={restartBlocked} onClick={() => void restartService(s)} data-testid="supervision-restart">
           Restart service…
         </button>
       </div>
@@ -60,13 +63,19 @@ function ServiceRow({ s, busy }: { s: ServiceSupervision; busy: boolean }) {
           Holding off: {s.blockedBy}
         </div>
       )}
-      {!failed && s.lastProblem && <div className="sup-problem small">Problem: {s.lastProblem}</div>}
+      {unknown && (
+        <div className="sup-unknown" role="status" data-testid="supervision-unknown">
+          {unknown}
+        </div>
+      )}
+      {!failed && !unknown && s.lastProblem && <div className="sup-problem small">Problem: {s.lastProblem}</div>}
       <div className="sup-stats">
         <Stat label="Desired / actual" tone={short ? (failed ? 'bad' : 'warn') : undefined}>
           <span data-testid="supervision-counts">
-            {s.desired} / {s.actual}
+            {s.desired} / {countText(s.actual)}
           </span>
-          {s.paused > 0 && <span className="muted small"> ({s.paused} paused)</span>}
+          {s.paused !== null && s.paused > 0 && <span className="muted small"> ({s.paused} paused)</span>}
+          {s.actual === null && <span className="muted small"> (unknown)</span>}
         </Stat>
         <Stat label="Last check">
           <span title={s.lastCheckAt ?? undefined}>{ago(s.lastCheckAt, now)}</span>

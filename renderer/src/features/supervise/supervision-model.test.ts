@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ago, countdown, failureReason, newlyFailed, statesOf, summarizeRestart, type ServiceSupervision, type SuperviseStatus } from './supervision-model'
+import { ago, countdown, countText, failureReason, newlyFailed, STATE_HELP, STATE_TONE, statesOf, summarizeRestart, unknownText, type ServiceSupervision, type SuperviseStatus } from './supervision-model'
 
 const svc = (service: string, state: ServiceSupervision['state'], extra: Partial<ServiceSupervision> = {}): ServiceSupervision => ({
   service,
@@ -75,5 +75,20 @@ describe('wording', () => {
       ],
     })
     expect(r).toEqual({ ok: false, text: '3 container(s): 1 ok, 1 skipped, 1 failed', problems: ['three: timeout'] })
+  })
+})
+
+describe('unknown is shown as unknown', () => {
+  it('says why and since when, and never turns a missing count into 0', () => {
+    const down = svc('feed', 'unknown', { actual: null, paused: null, unknown: { since: '2026-01-05T09:00:00.000Z', reason: 'engine unreachable: local (connect ENOENT)' } })
+    expect(unknownText(down)).toMatch(/^unknown: engine unreachable: local \(connect ENOENT\) since /)
+    expect(countText(down.actual)).toBe('?')
+    expect(countText(0)).toBe('0')
+    expect(unknownText(svc('feed', 'healthy'))).toBe('')
+  })
+
+  it('is drawn neutral, not in a colour that reads as fine', () => {
+    expect(STATE_TONE.unknown).toBe('muted')
+    expect(STATE_HELP.unknown).toMatch(/cannot see/)
   })
 })

@@ -16,6 +16,8 @@ export const STATE_TONE: Record<SupervisionState, 'ok' | 'warn' | 'bad' | 'muted
   failed: 'bad',
   blocked: 'warn',
   disabled: 'muted',
+  // Neutral, never green: not knowing is not the same as fine.
+  unknown: 'muted',
 }
 
 export const STATE_HELP: Record<SupervisionState, string> = {
@@ -25,7 +27,19 @@ export const STATE_HELP: Record<SupervisionState, string> = {
   failed: 'Auto-heal gave up after too many failed restarts. Fix the cause, then reset.',
   blocked: 'Auto-heal is holding off (killswitch, Save & Restart, or a trader pause).',
   disabled: 'Auto-heal is off for this service: reported only.',
+  unknown: 'Stackdeck cannot see the containers of this service right now (for example the engine is unreachable): nothing is counted and nothing is restarted until it can.',
 }
+
+/** "unknown: engine unreachable: local (…) since 21:40:01", or '' when the state is known. */
+export function unknownText(s: ServiceSupervision): string {
+  if (!s.unknown) return ''
+  const at = new Date(s.unknown.since)
+  const since = Number.isFinite(at.getTime()) ? ` since ${at.toLocaleTimeString()}` : ''
+  return `unknown: ${s.unknown.reason}${since}`
+}
+
+/** "3", or "?" while the count is unknown (never a 0 that reads as "no containers"). */
+export const countText = (n: number | null): string => (n === null ? '?' : String(n))
 
 /**
  * Services that turned failed since the previous known states. A service seen for the first time
