@@ -71,13 +71,16 @@ function resultStatus(op: string, result: unknown): number {
   return 200
 }
 
-/** `decodeURIComponent` throws on `%`, `%zz` or `%ff`; such a path names no file and no route. */
-function badPercentEncoding(path: string): boolean {
+/**
+ * `decodeURIComponent` throws on `%`, `%zz` or `%ff`; such a path names no file and no route.
+ * The decoded value is returned (and used) on purpose: the bundler drops a call whose result is
+ * ignored as side-effect free, which silently turned an earlier version of this check into a no-op.
+ */
+function decodedPath(path: string): string | null {
   try {
-    decodeURIComponent(path)
-    return false
+    return decodeURIComponent(path)
   } catch {
-    return true
+    return null
   }
 }
 
@@ -116,7 +119,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     } catch {
       return sendError(res, 400, { code: 'invalid_input', message: `Request target "${String(req.url).slice(0, 200)}" is not a valid URL`, path: '/' })
     }
-    if (badPercentEncoding(url.pathname)) {
+    if (decodedPath(url.pathname) === null) {
       return sendError(res, 400, { code: 'invalid_input', message: `Path "${url.pathname.slice(0, 200)}" has invalid percent-encoding`, path: '/' })
     }
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET')
