@@ -411,6 +411,26 @@ describe.skipIf(!enabled)('fuzzing the control API beyond bodies (real host, eng
     expect(await runCases(cases)).toEqual([])
   })
 
+  it('POST /save-and-restart says its outcome in the status: 422 for a refused config, 409 for a stale hash', async () => {
+    const loaded = await host.client.get('/config', tokens.read)
+    expect(loaded.status).toBe(200)
+    const { hash, text } = loaded.json as { hash: string; text: string }
+    const broken = await host.client.post('/save-and-restart', { text: 'this is [[ not toml', baseHash: hash, reason: 'fuzz' }, tokens.operate)
+    expect(broken.status, broken.text.slice(0, 300)).toBe(422)
+    expect(broken.json).toMatchObject({ outcome: 'failed', errorCode: 'parse_error' })
+    const stale = await host.client.post('/save-and-restart', { text, baseHash: HASH, reason: 'fuzz' }, tokens.operate)
+    expect(stale.status).toBe(409)
+    expect(stale.json).toMatchObject({ outcome: 'failed', errorCode: 'conflict' })
+    // The RPC door keeps 200 for the same report: its clients read the envelope.
+    const rpc = await host.client.post('/api/rpc/workflow.saveAndRestart', { text, baseHash: HASH }, tokens.operate)
+    expect(rpc.status).toBe(200)
+    expect(rpc.json).toMatchObject({ ok: true, result: { outcome: 'failed', errorCode: 'conflict' } })
+    // Only 'text' with 'value' as well: refused naming the field.
+    const both = await host.client.post('/api/rpc/config.validate', { text, value: {} }, tokens.read)
+    expect(both.status).toBe(400)
+    expect(errorOf(both)?.path).toBe('/value')
+  })
+
   it('afterwards: the host is up, answered no 5xx, and logged no internal error', async () => {
     console.log(`[api-request-fuzz] statuses: ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`)
     expect([...statuses.keys()].filter((s) => s >= 500)).toEqual([])
