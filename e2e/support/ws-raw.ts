@@ -42,7 +42,8 @@ export function encodeFrame(f: FrameSpec): Buffer {
   return Buffer.concat([Buffer.from(head), ext, key, body])
 }
 
-export const textFrame = (s: string | Buffer) => encodeFrame({ opcode: 1, payload: Buffer.isBuffer(s) ? s : Buffer.from(s) })
+export const textFrame = (s: string | Buffer) =>
+  encodeFrame({ opcode: 1, payload: Buffer.isBuffer(s) ? s : Buffer.from(s) })
 export function closeFrame(code: number, reason = ''): Buffer {
   const p = Buffer.alloc(2 + Buffer.byteLength(reason))
   p.writeUInt16BE(code)
@@ -71,7 +72,12 @@ export interface RawWs {
 }
 
 /** Opens a WebSocket by hand; rejects unless the server answers 101. */
-export function openRawWs(port: number, hostHeader: string, protocols: string[], path = '/api/ws'): Promise<RawWs> {
+export function openRawWs(
+  port: number,
+  hostHeader: string,
+  protocols: string[],
+  path = '/api/ws',
+): Promise<RawWs> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1')
     let buf = Buffer.alloc(0)

@@ -40,10 +40,13 @@ const MAX_BODY = 65_536
 const opNames = Object.keys(operations) as OperationName[]
 const isSafe = (op: OperationName) => operations[op].scope === 'read'
 const tokenFor = (op: OperationName) => tokens[operations[op].scope]
-const required = (op: OperationName) => ((operations[op].input as { required?: string[] }).required ?? []).length > 0
+const required = (op: OperationName) =>
+  ((operations[op].input as { required?: string[] }).required ?? []).length > 0
 
 const postTargets = [
-  ...[...buildRouteTable().values()].filter((r) => r.method === 'POST').map((r) => ({ path: r.path, op: r.op })),
+  ...[...buildRouteTable().values()]
+    .filter((r) => r.method === 'POST')
+    .map((r) => ({ path: r.path, op: r.op })),
   ...opNames.map((op) => ({ path: `/api/rpc/${op}`, op })),
 ]
 
@@ -87,24 +90,32 @@ const refusedBody = (op: OperationName) => ({ ...(baseOf(op) ?? {}), '~fuzz-unkn
 let host: ApiHost
 
 /** One request on its own connection, headers as pairs so a header can repeat. */
-function raw(method: string, path: string, headers: Array<[string, string]>, body?: Buffer | string): Promise<ApiResponse> {
+function raw(
+  method: string,
+  path: string,
+  headers: Array<[string, string]>,
+  body?: Buffer | string,
+): Promise<ApiResponse> {
   return new Promise((resolve, reject) => {
     const hasHost = headers.some(([k]) => k.toLowerCase() === 'host')
     const flat = [...(hasHost ? [] : [['host', host.hostHeader]]), ...headers].flat()
-    const req = request({ host: '127.0.0.1', port: host.port, method, path, headers: flat, agent: false, timeout: 30_000 }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8')
-        let json: unknown
-        try {
-          json = text === '' ? undefined : (JSON.parse(text) as unknown)
-        } catch {
-          json = undefined
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json })
-      })
-    })
+    const req = request(
+      { host: '127.0.0.1', port: host.port, method, path, headers: flat, agent: false, timeout: 30_000 },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8')
+          let json: unknown
+          try {
+            json = text === '' ? undefined : (JSON.parse(text) as unknown)
+          } catch {
+            json = undefined
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json })
+        })
+      },
+    )
     req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer in 30 s`)))
     req.on('error', reject)
     if (body !== undefined) req.write(body)
@@ -130,9 +141,11 @@ function problemsOf(r: ApiResponse, expectStatus?: number): string[] {
   if (STACK_TRACE_RE.test(r.text)) out.push('stack trace in the answer')
   if (r.status >= 400 && r.status < 500 && r.text !== '') {
     const e = errorOf(r)
-    if (typeof e?.code !== 'string' || typeof e.message !== 'string') out.push('4xx without error.code and error.message')
+    if (typeof e?.code !== 'string' || typeof e.message !== 'string')
+      out.push('4xx without error.code and error.message')
   }
-  if (expectStatus !== undefined && r.status !== expectStatus) out.push(`expected ${expectStatus}, got ${r.status}`)
+  if (expectStatus !== undefined && r.status !== expectStatus)
+    out.push(`expected ${expectStatus}, got ${r.status}`)
   return out
 }
 
@@ -155,7 +168,8 @@ async function runCases(cases: Case[], concurrency = 8): Promise<string[]> {
       return
     }
     const why = [...problemsOf(r, c.expectStatus), ...(c.check?.(r) ?? [])]
-    if (why.length > 0 && problems.length < 20) problems.push(`${c.label}: ${why.join('; ')} :: ${r.text.slice(0, 200)}`)
+    if (why.length > 0 && problems.length < 20)
+      problems.push(`${c.label}: ${why.join('; ')} :: ${r.text.slice(0, 200)}`)
   })
   return problems
 }
@@ -204,20 +218,56 @@ describe.skipIf(!enabled)('fuzzing the control API beyond bodies (real host, eng
 
   it('static and odd paths: bad percent-encoding is 400, nothing is 5xx', async () => {
     const segment = fc.oneof(
-      fc.constantFrom('%', '%zz', '%ff', '%e9', '%00', '%2e%2e', '..', '%2f', '', 'assets', 'index.html', '%c0%af', '%%', '%u002e', '%ed%a0%80', 'api', 'rpc', 'ws', 'docs'),
+      fc.constantFrom(
+        '%',
+        '%zz',
+        '%ff',
+        '%e9',
+        '%00',
+        '%2e%2e',
+        '..',
+        '%2f',
+        '',
+        'assets',
+        'index.html',
+        '%c0%af',
+        '%%',
+        '%u002e',
+        '%ed%a0%80',
+        'api',
+        'rpc',
+        'ws',
+        'docs',
+      ),
       fc.stringMatching(/^[A-Za-z0-9%._~!$&'()*+,;=:@-]{1,24}$/),
       fc.constant('a'.repeat(300)),
     )
     const paths = fc.sample(
-      fc.tuple(fc.array(segment, { minLength: 1, maxLength: 6 }), fc.stringMatching(/^(\?[A-Za-z0-9%=&]{0,20})?$/)).map(([s, q]) => `/${s.join('/')}${q}`),
+      fc
+        .tuple(
+          fc.array(segment, { minLength: 1, maxLength: 6 }),
+          fc.stringMatching(/^(\?[A-Za-z0-9%=&]{0,20})?$/),
+        )
+        .map(([s, q]) => `/${s.join('/')}${q}`),
       { numRuns: 600, seed: SEED },
     )
-    paths.push('/%', '/%zz', '/assets/%ff', '/assets/%e9.js', '/%2e%2e/%2e%2e/etc/passwd', '/..%2f..%2fetc%2fpasswd')
+    paths.push(
+      '/%',
+      '/%zz',
+      '/assets/%ff',
+      '/assets/%e9.js',
+      '/%2e%2e/%2e%2e/etc/passwd',
+      '/..%2f..%2fetc%2fpasswd',
+    )
     const cases: Case[] = paths.flatMap((p) => {
       const expectStatus = badPercent(p) ? 400 : undefined
       return [
         { label: `GET ${p}`, send: () => raw('GET', p, []), ...(expectStatus ? { expectStatus } : {}) },
-        { label: `GET ${p} (token)`, send: () => raw('GET', p, [['authorization', `Bearer ${tokens.read}`]]), ...(expectStatus ? { expectStatus } : {}) },
+        {
+          label: `GET ${p} (token)`,
+          send: () => raw('GET', p, [['authorization', `Bearer ${tokens.read}`]]),
+          ...(expectStatus ? { expectStatus } : {}),
+        },
       ]
     })
     expect(await runCases(cases), `seed ${SEED}`).toEqual([])
@@ -230,22 +280,75 @@ describe.skipIf(!enabled)('fuzzing the control API beyond bodies (real host, eng
     const own = `http://${h}`
     const auth = `Bearer ${tokens.read}`
     const dups: Array<[string, Array<[string, string]>]> = [
-      ['two equal Hosts', [['host', h], ['host', h]]],
-      ['an allowed and a foreign Host', [['host', h], ['host', 'evil.example']]],
-      ['a foreign and an allowed Host', [['host', 'evil.example'], ['host', h]]],
-      ['two Authorizations', [['authorization', auth], ['authorization', 'Bearer nope-0123456789abcdef']]],
-      ['two Origins', [['origin', own], ['origin', own]]],
-      ['two Content-Types', [['content-type', 'application/json'], ['content-type', 'text/plain']]],
+      [
+        'two equal Hosts',
+        [
+          ['host', h],
+          ['host', h],
+        ],
+      ],
+      [
+        'an allowed and a foreign Host',
+        [
+          ['host', h],
+          ['host', 'evil.example'],
+        ],
+      ],
+      [
+        'a foreign and an allowed Host',
+        [
+          ['host', 'evil.example'],
+          ['host', h],
+        ],
+      ],
+      [
+        'two Authorizations',
+        [
+          ['authorization', auth],
+          ['authorization', 'Bearer nope-0123456789abcdef'],
+        ],
+      ],
+      [
+        'two Origins',
+        [
+          ['origin', own],
+          ['origin', own],
+        ],
+      ],
+      [
+        'two Content-Types',
+        [
+          ['content-type', 'application/json'],
+          ['content-type', 'text/plain'],
+        ],
+      ],
     ]
     const cases: Case[] = []
     for (const [what, headers] of dups) {
-      const withAuth: Array<[string, string]> = headers.some(([k]) => k === 'authorization') ? headers : [...headers, ['authorization', auth]]
-      cases.push({ label: `GET /status, ${what}`, send: () => raw('GET', '/status', withAuth), expectStatus: 400 })
-      cases.push({ label: `GET /health, ${what}`, send: () => raw('GET', '/health', headers), expectStatus: 400 })
-      cases.push({ label: `POST /api/rpc/app.info, ${what}`, send: () => raw('POST', '/api/rpc/app.info', withAuth, '{}'), expectStatus: 400 })
+      const withAuth: Array<[string, string]> = headers.some(([k]) => k === 'authorization')
+        ? headers
+        : [...headers, ['authorization', auth]]
+      cases.push({
+        label: `GET /status, ${what}`,
+        send: () => raw('GET', '/status', withAuth),
+        expectStatus: 400,
+      })
+      cases.push({
+        label: `GET /health, ${what}`,
+        send: () => raw('GET', '/health', headers),
+        expectStatus: 400,
+      })
+      cases.push({
+        label: `POST /api/rpc/app.info, ${what}`,
+        send: () => raw('POST', '/api/rpc/app.info', withAuth, '{}'),
+        expectStatus: 400,
+      })
     }
     expect(await runCases(cases)).toEqual([])
-    const one = await raw('GET', '/health', [['host', h], ['host', h]])
+    const one = await raw('GET', '/health', [
+      ['host', h],
+      ['host', h],
+    ])
     expect(errorOf(one)?.message).toBe('The request carries 2 host headers; send exactly one')
 
     // The upgrade, by hand: ws clients cannot send a header twice.
@@ -289,7 +392,13 @@ describe.skipIf(!enabled)('fuzzing the control API beyond bodies (real host, eng
       'application/json; charset=utf-16',
       '*/*',
     ]
-    const json = ['application/json', 'APPLICATION/JSON', 'application/json; charset=utf-8', 'application/json;charset="UTF-8"', 'application/merge-patch+json']
+    const json = [
+      'application/json',
+      'APPLICATION/JSON',
+      'application/json; charset=utf-8',
+      'application/json;charset="UTF-8"',
+      'application/merge-patch+json',
+    ]
     const cases: Case[] = []
     for (const t of postTargets) {
       const token = tokenFor(t.op)
@@ -297,7 +406,16 @@ describe.skipIf(!enabled)('fuzzing the control API beyond bodies (real host, eng
       for (const ct of notJson) {
         cases.push({
           label: `POST ${t.path} content-type "${ct}"`,
-          send: () => raw('POST', t.path, [['authorization', `Bearer ${token}`], ['content-type', ct]], body),
+          send: () =>
+            raw(
+              'POST',
+              t.path,
+              [
+                ['authorization', `Bearer ${token}`],
+                ['content-type', ct],
+              ],
+              body,
+            ),
           expectStatus: 415,
         })
       }
@@ -305,7 +423,16 @@ describe.skipIf(!enabled)('fuzzing the control API beyond bodies (real host, eng
       for (const ct of json) {
         cases.push({
           label: `POST ${t.path} content-type "${ct}"`,
-          send: () => raw('POST', t.path, [['authorization', `Bearer ${token}`], ['content-type', ct]], body),
+          send: () =>
+            raw(
+              'POST',
+              t.path,
+              [
+                ['authorization', `Bearer ${token}`],
+                ['content-type', ct],
+              ],
+              body,
+            ),
           expectStatus: 400,
         })
       }
@@ -317,14 +444,19 @@ describe.skipIf(!enabled)('fuzzing the control API beyond bodies (real host, eng
     }
     expect(await runCases(cases)).toEqual([])
     // An empty body with no content type is "no input": fine where the input is all optional.
-    expect((await raw('POST', '/api/rpc/app.info', [['authorization', `Bearer ${tokens.read}`]])).status).toBe(200)
+    expect(
+      (await raw('POST', '/api/rpc/app.info', [['authorization', `Bearer ${tokens.read}`]])).status,
+    ).toBe(200)
     expect(host.alive()).toBe(true)
   })
 
   it('null bodies are refused on every POST target; an empty body is refused where input is required', async () => {
     const cases: Case[] = []
     for (const t of postTargets) {
-      const token = [['authorization', `Bearer ${tokenFor(t.op)}`], ['content-type', 'application/json']] as Array<[string, string]>
+      const token = [
+        ['authorization', `Bearer ${tokenFor(t.op)}`],
+        ['content-type', 'application/json'],
+      ] as Array<[string, string]>
       for (const body of ['null', ' null ', '\nnull\n', '\uFEFFnull']) {
         const isBom = body.startsWith('\uFEFF')
         cases.push({
@@ -332,7 +464,9 @@ describe.skipIf(!enabled)('fuzzing the control API beyond bodies (real host, eng
           send: () => raw('POST', t.path, token, body),
           expectStatus: 400,
           check: (r) =>
-            isBom || (errorOf(r)?.path === '/' && String(errorOf(r)?.message).includes('not null')) ? [] : ['the refusal does not say null at path /'],
+            isBom || (errorOf(r)?.path === '/' && String(errorOf(r)?.message).includes('not null'))
+              ? []
+              : ['the refusal does not say null at path /'],
         })
       }
       // An empty body for an operation that changes things and needs no input would act: only send it where it must be refused.
@@ -341,7 +475,8 @@ describe.skipIf(!enabled)('fuzzing the control API beyond bodies (real host, eng
           label: `POST ${t.path} (empty, input required)`,
           send: () => raw('POST', t.path, token),
           expectStatus: 400,
-          check: (r) => (typeof errorOf(r)?.path === 'string' && errorOf(r)?.path !== '/' ? [] : ['no field named']),
+          check: (r) =>
+            typeof errorOf(r)?.path === 'string' && errorOf(r)?.path !== '/' ? [] : ['no field named'],
         })
       }
     }
@@ -354,11 +489,18 @@ describe.skipIf(!enabled)('fuzzing the control API beyond bodies (real host, eng
     const NON_FINITE = ['1e999', '-1e999', '1e400', '-1e400']
     for (const t of postTargets) {
       const base = baseOf(t.op)
-      const token: Array<[string, string]> = [['authorization', `Bearer ${tokenFor(t.op)}`], ['content-type', 'application/json']]
+      const token: Array<[string, string]> = [
+        ['authorization', `Bearer ${tokenFor(t.op)}`],
+        ['content-type', 'application/json'],
+      ]
       const props = Object.keys((operations[t.op].input as { properties?: object }).properties ?? {})
       for (const n of NON_FINITE) {
         // As an unknown key: refused by every op whatever ajv makes of the number.
-        cases.push({ label: `POST ${t.path} {"x":${n}}`, send: () => raw('POST', t.path, token, `{"~x":${n}}`), expectStatus: 400 })
+        cases.push({
+          label: `POST ${t.path} {"x":${n}}`,
+          send: () => raw('POST', t.path, token, `{"~x":${n}}`),
+          expectStatus: 400,
+        })
         cases.push({ label: `POST ${t.path} ${n}`, send: () => raw('POST', t.path, token, n) })
         if (!base) continue
         // In each real field of a body the core refuses (or, for read operations, answers).
@@ -367,7 +509,8 @@ describe.skipIf(!enabled)('fuzzing the control API beyond bodies (real host, eng
           cases.push({
             label: `POST ${t.path} ${f}=${n}`,
             send: () => raw('POST', t.path, token, body),
-            check: (r) => (!isSafe(t.op) && r.status < 300 ? ['an operation that changes things answered 2xx'] : []),
+            check: (r) =>
+              !isSafe(t.op) && r.status < 300 ? ['an operation that changes things answered 2xx'] : [],
           })
         }
       }
@@ -375,15 +518,26 @@ describe.skipIf(!enabled)('fuzzing the control API beyond bodies (real host, eng
     // And in GET query strings, which are converted to numbers by type.
     for (const q of ['limit=1e999', 'since=1e999', 'limit=Infinity', 'since=-1e400', 'limit=NaN']) {
       for (const p of ['/bus/events', '/audit', '/workflow/history'])
-        cases.push({ label: `GET ${p}?${q}`, send: () => raw('GET', `${p}?${q}`, [['authorization', `Bearer ${tokens.read}`]]) })
+        cases.push({
+          label: `GET ${p}?${q}`,
+          send: () => raw('GET', `${p}?${q}`, [['authorization', `Bearer ${tokens.read}`]]),
+        })
     }
     expect(await runCases(cases)).toEqual([])
     expect(host.alive()).toBe(true)
   })
 
   it('invalid UTF-8 is 400 naming the byte offset; a lone surrogate is 400 naming the field', async () => {
-    const auth: Array<[string, string]> = [['authorization', `Bearer ${tokens.read}`], ['content-type', 'application/json']]
-    const r = await raw('POST', '/config/validate', auth, Buffer.concat([Buffer.from('{"text":"caf'), Buffer.from([0xe9]), Buffer.from('"}')]))
+    const auth: Array<[string, string]> = [
+      ['authorization', `Bearer ${tokens.read}`],
+      ['content-type', 'application/json'],
+    ]
+    const r = await raw(
+      'POST',
+      '/config/validate',
+      auth,
+      Buffer.concat([Buffer.from('{"text":"caf'), Buffer.from([0xe9]), Buffer.from('"}')]),
+    )
     expect(r.status).toBe(400)
     expect(errorOf(r)?.message).toBe('Body is not valid UTF-8: byte 0xE9 at offset 12')
     const s = await raw('POST', '/config/validate', auth, '{"text":"x = \\"\\ud800\\""}')
@@ -391,7 +545,15 @@ describe.skipIf(!enabled)('fuzzing the control API beyond bodies (real host, eng
     expect(errorOf(s)?.path).toBe('/text')
     expect(errorOf(s)?.message).toContain('lone surrogate (U+D800) at character offset 5')
 
-    const BAD = [[0xe9], [0xff], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0x80], [0xe2, 0x82]]
+    const BAD = [
+      [0xe9],
+      [0xff],
+      [0xc0, 0x80],
+      [0xed, 0xa0, 0x80],
+      [0xf4, 0x90, 0x80, 0x80],
+      [0x80],
+      [0xe2, 0x82],
+    ]
     const bodies = fc.sample(
       fc.tuple(fc.string({ maxLength: 20 }), fc.constantFrom(...BAD), fc.string({ maxLength: 20 })),
       { numRuns: 300, seed: SEED + 7 },
@@ -400,12 +562,26 @@ describe.skipIf(!enabled)('fuzzing the control API beyond bodies (real host, eng
       const head = Buffer.from(`{"text":${JSON.stringify(pre).slice(0, -1)}`)
       const body = Buffer.concat([head, Buffer.from(bad), Buffer.from(`${JSON.stringify(post).slice(1)}}`)])
       return postTargets
-        .filter((t) => t.op === 'config.validate' || t.op === 'config.save' || t.op === 'workflow.saveAndRestart')
+        .filter(
+          (t) => t.op === 'config.validate' || t.op === 'config.save' || t.op === 'workflow.saveAndRestart',
+        )
         .map((t) => ({
           label: `POST ${t.path} bad byte after ${head.length}`,
-          send: () => raw('POST', t.path, [['authorization', `Bearer ${tokens.admin}`], ['content-type', 'application/json']], body),
+          send: () =>
+            raw(
+              'POST',
+              t.path,
+              [
+                ['authorization', `Bearer ${tokens.admin}`],
+                ['content-type', 'application/json'],
+              ],
+              body,
+            ),
           expectStatus: 400,
-          check: (a: ApiResponse) => (String(errorOf(a)?.message).includes(`at offset ${head.length}`) ? [] : [`offset ${head.length} not named`]),
+          check: (a: ApiResponse) =>
+            String(errorOf(a)?.message).includes(`at offset ${head.length}`)
+              ? []
+              : [`offset ${head.length} not named`],
         }))
     })
     expect(await runCases(cases)).toEqual([])
@@ -415,14 +591,26 @@ describe.skipIf(!enabled)('fuzzing the control API beyond bodies (real host, eng
     const loaded = await host.client.get('/config', tokens.read)
     expect(loaded.status).toBe(200)
     const { hash, text } = loaded.json as { hash: string; text: string }
-    const broken = await host.client.post('/save-and-restart', { text: 'this is [[ not toml', baseHash: hash, reason: 'fuzz' }, tokens.operate)
+    const broken = await host.client.post(
+      '/save-and-restart',
+      { text: 'this is [[ not toml', baseHash: hash, reason: 'fuzz' },
+      tokens.operate,
+    )
     expect(broken.status, broken.text.slice(0, 300)).toBe(422)
     expect(broken.json).toMatchObject({ outcome: 'failed', errorCode: 'parse_error' })
-    const stale = await host.client.post('/save-and-restart', { text, baseHash: HASH, reason: 'fuzz' }, tokens.operate)
+    const stale = await host.client.post(
+      '/save-and-restart',
+      { text, baseHash: HASH, reason: 'fuzz' },
+      tokens.operate,
+    )
     expect(stale.status).toBe(409)
     expect(stale.json).toMatchObject({ outcome: 'failed', errorCode: 'conflict' })
     // The RPC door keeps 200 for the same report: its clients read the envelope.
-    const rpc = await host.client.post('/api/rpc/workflow.saveAndRestart', { text, baseHash: HASH }, tokens.operate)
+    const rpc = await host.client.post(
+      '/api/rpc/workflow.saveAndRestart',
+      { text, baseHash: HASH },
+      tokens.operate,
+    )
     expect(rpc.status).toBe(200)
     expect(rpc.json).toMatchObject({ ok: true, result: { outcome: 'failed', errorCode: 'conflict' } })
     // Only 'text' with 'value' as well: refused naming the field.
@@ -432,7 +620,9 @@ describe.skipIf(!enabled)('fuzzing the control API beyond bodies (real host, eng
   })
 
   it('afterwards: the host is up, answered no 5xx, and logged no internal error', async () => {
-    console.log(`[api-request-fuzz] statuses: ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`)
+    console.log(
+      `[api-request-fuzz] statuses: ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`,
+    )
     expect([...statuses.keys()].filter((s) => s >= 500)).toEqual([])
     expect(host.alive()).toBe(true)
     expect((await host.client.get('/health')).status).toBe(200)

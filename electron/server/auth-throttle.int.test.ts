@@ -59,7 +59,9 @@ describe.skipIf(!enabled)('failed-authentication throttle (real host)', () => {
 
   const upgradeStatus = (token: string, localAddress: string) =>
     new Promise<number>((resolve, reject) => {
-      const c = new WebSocket(`ws://127.0.0.1:${host.port}/api/ws`, ['stackdeck.v1', `bearer.${token}`], { localAddress })
+      const c = new WebSocket(`ws://127.0.0.1:${host.port}/api/ws`, ['stackdeck.v1', `bearer.${token}`], {
+        localAddress,
+      })
       c.on('open', () => {
         c.close()
         resolve(101)
@@ -79,7 +81,10 @@ describe.skipIf(!enabled)('failed-authentication throttle (real host)', () => {
     // Locked out means locked out: the right token from the guessing address is not even checked.
     const locked = await guesser.get('/status', tokens.read)
     expect(locked.status).toBe(429)
-    expect(errorOf(locked)).toMatchObject({ code: 'rate_limited', message: expect.stringContaining('127.0.0.2') as unknown })
+    expect(errorOf(locked)).toMatchObject({
+      code: 'rate_limited',
+      message: expect.stringContaining('127.0.0.2') as unknown,
+    })
     const retry = Number(locked.headers['retry-after'])
     expect(retry).toBeGreaterThanOrEqual(1)
     expect(retry).toBeLessThanOrEqual(Math.ceil(LOCKOUT_MS / 1000))
@@ -99,7 +104,8 @@ describe.skipIf(!enabled)('failed-authentication throttle (real host)', () => {
 
   it('counts wrong tokens on the WebSocket upgrade too', async () => {
     const codes: number[] = []
-    for (let i = 0; i < BUDGET + 3; i++) codes.push(await upgradeStatus(`${tokens.wrong}-ws-${i}`, '127.0.0.4'))
+    for (let i = 0; i < BUDGET + 3; i++)
+      codes.push(await upgradeStatus(`${tokens.wrong}-ws-${i}`, '127.0.0.4'))
     expect(codes.slice(0, BUDGET - 1).every((c) => c === 401)).toBe(true)
     expect(codes.slice(BUDGET).every((c) => c === 429)).toBe(true)
     expect((await new ApiClient(host.url, 1, '127.0.0.4').get('/status', tokens.read)).status).toBe(429)
@@ -111,7 +117,13 @@ describe.skipIf(!enabled)('STACKDECK_TOKEN length (real host process)', () => {
     ensureBuilt()
     const ws = await createApiWorkspace()
     try {
-      const settings = hostSettings({ workspace: ws, tokens, tag: `short-${randomTag()}`, services: [], schedule: { enabled: false } })
+      const settings = hostSettings({
+        workspace: ws,
+        tokens,
+        tag: `short-${randomTag()}`,
+        services: [],
+        schedule: { enabled: false },
+      })
       await expect(startApiHost(settings, { ...tokens, env: 'too-short' })).rejects.toThrow(
         /host exited with 2:[\s\S]*STACKDECK_TOKEN is 9 characters long; it needs at least 16/,
       )

@@ -51,7 +51,10 @@ export class AuthThrottle {
   /** Record a presented token that did not verify; returns the gate for the next attempt. */
   fail(key: string): AuthGate {
     const t = this.now()
-    const e = this.refill(this.entries.get(key) ?? { budget: this.opts.failuresPerMinute, at: t, lockedUntil: 0 }, t)
+    const e = this.refill(
+      this.entries.get(key) ?? { budget: this.opts.failuresPerMinute, at: t, lockedUntil: 0 },
+      t,
+    )
     e.budget -= 1
     if (e.budget < 1) {
       e.lockedUntil = t + this.opts.lockoutMs
@@ -69,7 +72,10 @@ export class AuthThrottle {
   }
 
   private refill(e: Entry, t: number): Entry {
-    e.budget = Math.min(this.opts.failuresPerMinute, e.budget + ((t - e.at) / 60_000) * this.opts.failuresPerMinute)
+    e.budget = Math.min(
+      this.opts.failuresPerMinute,
+      e.budget + ((t - e.at) / 60_000) * this.opts.failuresPerMinute,
+    )
     e.at = t
     return e
   }

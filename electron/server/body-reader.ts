@@ -15,8 +15,7 @@ import { decodeUtf8Strict, InvalidUtf8 } from './utf8'
  *   whose input is entirely optional; `null` is a value and is refused there.
  */
 export type BodyResult =
-  | { ok: true; input: unknown }
-  | { ok: false; status: number; error: ContractError; close?: boolean }
+  { ok: true; input: unknown } | { ok: false; status: number; error: ContractError; close?: boolean }
 
 const JSON_TYPE = /^application\/(?:[a-z0-9.+-]+\+)?json$/
 
@@ -24,7 +23,8 @@ const JSON_TYPE = /^application\/(?:[a-z0-9.+-]+\+)?json$/
 export function contentTypeProblem(header: string | undefined): string | null {
   if (header === undefined) return null
   const [media = '', ...params] = header.split(';').map((p) => p.trim())
-  if (!JSON_TYPE.test(media.toLowerCase())) return `Content-Type "${header.slice(0, 100)}" is not JSON; send application/json`
+  if (!JSON_TYPE.test(media.toLowerCase()))
+    return `Content-Type "${header.slice(0, 100)}" is not JSON; send application/json`
   for (const p of params) {
     const [k, v = ''] = p.split('=').map((x) => x.trim().toLowerCase())
     const charset = v.replace(/^"|"$/g, '')
@@ -74,7 +74,12 @@ export async function readJsonBody(req: IncomingMessage, max: number): Promise<B
     raw = await readRaw(req, max)
   } catch (err) {
     if (err instanceof BodyTooLarge) {
-      return { ok: false, status: 413, close: true, error: { code: 'invalid_input', message: `Body exceeds ${max} bytes`, path: '/' } }
+      return {
+        ok: false,
+        status: 413,
+        close: true,
+        error: { code: 'invalid_input', message: `Body exceeds ${max} bytes`, path: '/' },
+      }
     }
     throw err
   }
@@ -91,13 +96,29 @@ export async function readJsonBody(req: IncomingMessage, max: number): Promise<B
     text = decodeUtf8Strict(raw)
   } catch (err) {
     if (!(err instanceof InvalidUtf8)) throw err
-    return { ok: false, status: 400, error: { code: 'invalid_input', message: `Body is not valid UTF-8: ${err.message.replace(/^invalid UTF-8: /, '')}`, path: '/' } }
+    return {
+      ok: false,
+      status: 400,
+      error: {
+        code: 'invalid_input',
+        message: `Body is not valid UTF-8: ${err.message.replace(/^invalid UTF-8: /, '')}`,
+        path: '/',
+      },
+    }
   }
   // Whitespace only is still "nothing sent", as before.
   if (text.trim() === '') return { ok: true, input: undefined }
   try {
     return { ok: true, input: JSON.parse(text) as unknown }
   } catch (err) {
-    return { ok: false, status: 400, error: { code: 'invalid_input', message: `Body is not valid JSON: ${(err as Error).message}`, path: '/' } }
+    return {
+      ok: false,
+      status: 400,
+      error: {
+        code: 'invalid_input',
+        message: `Body is not valid JSON: ${(err as Error).message}`,
+        path: '/',
+      },
+    }
   }
 }

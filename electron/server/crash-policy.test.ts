@@ -25,14 +25,20 @@ describe('the host crash policy', () => {
     proc.emit('unhandledRejection', new TypeError("Cannot read properties of null (reading 'id')"))
     proc.emit('unhandledRejection', { weird: true })
     expect(exit).not.toHaveBeenCalled()
-    expect(lines[0]).toMatch(/unhandled promise rejection \(kept serving\): TypeError: Cannot read properties of null/)
+    expect(lines[0]).toMatch(
+      /unhandled promise rejection \(kept serving\): TypeError: Cannot read properties of null/,
+    )
     expect(lines[0]).toMatch(/crash-policy\.test\.ts/) // the stack, so the log says where
     expect(lines[1]).toContain('non-error value: {"weird":true}')
   })
 
   it('keeps serving after a connection-scoped uncaught exception', () => {
     const { proc, lines, exit } = setup()
-    proc.emit('uncaughtException', coded('WS_ERR_INVALID_UTF8', 'Invalid WebSocket frame: invalid UTF-8 sequence'), 'uncaughtException')
+    proc.emit(
+      'uncaughtException',
+      coded('WS_ERR_INVALID_UTF8', 'Invalid WebSocket frame: invalid UTF-8 sequence'),
+      'uncaughtException',
+    )
     proc.emit('uncaughtException', coded('ECONNRESET'), 'uncaughtException')
     expect(exit).not.toHaveBeenCalled()
     expect(lines).toHaveLength(2)

@@ -74,13 +74,16 @@ export function installCrashPolicy(proc: ProcessLike, o: CrashPolicyOptions): ()
       return
     }
     dying = true
-    o.log(`[host] FATAL ${what}; the host's state is unknown, exiting with code ${EXIT_SOFTWARE}: ${describe(err)}`)
+    o.log(
+      `[host] FATAL ${what}; the host's state is unknown, exiting with code ${EXIT_SOFTWARE}: ${describe(err)}`,
+    )
     const timeout = o.shutdownTimeoutMs ?? 3000
     const stop = o.shutdown ? o.shutdown() : Promise.resolve()
     const timer = new Promise<void>((r) => setTimeout(r, timeout).unref?.())
-    void Promise.race([stop.catch((e: unknown) => o.log(`[host] shutdown failed: ${describe(e)}`)), timer]).then(() =>
-      o.exit(EXIT_SOFTWARE),
-    )
+    void Promise.race([
+      stop.catch((e: unknown) => o.log(`[host] shutdown failed: ${describe(e)}`)),
+      timer,
+    ]).then(() => o.exit(EXIT_SOFTWARE))
   }
 
   /** True when this kept-serving error pushes the rate over the limit. */

@@ -31,7 +31,13 @@ beforeAll(async () => {
     'test',
   )
   core = await createCore({ settings, source: null }, { version: '9.9.9' })
-  host = await startHost({ core, staticDir: null, env: { STACKDECK_TOKEN: ADMIN }, port: 0, log: (l) => logged.push(l) })
+  host = await startHost({
+    core,
+    staticDir: null,
+    env: { STACKDECK_TOKEN: ADMIN },
+    port: 0,
+    log: (l) => logged.push(l),
+  })
 })
 afterAll(async () => {
   await host.close()
@@ -45,14 +51,36 @@ interface Answer {
 }
 
 /** Raw headers as an array of pairs, so a test can send a header twice. */
-function http(method: string, path: string, headers: Array<[string, string]>, body?: Buffer | string, localAddress?: string) {
+function http(
+  method: string,
+  path: string,
+  headers: Array<[string, string]>,
+  body?: Buffer | string,
+  localAddress?: string,
+) {
   return new Promise<Answer>((resolve, reject) => {
     const flat = [['host', `127.0.0.1:${host.port}`], ...headers].flat()
-    const req = request({ host: '127.0.0.1', port: host.port, method, path, headers: flat, ...(localAddress ? { localAddress } : {}) }, (res) => {
-      let text = ''
-      res.on('data', (d: Buffer) => (text += d.toString()))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, json: (text ? JSON.parse(text) : {}) as Answer['json'] }))
-    })
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: host.port,
+        method,
+        path,
+        headers: flat,
+        ...(localAddress ? { localAddress } : {}),
+      },
+      (res) => {
+        let text = ''
+        res.on('data', (d: Buffer) => (text += d.toString()))
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            json: (text ? JSON.parse(text) : {}) as Answer['json'],
+          }),
+        )
+      },
+    )
     req.on('error', reject)
     if (body !== undefined) req.write(body)
     req.end()
@@ -81,8 +109,26 @@ describe('HTTP refusals that used to be 500s, silent rewrites or silent defaults
     expect(text.status).toBe(415)
     expect(text.json.error?.message).toContain('text/plain')
     expect((await http('POST', '/api/rpc/app.info', [auth()], '{}')).status).toBe(415)
-    expect((await http('POST', '/api/rpc/app.info', [auth(), ['content-type', 'application/json; charset=latin1']], '{}')).status).toBe(415)
-    expect((await http('POST', '/api/rpc/app.info', [auth(), ['content-type', 'application/json; charset=UTF-8']], '{}')).status).toBe(200)
+    expect(
+      (
+        await http(
+          'POST',
+          '/api/rpc/app.info',
+          [auth(), ['content-type', 'application/json; charset=latin1']],
+          '{}',
+        )
+      ).status,
+    ).toBe(415)
+    expect(
+      (
+        await http(
+          'POST',
+          '/api/rpc/app.info',
+          [auth(), ['content-type', 'application/json; charset=UTF-8']],
+          '{}',
+        )
+      ).status,
+    ).toBe(200)
     expect((await http('POST', '/api/rpc/app.info', [auth()])).status).toBe(200)
   })
 
@@ -90,7 +136,10 @@ describe('HTTP refusals that used to be 500s, silent rewrites or silent defaults
     const body = Buffer.concat([Buffer.from('{"text":"caf'), Buffer.from([0xe9]), Buffer.from('"}')])
     const r = await http('POST', '/config/validate', [auth(), json], body)
     expect(r.status).toBe(400)
-    expect(r.json.error).toMatchObject({ code: 'invalid_input', message: 'Body is not valid UTF-8: byte 0xE9 at offset 12' })
+    expect(r.json.error).toMatchObject({
+      code: 'invalid_input',
+      message: 'Body is not valid UTF-8: byte 0xE9 at offset 12',
+    })
   })
 
   it('refuses a lone surrogate with 400 naming the field and offset', async () => {
@@ -103,7 +152,11 @@ describe('HTTP refusals that used to be 500s, silent rewrites or silent defaults
   it('refuses a body of null, and an empty body for an operation that needs input', async () => {
     const n = await http('POST', '/stack/pause', [auth(), json], 'null')
     expect(n.status).toBe(400)
-    expect(n.json.error).toMatchObject({ code: 'invalid_input', path: '/', message: 'stack.pause: input must be a JSON object, not null' })
+    expect(n.json.error).toMatchObject({
+      code: 'invalid_input',
+      path: '/',
+      message: 'stack.pause: input must be a JSON object, not null',
+    })
     const rpc = await http('POST', '/api/rpc/stack.pause', [auth(), json], ' null ')
     expect(rpc.status).toBe(400)
     const empty = await http('POST', '/risk/killswitch', [auth(), json])
@@ -125,7 +178,10 @@ describe('failed-authentication throttle', () => {
   it('locks out the guessing address with 429 + retry-after, while another address is served', async () => {
     const guesser = '127.0.0.2'
     const statuses: number[] = []
-    for (let i = 0; i < 8; i++) statuses.push((await http('GET', '/info', [auth(`guess-${i}-0123456789abcdef`)], undefined, guesser)).status)
+    for (let i = 0; i < 8; i++)
+      statuses.push(
+        (await http('GET', '/info', [auth(`guess-${i}-0123456789abcdef`)], undefined, guesser)).status,
+      )
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429, 429])
     // Locked out: even the right token is refused without being checked, so no guess can stand out.
     const locked = await http('GET', '/info', [auth()], undefined, guesser)
@@ -136,9 +192,13 @@ describe('failed-authentication throttle', () => {
     expect((await http('GET', '/health', [], undefined, guesser)).status).toBe(200)
     expect((await http('GET', '/info', [auth()], undefined, '127.0.0.3')).status).toBe(200)
     // The WebSocket door shares the lockout.
-    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api/ws`, ['stackdeck.v1', `bearer.${ADMIN}`], { localAddress: guesser })
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api/ws`, ['stackdeck.v1', `bearer.${ADMIN}`], {
+      localAddress: guesser,
+    })
     ws.on('error', () => undefined)
-    const code = await new Promise<number>((r) => ws.on('unexpected-response', (_q, res) => r(res.statusCode ?? 0)))
+    const code = await new Promise<number>((r) =>
+      ws.on('unexpected-response', (_q, res) => r(res.statusCode ?? 0)),
+    )
     expect(code).toBe(429)
     // And the lockout is short.
     await new Promise((r) => setTimeout(r, LOCKOUT_MS + 100))
@@ -149,9 +209,15 @@ describe('failed-authentication throttle', () => {
     const from = '127.0.0.4'
     const codes: number[] = []
     for (let i = 0; i < 6; i++) {
-      const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api/ws`, ['stackdeck.v1', `bearer.wrong-${i}-0123456789abcdef`], { localAddress: from })
+      const ws = new WebSocket(
+        `ws://127.0.0.1:${host.port}/api/ws`,
+        ['stackdeck.v1', `bearer.wrong-${i}-0123456789abcdef`],
+        { localAddress: from },
+      )
       ws.on('error', () => undefined)
-      codes.push(await new Promise<number>((r) => ws.on('unexpected-response', (_q, res) => r(res.statusCode ?? 0))))
+      codes.push(
+        await new Promise<number>((r) => ws.on('unexpected-response', (_q, res) => r(res.statusCode ?? 0))),
+      )
     }
     expect(codes).toEqual([401, 401, 401, 401, 401, 429])
   })
@@ -178,20 +244,46 @@ describe('WebSocket frames', () => {
 
   it('answers null, arrays, primitives and non-JSON frames with an error naming the frame', async () => {
     const { ws, replies } = await open()
-    for (const f of ['null', '[]', '42', '"x"', '{nope', '{"id":{},"op":"app.info"}', '{"id":7}', '{"id":8,"op":"app.info","input":null}'])
+    for (const f of [
+      'null',
+      '[]',
+      '42',
+      '"x"',
+      '{nope',
+      '{"id":{},"op":"app.info"}',
+      '{"id":7}',
+      '{"id":8,"op":"app.info","input":null}',
+    ])
       ws.send(f)
     ws.send(Buffer.from([0x7b, 0xe9, 0x7d]), { binary: true })
     ws.send('{"id":9,"op":"app.info"}')
     await expect.poll(() => replies.length).toBe(10)
     // Frames that reach the dispatcher answer later than the ones refused at once: match by frame number.
     const byFrame = (n: number) => replies.find((r) => r['frame'] === n)
-    expect(byFrame(1)).toMatchObject({ id: null, ok: false, error: { code: 'invalid_input', path: '/', message: 'frame 1 must be a JSON object {"id", "op", "input"}, not null' } })
-    expect(byFrame(2)).toMatchObject({ error: { message: expect.stringContaining('not an array') as unknown } })
-    expect(byFrame(3)).toMatchObject({ error: { message: expect.stringContaining('not a number') as unknown } })
-    expect(byFrame(5)).toMatchObject({ error: { path: '/', message: expect.stringMatching(/^frame 5 is not JSON/) as unknown } })
+    expect(byFrame(1)).toMatchObject({
+      id: null,
+      ok: false,
+      error: {
+        code: 'invalid_input',
+        path: '/',
+        message: 'frame 1 must be a JSON object {"id", "op", "input"}, not null',
+      },
+    })
+    expect(byFrame(2)).toMatchObject({
+      error: { message: expect.stringContaining('not an array') as unknown },
+    })
+    expect(byFrame(3)).toMatchObject({
+      error: { message: expect.stringContaining('not a number') as unknown },
+    })
+    expect(byFrame(5)).toMatchObject({
+      error: { path: '/', message: expect.stringMatching(/^frame 5 is not JSON/) as unknown },
+    })
     expect(byFrame(6)).toMatchObject({ error: { path: '/id' } })
     expect(byFrame(7)).toMatchObject({ id: 7, error: { path: '/op' } })
-    expect(byFrame(8)).toMatchObject({ id: 8, error: { code: 'invalid_input', message: 'app.info: input must be a JSON object, not null' } })
+    expect(byFrame(8)).toMatchObject({
+      id: 8,
+      error: { code: 'invalid_input', message: 'app.info: input must be a JSON object, not null' },
+    })
     expect(byFrame(9)).toMatchObject({ error: { message: 'frame 9: invalid UTF-8: byte 0xE9 at offset 1' } })
     expect(replies.find((r) => r['id'] === 9)).toMatchObject({ ok: true })
     ws.close()

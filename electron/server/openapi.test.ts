@@ -153,8 +153,14 @@ describe('buildOpenApi', () => {
         }
         const schema = resolved.content['application/json'].schema
         // Save & Restart answers its run report with these statuses too (see run-outcome-status.ts).
-        const bodies = name === 'workflow.saveAndRestart' && status !== '400' && status !== '404' ? (schema['oneOf'] as JsonSchema[]) : [schema]
-        expect(bodies.map((b) => deref(b, doc)), `${name} ${status}`).toContainEqual(deref(doc.components.schemas['Error'], doc))
+        const bodies =
+          name === 'workflow.saveAndRestart' && status !== '400' && status !== '404'
+            ? (schema['oneOf'] as JsonSchema[])
+            : [schema]
+        expect(
+          bodies.map((b) => deref(b, doc)),
+          `${name} ${status}`,
+        ).toContainEqual(deref(doc.components.schemas['Error'], doc))
       }
     }
   })
@@ -163,7 +169,10 @@ describe('buildOpenApi', () => {
     const op = doc.paths['/save-and-restart']?.post
     const report = plainSchema(operations['workflow.saveAndRestart'].result)
     for (const { status, when } of SAVE_AND_RESTART_STATUS) {
-      const r = op?.responses[String(status)] as { description: string; content: { 'application/json': { schema: JsonSchema } } }
+      const r = op?.responses[String(status)] as {
+        description: string
+        content: { 'application/json': { schema: JsonSchema } }
+      }
       expect(r.description, String(status)).toBe(`The run report: ${when}`)
       const schema = r.content['application/json'].schema
       expect(schema['oneOf'] ? (schema['oneOf'] as JsonSchema[])[0] : schema).toEqual(report)

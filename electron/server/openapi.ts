@@ -176,7 +176,10 @@ function runReportResponses(report: JsonSchema): Record<string, unknown> {
   for (const { status, when } of SAVE_AND_RESTART_STATUS) {
     const shared = ERROR_RESPONSES.some((e) => e.status === status)
     const schema = shared ? { oneOf: [report, ref('Error')] } : report
-    out[String(status)] = { description: `The run report: ${when}`, content: { 'application/json': { schema } } }
+    out[String(status)] = {
+      description: `The run report: ${when}`,
+      content: { 'application/json': { schema } },
+    }
   }
   return out
 }

@@ -8,15 +8,31 @@ describe('Save & Restart outcome -> HTTP status', () => {
     expect(saveAndRestartStatus({ outcome: 'applied', steps: [] })).toBe(200)
     expect(saveAndRestartStatus({ outcome: 'applied_unconfirmed', steps: [] })).toBe(202)
     expect(saveAndRestartStatus({ outcome: 'unpause_failed', steps: [step('unpause')] })).toBe(502)
-    expect(saveAndRestartStatus({ outcome: 'failed', errorCode: 'conflict', steps: [step('validate')] })).toBe(409)
-    expect(saveAndRestartStatus({ outcome: 'failed', errorCode: 'schema_error', steps: [step('validate')] })).toBe(422)
-    expect(saveAndRestartStatus({ outcome: 'failed', errorCode: 'parse_error', steps: [step('validate')] })).toBe(422)
-    expect(saveAndRestartStatus({ outcome: 'failed', errorCode: 'invalid_input', steps: [step('validate')] })).toBe(422)
-    expect(saveAndRestartStatus({ outcome: 'failed', errorCode: 'io_error', steps: [step('write')] })).toBe(500)
-    expect(saveAndRestartStatus({ outcome: 'failed', errorCode: 'timeout', steps: [step('pause')] })).toBe(504)
-    expect(saveAndRestartStatus({ outcome: 'failed', errorCode: 'unavailable', steps: [step('validate')] })).toBe(503)
+    expect(
+      saveAndRestartStatus({ outcome: 'failed', errorCode: 'conflict', steps: [step('validate')] }),
+    ).toBe(409)
+    expect(
+      saveAndRestartStatus({ outcome: 'failed', errorCode: 'schema_error', steps: [step('validate')] }),
+    ).toBe(422)
+    expect(
+      saveAndRestartStatus({ outcome: 'failed', errorCode: 'parse_error', steps: [step('validate')] }),
+    ).toBe(422)
+    expect(
+      saveAndRestartStatus({ outcome: 'failed', errorCode: 'invalid_input', steps: [step('validate')] }),
+    ).toBe(422)
+    expect(saveAndRestartStatus({ outcome: 'failed', errorCode: 'io_error', steps: [step('write')] })).toBe(
+      500,
+    )
+    expect(saveAndRestartStatus({ outcome: 'failed', errorCode: 'timeout', steps: [step('pause')] })).toBe(
+      504,
+    )
+    expect(
+      saveAndRestartStatus({ outcome: 'failed', errorCode: 'unavailable', steps: [step('validate')] }),
+    ).toBe(503)
     // A pause the engine refused carries no error code: the failed step decides.
-    expect(saveAndRestartStatus({ outcome: 'failed', steps: [step('validate', 'ok'), step('pause')] })).toBe(502)
+    expect(saveAndRestartStatus({ outcome: 'failed', steps: [step('validate', 'ok'), step('pause')] })).toBe(
+      502,
+    )
   })
 
   it('documents each status it can answer', () => {

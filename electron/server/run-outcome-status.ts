@@ -7,11 +7,26 @@ import type { RunReportT } from '@core/api/contract/workflow'
  */
 export const SAVE_AND_RESTART_STATUS: ReadonlyArray<{ status: number; when: string }> = [
   { status: 200, when: '`applied`: written, stack resumed, every reload proved.' },
-  { status: 202, when: '`applied_unconfirmed`: written and resumed, but a service did not prove its reload; check it.' },
-  { status: 409, when: '`failed` with `errorCode` `conflict` (the file changed on disk, or an interrupted run awaits recovery) or `not_found` (a `value` edit of a file that does not exist). Nothing was paused or written. A run already in flight is refused with 409 `busy` (an error, not a report).' },
-  { status: 422, when: '`failed` with `errorCode` `invalid_input`, `parse_error` or `schema_error`: the new config was refused. Nothing was paused or written.' },
-  { status: 500, when: '`failed` with `errorCode` `io_error` or `internal`: the file could not be written (the old one is in place) or the journal failed.' },
-  { status: 502, when: '`failed` at the pause step (the engine could not freeze a container; rolled back), or `unpause_failed` (written, but containers are still paused: see `leftPaused`).' },
+  {
+    status: 202,
+    when: '`applied_unconfirmed`: written and resumed, but a service did not prove its reload; check it.',
+  },
+  {
+    status: 409,
+    when: '`failed` with `errorCode` `conflict` (the file changed on disk, or an interrupted run awaits recovery) or `not_found` (a `value` edit of a file that does not exist). Nothing was paused or written. A run already in flight is refused with 409 `busy` (an error, not a report).',
+  },
+  {
+    status: 422,
+    when: '`failed` with `errorCode` `invalid_input`, `parse_error` or `schema_error`: the new config was refused. Nothing was paused or written.',
+  },
+  {
+    status: 500,
+    when: '`failed` with `errorCode` `io_error` or `internal`: the file could not be written (the old one is in place) or the journal failed.',
+  },
+  {
+    status: 502,
+    when: '`failed` at the pause step (the engine could not freeze a container; rolled back), or `unpause_failed` (written, but containers are still paused: see `leftPaused`).',
+  },
   { status: 503, when: '`failed` with `errorCode` `unavailable`: Docker or Redis was unreachable.' },
   { status: 504, when: '`failed` with `errorCode` `timeout`: the engine did not confirm in time.' },
 ]
