@@ -15,6 +15,7 @@ import { dirname, join, resolve } from 'node:path'
 import type { ValidateFunction } from 'ajv'
 import { createAjv, describeAjvErrors } from '../../electron/core/api/ajv'
 import { operations, type OperationName } from '../../electron/core/api/contract'
+import { findLoneSurrogate } from '../../electron/core/api/well-formed-strings'
 import { testDocker } from './docker-fixtures'
 import { startHostProcess, type RunningHost } from './host-process'
 import { testKey, testRedisUrl } from './redis-fixture'
@@ -233,6 +234,8 @@ export class ApiClient {
   constructor(
     readonly baseUrl: string,
     maxSockets = 16,
+    /** Source address (any of 127/8 on Linux), to look like another client to per-address limits. */
+    readonly localAddress?: string,
   ) {
     const u = new URL(baseUrl)
     this.hostname = u.hostname
@@ -262,6 +265,7 @@ export class ApiClient {
           path,
           headers,
           agent: this.agent,
+          ...(this.localAddress ? { localAddress: this.localAddress } : {}),
           timeout: o.timeoutMs ?? 120_000,
         },
         (res) => {
@@ -330,14 +334,23 @@ export function resultErrors(op: OperationName, value: unknown): string[] {
   return v(value) ? [] : describeAjvErrors(v.errors).map((e) => `${e.path} ${e.message}`)
 }
 
-/** Would the dispatcher accept `input` for `op`? (null/undefined count as {} as there.) */
+/**
+ * Would the dispatcher accept `input` for `op`? As there: `null` never; `undefined` (an empty
+ * body) as `{}` only when the input has no required field; no string may hold a lone surrogate.
+ */
 export function inputAccepted(op: OperationName, input: unknown): boolean {
   let v = inputValidators.get(op)
   if (!v) {
     v = inputAjv.compile(operations[op].input)
     inputValidators.set(op, v)
   }
-  const value: unknown = input === undefined || input === null ? {} : structuredClone(input)
+  if (input === null) return false
+  if (input === undefined) {
+    const required = (operations[op].input as { required?: unknown[] }).required
+    if (required && required.length > 0) return false
+  }
+  if (findLoneSurrogate(input)) return false
+  const value: unknown = input === undefined ? {} : structuredClone(input)
   return v(value)
 }
 

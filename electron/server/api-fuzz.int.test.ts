@@ -36,6 +36,7 @@ import {
   type ApiWorkspace,
 } from '../../e2e/support/api-harness'
 import { buildRouteTable } from './routes'
+import { decodeUtf8Strict } from './utf8'
 
 const enabled = hasTestDocker() && hasTestRedis()
 const RUN = `fuzz-${randomTag()}`
@@ -343,11 +344,16 @@ function bodyArbitrary(op: OperationName): fc.Arbitrary<{ kind: string; bytes: B
   )
 }
 
-/** What the host will make of these bytes, computed exactly as it does (host.ts readBody + dispatcher). */
+/** What the host will make of these bytes, computed exactly as it does (body-reader.ts + dispatcher). */
 function predict(op: OperationName, bytes: Buffer): 'too-large' | 'not-json' | 'invalid' | 'valid' {
   if (bytes.length > MAX_BODY) return 'too-large'
-  const text = bytes.toString('utf8')
-  let input: unknown = {}
+  let text: string
+  try {
+    text = decodeUtf8Strict(bytes)
+  } catch {
+    return 'not-json' // 400 naming the byte offset
+  }
+  let input: unknown
   if (text.trim() !== '') {
     try {
       input = JSON.parse(text)
@@ -600,8 +606,8 @@ describe.skipIf(!enabled)('fuzzing the control API with malformed bodies (real h
       { text: 'x = 1', baseHash: HASH, reason: 'fuzz' },
       tokens.operate,
     )
-    // It answers with the run report (200), not an HTTP error: the report says failed/conflict.
-    expect(r.status).toBe(200)
+    // The body is the run report; the status says its outcome (409: conflict, nothing touched).
+    expect(r.status).toBe(409)
     expect(r.json).toMatchObject({ outcome: 'failed', errorCode: 'conflict' })
     expect((r.json as { steps: Array<{ step: string; status: string }> }).steps).toEqual([
       expect.objectContaining({ step: 'validate', status: 'failed' }),

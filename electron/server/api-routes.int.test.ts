@@ -214,6 +214,9 @@ describe.skipIf(!enabled)('control API routes against the real host, engine and 
             supervise: { desired: 1, autoHeal: false, intervalMs: 1000 },
           },
         ],
+        // Every private route is tried with a wrong token below, all from 127.0.0.1: lift the
+        // failed-auth lockout here (auth-throttle.int.test.ts tests it on a host of its own).
+        api: { authFailuresPerMinute: 100_000 },
       }),
       tokens,
     )

@@ -98,12 +98,13 @@ describe('headless host security', () => {
   })
 
   it('rejects malformed JSON with 400 and oversized bodies with 413', async () => {
-    expect((await http('POST', '/api/rpc/app.info', bearer(ADMIN), '{nope')).status).toBe(400)
+    expect((await http('POST', '/api/rpc/app.info', { ...bearer(ADMIN), 'content-type': 'application/json' }, '{nope')).status).toBe(400)
     expect((await http('POST', '/api/rpc/app.info', bearer(ADMIN), JSON.stringify({ x: 'y'.repeat(5000) }))).status).toBe(413)
   })
 
   it('never leaks a stack trace', async () => {
-    const r = await http('POST', '/api/rpc/app.info', bearer(ADMIN), '{nope')
+    const r = await http('POST', '/api/rpc/app.info', { ...bearer(ADMIN), 'content-type': 'application/json' }, '{nope')
+    expect(r.status).toBe(400)
     expect(JSON.stringify(r.json)).not.toMatch(/at .*\.ts:\d+/)
   })
 

@@ -4,14 +4,17 @@ import type { Core } from '@core/app'
 import { createDispatcher, type Dispatcher } from '@core/api/dispatcher'
 import type { ContractError } from '@core/api/contract'
 import { operations } from '@core/api/contract'
+import { AuthThrottle, clientKey } from './auth-throttle'
+import { readJsonBody } from './body-reader'
 import { docsRoutes } from './docs-page'
-import { checkRequest, type GuardConfig } from './request-guard'
+import { checkRequest, duplicateHeader, type GuardConfig } from './request-guard'
 import { httpStatusFor } from './http-status'
 import { RateLimiter } from './rate-limit'
 import { buildRouteTable, queryToInput } from './routes'
 import { serveStatic } from './static-files'
+import { saveAndRestartStatus } from './run-outcome-status'
 import { resolveTokens, scopeAllows } from './tokens'
-import { createWsDoor } from './ws-door'
+import { createWsDoor, refuseUpgrade } from './ws-door'
 
 export interface HostOptions {
   core: Core
@@ -47,10 +50,11 @@ const SECURITY_HEADERS = {
   'cross-origin-resource-policy': 'same-origin',
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown) {
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   const text = JSON.stringify(body)
   res.writeHead(status, {
     ...SECURITY_HEADERS,
+    ...headers,
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
     'cache-control': 'no-store',
@@ -58,34 +62,29 @@ function sendJson(res: ServerResponse, status: number, body: unknown) {
   res.end(text)
 }
 
-const sendError = (res: ServerResponse, status: number, error: ContractError) => sendJson(res, status, { error })
+const sendError = (res: ServerResponse, status: number, error: ContractError, headers?: Record<string, string>) =>
+  sendJson(res, status, { error }, headers)
 
-class BodyTooLarge extends Error {}
-
-function readBody(req: IncomingMessage, max: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0)
-    if (declared > max) {
-      reject(new BodyTooLarge())
-      req.resume()
-      return
-    }
-    const chunks: Buffer[] = []
-    let size = 0
-    req.on('data', (c: Buffer) => {
-      size += c.length
-      if (size > max) {
-        // Answer 413 but keep draining, so the client reads our reply instead of a reset socket.
-        reject(new BodyTooLarge())
-        chunks.length = 0
-        return
-      }
-      chunks.push(c)
-    })
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    req.on('error', reject)
-  })
+/** Statuses an operation's result can carry beyond 200 (the body is the result either way). */
+function resultStatus(op: string, result: unknown): number {
+  if (op === 'workflow.saveAndRestart') return saveAndRestartStatus(result as Parameters<typeof saveAndRestartStatus>[0])
+  return 200
 }
+
+/**
+ * `decodeURIComponent` throws on `%`, `%zz` or `%ff`; such a path names no file and no route.
+ * The decoded value is returned (and used) on purpose: the bundler drops a call whose result is
+ * ignored as side-effect free, which silently turned an earlier version of this check into a no-op.
+ */
+function decodedPath(path: string): string | null {
+  try {
+    return decodeURIComponent(path)
+  } catch {
+    return null
+  }
+}
+
+const retryAfter = (ms: number) => ({ 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) })
 
 export async function startHost(opts: HostOptions): Promise<Host> {
   const { core } = opts
@@ -97,10 +96,11 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   const { registry, generated, adminToken } = resolveTokens(api, opts.env ?? process.env)
   const dispatcher = createDispatcher(core.handlers, { validateResults: opts.validateResults ?? false })
   const limiter = new RateLimiter(api.rateLimitPerMinute)
+  const authThrottle = new AuthThrottle({ failuresPerMinute: api.authFailuresPerMinute, lockoutMs: api.authLockoutMs })
   const routes = buildRouteTable()
   // The API's shape ships with every copy and a browser cannot attach a token to open /docs, so these are public.
   const docs = docsRoutes({ version: versionOf(opts) })
-  const ws = createWsDoor({ dispatcher, hub: core.hub, tokens: registry, limiter, maxPayload: api.maxBodyBytes })
+  const ws = createWsDoor({ dispatcher, hub: core.hub, tokens: registry, limiter, authThrottle, maxPayload: api.maxBodyBytes, log })
   const guard: GuardConfig = {
     boundHost: api.host,
     port: 0,
@@ -109,9 +109,19 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
+    const dup = duplicateHeader(req.headersDistinct)
+    if (dup) return sendError(res, dup.status, { code: dup.code, message: dup.message })
     const verdict = checkRequest(req.headers, guard)
     if (verdict) return sendError(res, verdict.status, { code: verdict.code, message: verdict.message })
-    const url = new URL(req.url ?? '/', 'http://stackdeck.invalid')
+    let url: URL
+    try {
+      url = new URL(req.url ?? '/', 'http://stackdeck.invalid')
+    } catch {
+      return sendError(res, 400, { code: 'invalid_input', message: `Request target "${String(req.url).slice(0, 200)}" is not a valid URL`, path: '/' })
+    }
+    if (decodedPath(url.pathname) === null) {
+      return sendError(res, 400, { code: 'invalid_input', message: `Path "${url.pathname.slice(0, 200)}" has invalid percent-encoding`, path: '/' })
+    }
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET')
 
     const doc = docs[url.pathname as keyof typeof docs] as (typeof docs)[keyof typeof docs] | undefined
@@ -129,44 +139,44 @@ export async function startHost(opts: HostOptions): Promise<Host> {
 
     let who = { name: 'anonymous', scope: 'read' as const as 'read' | 'operate' | 'admin' }
     if (!route?.public) {
+      const addr = clientKey(req.socket.remoteAddress)
+      const gate = authThrottle.check(addr)
+      if (!gate.allowed) {
+        // Locked out: the token is not even checked, so a right guess looks like every other one.
+        const s = Math.ceil(gate.retryAfterMs / 1000)
+        return sendError(res, 429, { code: 'rate_limited', message: `Too many failed authentication attempts from ${addr}; retry in ${s} s` }, retryAfter(gate.retryAfterMs))
+      }
       const auth = req.headers['authorization']
       const bearer = typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice(7).trim() : undefined
       const id = registry.verify(bearer)
-      if (!id) return sendError(res, 401, { code: 'unauthorized', message: 'A valid bearer token is required' })
+      if (!id) {
+        if (bearer) authThrottle.fail(addr)
+        return sendError(res, 401, { code: 'unauthorized', message: 'A valid bearer token is required' })
+      }
       who = id
       const need = operations[opName].scope
       if (!scopeAllows(who.scope, need)) {
         return sendError(res, 403, { code: 'forbidden', message: `${opName} needs the ${need} scope; token "${who.name}" has ${who.scope}` })
       }
-      if (!limiter.take(who.name)) return sendError(res, 429, { code: 'rate_limited', message: 'Too many requests' })
+      if (!limiter.take(who.name)) return sendError(res, 429, { code: 'rate_limited', message: 'Too many requests' }, retryAfter(60_000 / api.rateLimitPerMinute))
     }
 
-    let input: unknown = {}
+    let input: unknown
     if (method === 'POST') {
-      let text: string
-      try {
-        text = await readBody(req, api.maxBodyBytes)
-      } catch (err) {
-        if (err instanceof BodyTooLarge) {
-          res.setHeader('connection', 'close')
-          return sendError(res, 413, { code: 'invalid_input', message: `Body exceeds ${api.maxBodyBytes} bytes` })
-        }
-        throw err
+      const body = await readJsonBody(req, api.maxBodyBytes)
+      if (!body.ok) {
+        if (body.close) res.setHeader('connection', 'close')
+        return sendError(res, body.status, body.error)
       }
-      if (text.trim() !== '') {
-        try {
-          input = JSON.parse(text)
-        } catch (err) {
-          return sendError(res, 400, { code: 'invalid_input', message: `Body is not valid JSON: ${(err as Error).message}`, path: '/' })
-        }
-      }
+      input = body.input
     } else {
       input = queryToInput(opName, url.searchParams)
     }
 
     const env = await dispatcher.dispatch(opName, input, { who: who.name, door: 'http' })
+    // RPC keeps 200 for every ok envelope (clients such as the CLI read the envelope); REST says the outcome in the status.
     if (rpc) return sendJson(res, env.ok ? 200 : httpStatusFor(env.error), env)
-    if (env.ok) return sendJson(res, 200, env.result)
+    if (env.ok) return sendJson(res, resultStatus(opName, env.result), env.result)
     return sendError(res, httpStatusFor(env.error), env.error)
   }
 
@@ -180,10 +190,18 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   server.requestTimeout = 60_000
   server.headersTimeout = 15_000
   server.on('upgrade', (req, socket, head) => {
-    const verdict = checkRequest(req.headers, guard)
-    const path = new URL(req.url ?? '/', 'http://x').pathname
-    if (verdict || path !== '/api/ws') {
-      socket.end(`HTTP/1.1 ${verdict ? verdict.status : 404} Rejected\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+    // Node drops its own error handler from a socket it hands to 'upgrade'; a client that resets
+    // before ws adopts the socket would otherwise raise an uncaught ECONNRESET.
+    socket.on('error', () => socket.destroy())
+    const problem = duplicateHeader(req.headersDistinct) ?? checkRequest(req.headers, guard)
+    let path: string
+    try {
+      path = new URL(req.url ?? '/', 'http://x').pathname
+    } catch {
+      path = '' // not a URL: answered 404 below
+    }
+    if (problem || path !== '/api/ws') {
+      refuseUpgrade(socket, problem ? problem.status : 404, 'Rejected')
       return
     }
     ws.handleUpgrade(req, socket, head)

@@ -9,7 +9,8 @@ import { createCore } from '@core/app'
 import { isCoreError } from '@core/errors'
 import { loadSettings } from '@core/settings/load-settings'
 import pkg from '../../package.json'
-import { startHost } from './host'
+import { installCrashPolicy } from './crash-policy'
+import { startHost, type Host } from './host'
 
 function rendererDir(): string | null {
   const here = dirname(fileURLToPath(import.meta.url))
@@ -21,12 +22,28 @@ function rendererDir(): string | null {
   return candidates.find((p) => existsSync(resolve(p, 'index.html'))) ?? null
 }
 
+/** Set once each part is up, so a fatal error can close what exists and nothing else. */
+let running: { host?: Host; dispose?: () => Promise<void> } = {}
+
+// Installed before anything starts: an error nothing caught is logged with its stack and, unless
+// it belongs to one connection or promise only, ends the process with code 70 (see crash-policy.ts).
+installCrashPolicy(process, {
+  log: (line) => console.error(line),
+  exit: (code) => process.exit(code),
+  shutdown: async () => {
+    await running.host?.close()
+    await running.dispose?.()
+  },
+})
+
 async function main() {
   const loaded = await loadSettings()
   const core = await createCore(loaded, { version: pkg.version })
+  running = { dispose: () => core.dispose() }
   await core.start()
   const staticDir = rendererDir()
   const host = await startHost({ core, staticDir, version: pkg.version })
+  running = { ...running, host }
   console.log(`Stackdeck ${pkg.version} headless host on ${host.url} (settings: ${loaded.source ?? 'built-in defaults'})`)
   if (!staticDir) console.log('No renderer build found; run `npm run build` to serve the UI. The API is up.')
   if (host.adminToken) {

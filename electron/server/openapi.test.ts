@@ -14,6 +14,7 @@ import {
 } from './openapi'
 import { docsRoutes, renderDocsPage } from './docs-page'
 import { buildRouteTable } from './routes'
+import { SAVE_AND_RESTART_STATUS } from './run-outcome-status'
 
 const addFormats: typeof addFormatsModule =
   (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule
@@ -150,11 +151,33 @@ describe('buildOpenApi', () => {
         const resolved = deref(op?.responses[status], doc) as {
           content: { 'application/json': { schema: JsonSchema } }
         }
-        expect(resolved.content['application/json'].schema, `${name} ${status}`).toEqual(
-          deref(doc.components.schemas['Error'], doc),
-        )
+        const schema = resolved.content['application/json'].schema
+        // Save & Restart answers its run report with these statuses too (see run-outcome-status.ts).
+        const bodies =
+          name === 'workflow.saveAndRestart' && status !== '400' && status !== '404'
+            ? (schema['oneOf'] as JsonSchema[])
+            : [schema]
+        expect(
+          bodies.map((b) => deref(b, doc)),
+          `${name} ${status}`,
+        ).toContainEqual(deref(doc.components.schemas['Error'], doc))
       }
     }
+  })
+
+  it('documents the status of every Save & Restart outcome, as the host answers it', () => {
+    const op = doc.paths['/save-and-restart']?.post
+    const report = plainSchema(operations['workflow.saveAndRestart'].result)
+    for (const { status, when } of SAVE_AND_RESTART_STATUS) {
+      const r = op?.responses[String(status)] as {
+        description: string
+        content: { 'application/json': { schema: JsonSchema } }
+      }
+      expect(r.description, String(status)).toBe(`The run report: ${when}`)
+      const schema = r.content['application/json'].schema
+      expect(schema['oneOf'] ? (schema['oneOf'] as JsonSchema[])[0] : schema).toEqual(report)
+    }
+    expect(op?.responses['415']).toBeDefined()
   })
 
   it('documents the generic RPC endpoint and the WebSocket', () => {

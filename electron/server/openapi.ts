@@ -7,6 +7,7 @@ import { events, operations } from '@core/api/contract'
 import type { Scope } from '@core/api/define'
 import { ERROR_CODES } from '@core/errors'
 import { httpStatusFor } from './http-status'
+import { SAVE_AND_RESTART_STATUS } from './run-outcome-status'
 import { buildRouteTable } from './routes'
 import { WS_BEARER_PREFIX, WS_PROTOCOL } from './ws-door'
 
@@ -105,7 +106,8 @@ const ERROR_RESPONSES: Array<{
   {
     status: 400,
     name: 'BadRequest',
-    description: 'Input failed validation (the error names the field), or the body is not JSON.',
+    description:
+      'Input failed validation (the error names the field; at most 20 errors are listed, then a count), the body is not JSON, not UTF-8 (the byte offset is named) or `null`, a string holds a lone surrogate, the path has bad percent-encoding, or a header such as Host appears twice.',
   },
   { status: 401, name: 'Unauthorized', description: 'No valid bearer token.', when: 'private' },
   { status: 403, name: 'Forbidden', description: 'The token lacks the scope, or the Origin is not allowed.' },
@@ -117,11 +119,24 @@ const ERROR_RESPONSES: Array<{
   },
   { status: 413, name: 'PayloadTooLarge', description: 'The body exceeds api.maxBodyBytes.', when: 'post' },
   {
+    status: 415,
+    name: 'UnsupportedMediaType',
+    description:
+      'The Content-Type is not JSON (`application/json`, charset UTF-8 if given), or a non-empty body has no Content-Type.',
+    when: 'post',
+  },
+  {
     status: 421,
     name: 'MisdirectedRequest',
     description: 'The Host header is not one this server answers to (DNS rebinding guard).',
   },
-  { status: 429, name: 'TooManyRequests', description: 'Rate limit of the token exceeded.', when: 'private' },
+  {
+    status: 429,
+    name: 'TooManyRequests',
+    description:
+      'Rate limit of the token exceeded, or this client address presented too many wrong tokens (api.authFailuresPerMinute) and is locked out for api.authLockoutMs. `Retry-After` says when to try again.',
+    when: 'private',
+  },
   {
     status: 500,
     name: 'InternalError',
@@ -148,6 +163,23 @@ function errorResponses(method: 'GET' | 'POST', isPublic: boolean): Record<strin
     if (e.when === 'post' && method !== 'POST') continue
     if (e.when === 'private' && isPublic) continue
     out[String(e.status)] = { $ref: `#/components/responses/${e.name}` }
+  }
+  return out
+}
+
+/**
+ * POST /save-and-restart answers the run report with a status per outcome (run-outcome-status.ts).
+ * Where the same status can also come from a refusal before the run (409 busy, 500), either body.
+ */
+function runReportResponses(report: JsonSchema): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const { status, when } of SAVE_AND_RESTART_STATUS) {
+    const shared = ERROR_RESPONSES.some((e) => e.status === status)
+    const schema = shared ? { oneOf: [report, ref('Error')] } : report
+    out[String(status)] = {
+      description: `The run report: ${when}`,
+      content: { 'application/json': { schema } },
+    }
   }
   return out
 }
@@ -198,7 +230,9 @@ function intro(): string {
     '- Events: the server pushes `{"event": "<name>", "payload": ...}` for every core event to every connected client. A client too slow to read has events dropped rather than buffered without bound.',
     `- Event names: ${eventNames.length > 0 ? eventNames.map((e) => `\`${e}\``).join(', ') : '(none)'}. Payload schemas are in \`x-stackdeck-events\`.`,
     '',
-    'Scopes and the per-token rate limit apply to WebSocket calls as to HTTP ones.',
+    '- Refusals: frames are numbered per connection from 1. A frame that is not a JSON object, or names no known `op`, is answered `{"id": <id or null>, "frame": <n>, "ok": false, "error": {..., "path"}}`; a protocol violation (invalid UTF-8 1007, over the size limit 1009, unmasked, reserved opcode, RSV bits, stray continuation, bad close code, oversized ping: 1002) closes that connection only, with that code.',
+    '',
+    'Scopes, the per-token rate limit and the failed-token lockout (429 on the upgrade) apply to WebSocket calls as to HTTP ones.',
   ].join('\n')
 }
 
@@ -278,6 +312,7 @@ export function buildOpenApi(opts: OpenApiOptions): OpenApiDocument {
           content: { 'application/json': { schema: plainSchema(row.result) } },
         },
         ...errorResponses(route.method, route.public),
+        ...(route.op === 'workflow.saveAndRestart' ? runReportResponses(plainSchema(row.result)) : {}),
       },
       'x-stackdeck-operation': route.op,
       'x-stackdeck-scope': row.scope,
@@ -303,7 +338,8 @@ export function buildOpenApi(opts: OpenApiOptions): OpenApiDocument {
       operationId: 'rpc',
       summary: 'Call any operation by name; answers an envelope.',
       description: [
-        'The input is the operation\u2019s input schema (see `x-stackdeck-operations`); an empty body means `{}`.',
+        'The input is the operation\u2019s input schema (see `x-stackdeck-operations`). An empty body means no input, accepted only by operations whose input is entirely optional; a body of `null` is always refused.',
+        'Every ok envelope answers 200 (Save & Restart included: read `result.outcome`); its REST route `POST /save-and-restart` maps the outcome to a status instead.',
         'The token needs the scope the operation names. Unknown operation names answer 404 with a plain `Error` body.',
       ].join('\n'),
       tags: ['rpc'],

@@ -11,7 +11,7 @@ export interface GuardConfig {
 
 export interface GuardVerdict {
   status: number
-  code: 'forbidden'
+  code: 'forbidden' | 'invalid_input'
   message: string
 }
 
@@ -40,6 +40,23 @@ export function checkRequest(headers: Record<string, string | string[] | undefin
   if (typeof origin === 'string' && origin !== '') {
     const ok = cfg.allowedOrigins.includes(origin) || [...hosts].some((h) => origin.toLowerCase() === `http://${h}`)
     if (!ok) return { status: 403, code: 'forbidden', message: `Origin "${origin}" is not allowed` }
+  }
+  return null
+}
+
+/**
+ * Headers that decide who is asking, from where and in what format. Node keeps only the first of
+ * two `Host` headers in `req.headers`, so a proxy and the host could disagree on which one counts
+ * (request smuggling, rebinding past the Host check); a request that carries two is refused.
+ */
+const SINGLE_HEADERS = ['host', 'authorization', 'origin', 'content-type'] as const
+
+export function duplicateHeader(distinct: Record<string, string[] | undefined>): GuardVerdict | null {
+  for (const name of SINGLE_HEADERS) {
+    const values = distinct[name]
+    if (values && values.length > 1) {
+      return { status: 400, code: 'invalid_input', message: `The request carries ${values.length} ${name} headers; send exactly one` }
+    }
   }
   return null
 }

@@ -21,7 +21,13 @@ export const CSP =
 
 /** Serves files under `root` only; `..` and absolute paths never escape it. Returns false if not found. */
 export async function serveStatic(root: string, urlPath: string, res: ServerResponse): Promise<boolean> {
-  const rel = urlPath === '/' ? 'index.html' : decodeURIComponent(urlPath).replace(/^\/+/, '')
+  let rel: string
+  try {
+    // The host already answers 400 for bad percent-encoding; this keeps the module safe on its own.
+    rel = urlPath === '/' ? 'index.html' : decodeURIComponent(urlPath).replace(/^\/+/, '')
+  } catch {
+    return false
+  }
   const full = normalize(join(root, rel))
   if (!full.startsWith(normalize(root) + sep)) return false
   try {

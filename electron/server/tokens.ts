@@ -1,5 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Scope } from '@core/api/define'
+import { CoreError } from '@core/errors'
+
+/** Same floor as `api.token` in the settings schema: short tokens fall to guessing, throttle or not. */
+export const MIN_TOKEN_LENGTH = 16
 
 export interface TokenIdentity {
   name: string
@@ -56,6 +60,13 @@ export function resolveTokens(
   env: NodeJS.ProcessEnv,
 ): ResolvedTokens {
   const fromEnv = env['STACKDECK_TOKEN']
+  if (fromEnv && fromEnv.length < MIN_TOKEN_LENGTH) {
+    throw new CoreError(
+      'invalid_input',
+      `STACKDECK_TOKEN is ${fromEnv.length} characters long; it needs at least ${MIN_TOKEN_LENGTH} (generate one with \`openssl rand -base64 32\`)`,
+      { path: 'env:STACKDECK_TOKEN' },
+    )
+  }
   let admin = fromEnv && fromEnv.length > 0 ? fromEnv : (api.token ?? null)
   let generated: string | null = null
   if (!admin && api.tokens.length === 0) {

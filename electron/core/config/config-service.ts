@@ -158,7 +158,10 @@ export class ConfigService {
   private candidate(input: EditInput, baseText: string | null): { text: string; strategy: EditStrategy | 'text' } {
     const hasText = typeof input.text === 'string'
     const hasValue = input.value !== undefined && input.value !== null
-    if (hasText === hasValue) throw new CoreError('invalid_input', 'Give exactly one of `text` (raw editor) or `value` (form editor)')
+    if (hasText === hasValue) {
+      // Both given: the second one is the fault; neither: the raw-editor field is what is missing.
+      throw new CoreError('invalid_input', 'Give exactly one of `text` (raw editor) or `value` (form editor)', { path: hasText ? '/value' : '/text' })
+    }
     if (hasText) return { text: input.text as string, strategy: 'text' }
     if (baseText === null) throw new CoreError('not_found', `${this.opts.configPath} does not exist; save raw text instead`)
     try {

@@ -143,6 +143,13 @@ export const SettingsSchema = Type.Object(
         allowedHosts: Type.Array(Type.String(), { default: [], description: 'Extra Host header names accepted.' }),
         allowedOrigins: Type.Array(Type.String(), { default: [], description: 'Extra Origins accepted (exact match).' }),
         rateLimitPerMinute: Type.Integer({ minimum: 1, maximum: 100_000, default: 600 }),
+        authFailuresPerMinute: Type.Integer({
+          minimum: 1,
+          maximum: 100_000,
+          default: 20,
+          description: 'Wrong tokens one client address may present per minute before it is locked out.',
+        }),
+        authLockoutMs: Duration(60_000, 'How long an address that spent its failed-authentication budget gets 429.'),
         maxBodyBytes: Type.Integer({ minimum: 1024, maximum: 16_777_216, default: 1_048_576 }),
       },
       { additionalProperties: false, default: {} },
