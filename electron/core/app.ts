@@ -197,7 +197,7 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
 
   const history = new RunHistory(join(stateDir, 'save-restart-runs.jsonl'))
   const workflow = new SaveAndRestart({
-    stack: createStackPort(stack, settings.services),
+    stack: createStackPort(stack),
     config: createConfigPort(config),
     journal: new Journal(settings.workflow.journalPath || join(stateDir, 'save-restart.journal.json')),
     history,

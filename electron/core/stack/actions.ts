@@ -56,6 +56,24 @@ export async function actOnContainer(
   const c = client.docker.getContainer(rec.id)
   let verdict: CallVerdict = 'done'
   let error: string | undefined
+  // Docker delivers a signal to a paused container by unfreezing it (moby#37137): a signal would
+  // silently resume what someone paused. Look just before sending, and leave paused ones alone.
+  if (req.action === 'signal') {
+    const frozen = await inspectOrGone(client, rec.id, dl.signal).then(
+      (i) => i !== 'gone' && i.State.Paused,
+      () => false, // unknown: let the call itself report the trouble
+    )
+    if (frozen) {
+      dl.done()
+      return {
+        ...base,
+        outcome: 'skipped',
+        state: 'paused',
+        error: 'paused: not signalled, because a signal would unfreeze it; resume it first',
+        ms: Math.round((performance.now() - t0) * 10) / 10,
+      }
+    }
+  }
   try {
     await call(c, req, dl.signal)
   } catch (err) {

@@ -329,9 +329,11 @@ export class StackService {
   /**
    * Signal each service's running containers (if it has a signal) and wait for its evidence line.
    * `since` (services without a signal): the moment the config was written; evidence stamped
-   * before it does not count. Default: now.
+   * before it does not count. Default: now. `awaitEvidence: false` only sends the signals.
+   * Paused containers are never signalled (a signal would unfreeze them); they come back as
+   * `deferred`.
    */
-  async reload(opts: { services?: string[]; since?: Date } = {}): Promise<ReloadResult> {
+  async reload(opts: { services?: string[]; since?: Date; awaitEvidence?: boolean } = {}): Promise<ReloadResult> {
     const t0 = performance.now()
     const at = new Date().toISOString()
     const specs =
@@ -359,7 +361,7 @@ export class StackService {
         )
         return reloadService(
           spec,
-          this.patterns.get(spec.name) ?? null,
+          opts.awaitEvidence === false ? null : (this.patterns.get(spec.name) ?? null),
           targets,
           opts.since ? opts.since.getTime() : null,
         )
@@ -372,6 +374,7 @@ export class StackService {
       proved: services.filter((s) => s.status === 'proved').map((s) => s.service),
       notProved: services.filter((s) => s.status === 'not_proved').map((s) => s.service),
       unverifiable: services.filter((s) => s.status === 'unverifiable').map((s) => s.service),
+      deferred: services.filter((s) => s.status === 'deferred').map((s) => s.service),
     }
   }
 
