@@ -154,6 +154,8 @@ export const KillswitchRound = Type.Object({
 })
 export type KillswitchRoundT = Static<typeof KillswitchRound>
 
+const FrozenContainer = Type.Object({ id: Type.String(), name: Type.String(), service: Type.String(), endpoint: Type.String() })
+
 export const KillswitchState = Type.Object({
   engaged: Type.Boolean(),
   reason: Nullable(Type.String()),
@@ -164,6 +166,16 @@ export const KillswitchState = Type.Object({
     description: 'false: the latest change is not in Redis yet (written on reconnect).',
   }),
   lastRound: Nullable(KillswitchRound),
+  frozen: Type.Optional(
+    Type.Array(FrozenContainer, {
+      description: 'Containers the killswitch paused itself and has not resumed: a release resumes exactly these, where still paused.',
+    }),
+  ),
+  leftAlone: Type.Optional(
+    Type.Array(FrozenContainer, {
+      description: 'Containers already paused (by someone else) when it engaged: never resumed by a release.',
+    }),
+  ),
 })
 export type KillswitchStateT = Static<typeof KillswitchState>
 
