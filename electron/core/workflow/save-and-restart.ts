@@ -268,7 +268,7 @@ export class SaveAndRestart {
     if (report.reload.notProved.length > 0)
       notes.push(`Reload not confirmed for ${report.reload.notProved.join(', ')}: check those services' logs, or restart them.`)
     if (deferredNames.length > 0)
-      notes.push(`Left paused as the trader had them, not signalled: ${deferredNames.join(', ')}. They have not re-read config.toml: reload them after you resume them.`)
+      notes.push(`Left paused as the trader had them, not signalled: ${deferredNames.join(', ')}. They have not re-read config.toml: after you resume them, send their reload signal (Stack tab → Signal) or restart them.`)
     if (wrong.length > 0) notes.push(`Not as expected: ${wrong.map((c) => `${c.name} (${c.note})`).join('; ')}.`)
     if (notes.length > 0) return finish('applied_unconfirmed', `${base} ${notes.join(' ')}`)
     return finish('applied', base)

@@ -28,6 +28,13 @@ export function RecoveryPrompt() {
         <strong>Interrupted Save &amp; Restart</strong> (by {recovery.who}, at step “{recovery.phase}”) left{' '}
         {recovery.stillPaused.length} container(s) paused: {recovery.stillPaused.map((c) => c.name).join(', ')}. Config on
         disk: {recovery.config}.
+        {(recovery.pausedBefore ?? []).length > 0 && (
+          <>
+            {' '}
+            Left paused as you had them before the run (recovery never resumes those):{' '}
+            {(recovery.pausedBefore ?? []).map((c) => c.name).join(', ')}.
+          </>
+        )}
       </span>
       <button className="primary" onClick={() => void act('resume')}>
         Resume them
