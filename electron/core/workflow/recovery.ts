@@ -100,7 +100,14 @@ export class RecoveryManager {
     const toResume = now ? info.stillPaused.filter((c) => now.get(c.id) === 'paused') : info.stillPaused
     const untouched: ContainerResult[] = info.stillPaused
       .filter((c) => !toResume.includes(c))
-      .map((c) => ({ ...c, outcome: now?.get(c.id) === 'missing' ? 'gone' : 'already', ms: 0 }))
+      .map((c) => {
+        const st = now?.get(c.id)
+        if (st === 'missing') return { ...c, outcome: 'gone' as const, ms: 0 }
+        if (st === 'running') return { ...c, outcome: 'already' as const, ms: 0 }
+        // Stopped meanwhile (an engine restart stops paused containers): not paused, so nothing to
+        // resume, but not running either; say so instead of calling it resumed.
+        return { ...c, outcome: 'failed' as const, error: `${st ?? 'unknown'}, not paused: nothing to resume; start it from the Stack tab`, ms: 0 }
+      })
     const un = await unpauseWithRetry(this.deps.stack, toResume, ctx, 'recovery after interrupted Save & Restart', this.deps.unpauseRetries, this.deps.retryDelayMs)
     un.results.push(...untouched)
     if (un.stillPaused.length === 0) {

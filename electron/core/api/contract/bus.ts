@@ -386,7 +386,7 @@ export const busOperations = {
   }),
   'bus.killswitch.release': op({
     summary:
-      'Release the killswitch (admin: re-arming is the dangerous act). Does not enable trading or unpause anything by itself.',
+      'Release the killswitch (admin: re-arming is the dangerous act). Does not enable trading by itself; resumes only the containers the killswitch itself paused (state.frozen), never ones that were paused before it engaged.',
     scope: 'admin',
     input: Confirmed('the killswitch is released'),
     result: KillswitchResult,
