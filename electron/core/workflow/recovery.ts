@@ -31,7 +31,9 @@ export class RecoveryManager {
       (c) => !notOurs.has(`${c.endpoint}/${c.id}`),
     )
     const states = await this.deps.stack.states(candidates)
-    const stillPaused = candidates.filter((c) => states.get(c.id) === 'paused')
+    // 'unknown' (the engine did not answer) counts as paused: forgetting a container the dead run
+    // may have left frozen is the one mistake recovery must not make.
+    const stillPaused = candidates.filter((c) => states.get(c.id) === 'paused' || states.get(c.id) === 'unknown')
     const info: RecoveryInfoT = {
       runId: rec.runId,
       who: rec.who,
@@ -97,7 +99,9 @@ export class RecoveryManager {
     // Look again: time may have passed since the check (the prompt waits for the trader). Only a
     // container that is still paused is resumed; one already running needs nothing.
     const now = await this.deps.stack.states(info.stillPaused).catch(() => null)
-    const toResume = now ? info.stillPaused.filter((c) => now.get(c.id) === 'paused') : info.stillPaused
+    const toResume = now
+      ? info.stillPaused.filter((c) => now.get(c.id) === 'paused' || now.get(c.id) === 'unknown')
+      : info.stillPaused
     const untouched: ContainerResult[] = info.stillPaused
       .filter((c) => !toResume.includes(c))
       .map((c) => {

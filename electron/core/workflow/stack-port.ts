@@ -49,11 +49,10 @@ export function createStackPort(stack: StackService): StackPort {
       if (targets.length === 0) return []
       return toResults(await stack.unpause(ctx, { containers: asRefs(targets), reason: why }))
     },
+    // By inspect, not from the snapshot: verify and recovery judge "still paused" / "running
+    // again" on what the engine says now, and the snapshot trails it by its event delivery.
     async states(targets: ContainerRef[]) {
-      const snap = await stack.list()
-      const byId = new Map<string, string>()
-      for (const svc of snap.services) for (const c of svc.containers) byId.set(`${c.endpoint}/${c.id}`, c.state)
-      return new Map(targets.map((t) => [t.id, byId.get(`${t.endpoint}/${t.id}`) ?? 'missing']))
+      return stack.inspectStates(targets)
     },
     async reload(services: string[], since: Date, opts: { awaitEvidence?: boolean } = {}) {
       const r = await stack.reload({ services, since, ...(opts.awaitEvidence === false ? { awaitEvidence: false } : {}) })
