@@ -262,7 +262,7 @@ export async function buildWorkflowCore(fx: WorkflowFixtures, opts: CoreOptions 
   const history = new RunHistory(join(fx.stateDir, 'save-restart-runs.jsonl'))
   const journal = new Journal(join(fx.stateDir, 'save-restart.journal.json'))
   const workflow = new SaveAndRestart({
-    stack: createStackPort(stack, fx.services),
+    stack: createStackPort(stack),
     config: createConfigPort(config),
     journal,
     history,

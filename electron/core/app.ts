@@ -13,7 +13,7 @@ import { EventHub } from './event-hub'
 import { createAppHandlers, osUser } from './app/app-handlers'
 import { probeDockerEndpoints } from './app/probes'
 import { AUDITED_ACTIONS } from './app/audited-actions'
-import { agentContainerPauser, heartbeatViewFor, pausedResolverFor, supervisedStackFor } from './app/stack-bridges'
+import { agentContainerPauser, containerResumer, heartbeatViewFor, killswitchStackPauser, pauseEffectOf, pausedResolverFor, supervisedStackFor } from './app/stack-bridges'
 import { AuditLog, auditedHandlers, createAuditHandlers } from './audit'
 import { BusClient } from './bus/bus-client'
 import { createBusHandlers } from './bus/bus-handlers'
@@ -26,6 +26,7 @@ import { RedisTradingFlag } from './schedule/redis-trading-flag'
 import { createScheduleHandlers } from './schedule/schedule-handlers'
 import { validateScheduleRules, type ScheduleRules } from './schedule/schedule-rules'
 import { Scheduler } from './schedule/scheduler'
+import { WindowPauser } from './schedule/window-pause'
 import type { LoadedSettings } from './settings/load-settings'
 import { createStackHandlers } from './stack/stack-handlers'
 import { StackService } from './stack/stack-service'
@@ -125,10 +126,10 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
       setTradingEnabled: async (enabled, who, why) => {
         await flag.set(enabled, { who, why, source: 'killswitch' })
       },
-      pauseStack: async (why, who) => {
-        await stack.pause({ who, door: 'system' }, { reason: why })
-      },
+      // Each reports what it froze itself; a release resumes only that (never what the trader paused).
+      pauseStack: killswitchStackPauser(stack),
       pauseAgentContainer: agentContainerPauser(stack, systemContext('killswitch')),
+      resumeContainers: containerResumer(stack),
       audit: async (rec) => {
         await audit.append({
           who: rec.who,
@@ -183,6 +184,17 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
       rulesProblem = { message: (err as Error).message, details: [] }
     }
   }
+  const scheduleCtx = { who: 'schedule', door: 'scheduler' } as const
+  const windowPauser = settings.schedule.pauseOutsideWindow
+    ? new WindowPauser({
+        pause: async (why) => pauseEffectOf(await stack.pause(scheduleCtx, { reason: why })),
+        resume: (refs, why) => containerResumer(stack)(refs, why, scheduleCtx.who),
+        blockedReason: () => (bus?.status().killswitch.engaged ? 'the killswitch is engaged' : null),
+        notify: (n) => hub.emit('app.alert', { id: `schedule-window-${Date.now()}`, ...n, sticky: n.level === 'warning', at: new Date().toISOString() }),
+        statePath: join(stateDir, 'schedule-paused.json'),
+        log: (m) => log(`[schedule] ${m}`),
+      })
+    : null
   const scheduler: Scheduler | null = settings.schedule.enabled
     ? new Scheduler({
         clock: systemClock,
@@ -194,10 +206,10 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
         onTransition: (e) => {
           hub.emit('schedule.transition', e)
           void audit.append({ who: 'schedule', door: 'scheduler', action: 'schedule.transition', outcome: 'ok', target: e.enabled ? 'trading on' : 'trading off', detail: e })
-          if (settings.schedule.pauseOutsideWindow) {
-            const ctx = { who: 'schedule', door: 'scheduler' } as const
+          if (windowPauser) {
+            // The open resumes only what the close paused: the trader's own pauses stay.
             const why = `trading window ${e.enabled ? 'opened' : 'closed'}`
-            void (e.enabled ? stack.unpause(ctx, { reason: why }) : stack.pause(ctx, { reason: why }))
+            void (e.enabled ? windowPauser.opened(why) : windowPauser.closed(why)).catch((err: unknown) => log(`[schedule] ${why}: ${(err as Error).message}`))
           }
         },
         onError: (err, during) => log(`[schedule] ${during}: ${(err as Error).message}`),
@@ -206,7 +218,7 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
 
   const history = new RunHistory(join(stateDir, 'save-restart-runs.jsonl'))
   const workflow = new SaveAndRestart({
-    stack: createStackPort(stack, settings.services),
+    stack: createStackPort(stack),
     config: createConfigPort(config),
     journal: new Journal(settings.workflow.journalPath || join(stateDir, 'save-restart.journal.json')),
     history,

@@ -4,8 +4,9 @@
  */
 import type { CallContext } from '../api/call-context'
 import type { BusClient } from '../bus/bus-client'
+import type { FrozenRef, PauseEffect, ResumeEffect } from '../bus/killswitch'
 import type { StackService } from '../stack/stack-service'
-import type { ContainerInfo } from '../stack/types'
+import type { ActionResult, ContainerInfo } from '../stack/types'
 import type { HeartbeatVerdict, StartOutcome, SupervisedContainer, SupervisedStack } from '../supervise/ports'
 
 export const AGENT_LABEL = 'stackdeck.agent'
@@ -42,14 +43,59 @@ export function pausedResolverFor(stack: StackService) {
     containerForAgent(allContainers(stack), agent)?.state === 'paused'
 }
 
+const refOf = (c: { id: string; name: string; service: string; endpoint: string }): FrozenRef => ({
+  id: c.id,
+  name: c.name,
+  service: c.service,
+  endpoint: c.endpoint,
+})
+
+/**
+ * Split a pause result into what this pause froze ('ok') and what was paused already ('already':
+ * someone else froze it, so it is not ours to resume later).
+ */
+export function pauseEffectOf(r: ActionResult): PauseEffect {
+  return {
+    paused: r.containers.filter((c) => c.outcome === 'ok').map(refOf),
+    alreadyPaused: r.containers.filter((c) => c.outcome === 'already').map(refOf),
+  }
+}
+
+/** The killswitch's stack-wide pause, reporting what it froze itself. */
+export function killswitchStackPauser(stack: StackService) {
+  return async (why: string, who: string): Promise<PauseEffect> =>
+    pauseEffectOf(await stack.pause({ who, door: 'system' }, { reason: why }))
+}
+
 /** The killswitch's Docker-level stop for an execution agent that did not acknowledge. */
 export function agentContainerPauser(stack: StackService, ctx: CallContext) {
-  return async (agentId: string, hint: { containerId?: string; hostname?: string }): Promise<void> => {
+  return async (agentId: string, hint: { containerId?: string; hostname?: string }): Promise<PauseEffect> => {
     const c = containerForAgent(allContainers(stack), { id: agentId, ...hint })
     if (!c) throw new Error(`no container found for agent ${agentId}`)
     const r = await stack.pause(ctx, { containers: [{ id: c.id, endpoint: c.endpoint, name: c.name, service: c.service }], reason: `killswitch: ${agentId} did not acknowledge` })
     const bad = r.containers.find((x) => x.outcome === 'failed' || x.outcome === 'timeout')
     if (bad) throw new Error(`pausing ${c.name} failed: ${bad.error ?? bad.outcome}`)
+    return pauseEffectOf(r)
+  }
+}
+
+/**
+ * Unpause exactly the given containers. An unpause of a running container changes nothing (Docker
+ * answers "not paused", reported 'already'), so "only where still paused" holds without a race
+ * between a check and the call; nothing else in the stack is touched.
+ */
+export function containerResumer(stack: StackService) {
+  return async (refs: FrozenRef[], why: string, who: string): Promise<ResumeEffect> => {
+    const r = await stack.unpause({ who, door: 'system' }, { containers: refs, reason: why })
+    const byKey = new Map(refs.map((x) => [`${x.endpoint}/${x.id}`, x]))
+    const out: ResumeEffect = { resumed: [], notPaused: [], failed: [] }
+    for (const c of r.containers) {
+      const ref = byKey.get(`${c.endpoint}/${c.id}`) ?? refOf(c)
+      if (c.outcome === 'ok') out.resumed.push(ref)
+      else if (c.outcome === 'already' || c.outcome === 'gone' || c.outcome === 'skipped') out.notPaused.push(ref)
+      else out.failed.push({ ...ref, error: c.error ?? c.outcome })
+    }
+    return out
   }
 }
 

@@ -279,3 +279,63 @@ describe('Killswitch release and load', () => {
     expect(await ks.load()).toMatchObject({ engaged: true, version: 1 })
   })
 })
+
+describe('Killswitch: what someone else froze stays frozen', () => {
+  const ref = (id: string) => ({ id, name: `ctr-${id}`, service: 'svc', endpoint: 'local' })
+
+  it('records what it froze in the stored record; a release after a restart resumes exactly that', async () => {
+    const resumed: string[][] = []
+    const deps: Partial<KillswitchDeps> = {
+      pauseStack: async () => ({ paused: [ref('a'), ref('b')], alreadyPaused: [ref('held')] }),
+      pauseAgentContainer: async () => ({ paused: [], alreadyPaused: [ref('b')] }),
+      resumeContainers: async (refs) => {
+        resumed.push(refs.map((r) => r.id))
+        return { resumed: refs.filter((r) => r.id !== 'b'), notPaused: refs.filter((r) => r.id === 'b'), failed: [] }
+      },
+    }
+    const first = setup({ pausesStack: true, deps })
+    const eng = await first.ks.engage({ reason: 'r', who: 'w', door: 'ipc' })
+    expect(eng.state.frozen?.map((r) => r.id)).toEqual(['a', 'b'])
+    expect(eng.state.leftAlone?.map((r) => r.id)).toEqual(['held'])
+    expect(eng.warnings.join(' ')).toContain('Already paused before the killswitch, and left as they are by a release: ctr-held')
+    const stored = JSON.parse(first.store.kv.get(KEY)!) as { frozen: Array<{ id: string }>; leftAlone: Array<{ id: string }> }
+    expect(stored.frozen.map((r) => r.id)).toEqual(['a', 'b'])
+    expect(stored.leftAlone.map((r) => r.id)).toEqual(['held'])
+
+    // Stackdeck restarts: a new killswitch over the same Redis record.
+    const second = setup({ deps })
+    second.store.kv = first.store.kv
+    await second.ks.load()
+    const rel = await second.ks.release({ reason: 'ok now', who: 'admin', door: 'http' })
+    expect(resumed).toEqual([['a', 'b']])
+    expect(rel.warnings.join(' ')).toContain('Left paused, as they were before the killswitch engaged: ctr-held')
+    expect(rel.warnings.join(' ')).toContain('Resumed the containers the killswitch had paused: ctr-a')
+    expect(rel.warnings.join(' ')).toContain('resumed by someone else meanwhile), left as they are: ctr-b')
+    expect(rel.warnings.join(' ')).toContain('Trading was not re-enabled')
+    const after = JSON.parse(second.store.kv.get(KEY)!) as { engaged: boolean; frozen: unknown[] }
+    expect(after).toMatchObject({ engaged: false, frozen: [] })
+  })
+
+  it('keeps what failed to resume in the stored state and says so', async () => {
+    const { ks, store } = setup({
+      pausesStack: true,
+      deps: {
+        pauseStack: async () => ({ paused: [ref('a')], alreadyPaused: [] }),
+        resumeContainers: async (refs) => ({ resumed: [], notPaused: [], failed: refs.map((r) => ({ ...r, error: 'engine down' })) }),
+      },
+    })
+    await ks.engage({ reason: 'r', who: 'w', door: 'ipc' })
+    const rel = await ks.release({ reason: 'x', who: 'admin', door: 'http' })
+    expect(rel.warnings.join(' ')).toContain('Could not resume: ctr-a (engine down). They are still paused')
+    expect((JSON.parse(store.kv.get(KEY)!) as { frozen: Array<{ id: string }> }).frozen.map((r) => r.id)).toEqual(['a'])
+  })
+
+  it('a release with nothing frozen by it unpauses nothing', async () => {
+    let called = false
+    const { ks } = setup({ pausesStack: true, deps: { pauseStack: async () => ({ paused: [], alreadyPaused: [ref('held')] }), resumeContainers: async () => ((called = true), { resumed: [], notPaused: [], failed: [] }) } })
+    await ks.engage({ reason: 'r', who: 'w', door: 'ipc' })
+    const rel = await ks.release({ reason: 'x', who: 'admin', door: 'http' })
+    expect(called).toBe(false)
+    expect(rel.warnings.join(' ')).toContain('nothing was unpaused')
+  })
+})

@@ -28,12 +28,45 @@ export interface KillswitchAuditRecord {
   error?: string
 }
 
+/** A container, as the killswitch remembers it across restarts (in its Redis record). */
+export interface FrozenRef {
+  id: string
+  name: string
+  service: string
+  endpoint: string
+}
+
+/**
+ * What a Docker-level pause did: `paused` were running and this pause froze them; `alreadyPaused`
+ * were paused by someone else before, so they are not the killswitch's to resume.
+ */
+export interface PauseEffect {
+  paused: FrozenRef[]
+  alreadyPaused: FrozenRef[]
+}
+
+/** What a resume did: `resumed` were paused and run again; `notPaused` someone had resumed already. */
+export interface ResumeEffect {
+  resumed: FrozenRef[]
+  notPaused: FrozenRef[]
+  failed: Array<FrozenRef & { error: string }>
+}
+
 /** Side effects owned by other modules, injected by the composition root. */
 export interface KillswitchDeps {
   setTradingEnabled(enabled: boolean, who: string, why: string): Promise<void>
-  pauseStack?(why: string, who: string): Promise<void>
+  /** Returns what it froze (void: unknown, then nothing is ever resumed by a release). */
+  pauseStack?(why: string, who: string): Promise<PauseEffect | void>
   /** Docker-level pause of the container(s) running this agent. Should succeed if already paused. */
-  pauseAgentContainer?(agentId: string, hint: { containerId?: string; hostname?: string }): Promise<void>
+  pauseAgentContainer?(
+    agentId: string,
+    hint: { containerId?: string; hostname?: string },
+  ): Promise<PauseEffect | void>
+  /**
+   * Unpause exactly these containers (the ones the killswitch itself froze), only where they are
+   * still paused. Never called with a container someone else had paused.
+   */
+  resumeContainers?(refs: FrozenRef[], why: string, who: string): Promise<ResumeEffect>
   audit(record: KillswitchAuditRecord): Promise<void> | void
   /** Called after a release is stored: e.g. let the schedule re-evaluate trading. Never re-enables by itself. */
   afterRelease?(who: string, why: string): Promise<void>
@@ -55,6 +88,13 @@ interface Stored {
   who: string | null
   at: string | null
   version: number
+  /**
+   * Containers the killswitch paused itself and has not resumed yet. Kept in the Redis record so a
+   * release after a restart of Stackdeck still knows exactly what is its own to resume.
+   */
+  frozen: FrozenRef[]
+  /** Containers that were already paused (by someone else) when it engaged: never resumed by it. */
+  leftAlone: FrozenRef[]
 }
 
 type Actions = KillswitchResultT['actions']
@@ -78,11 +118,41 @@ function parseStored(raw: string): Stored | null {
     )
       return null
     const str = (x: unknown) => (typeof x === 'string' ? x : null)
-    return { engaged: v.engaged, reason: str(v.reason), who: str(v.who), at: str(v.at), version: v.version }
+    return {
+      engaged: v.engaged,
+      reason: str(v.reason),
+      who: str(v.who),
+      at: str(v.at),
+      version: v.version,
+      frozen: refs(v.frozen),
+      leftAlone: refs(v.leftAlone),
+    }
   } catch {
     return null
   }
 }
+
+/** Records written by older versions have no lists; anything malformed counts as none. */
+function refs(x: unknown): FrozenRef[] {
+  if (!Array.isArray(x)) return []
+  return x.flatMap((r) => {
+    const o = r as Partial<FrozenRef> | null
+    return o && typeof o.id === 'string' && typeof o.endpoint === 'string'
+      ? [{ id: o.id, endpoint: o.endpoint, name: typeof o.name === 'string' ? o.name : o.id.slice(0, 12), service: typeof o.service === 'string' ? o.service : '' }]
+      : []
+  })
+}
+
+const keyOf = (r: FrozenRef) => `${r.endpoint}/${r.id}`
+function union(a: FrozenRef[], b: FrozenRef[]): FrozenRef[] {
+  const seen = new Set(a.map(keyOf))
+  return [...a, ...b.filter((r) => !seen.has(keyOf(r)) && (seen.add(keyOf(r)), true))]
+}
+const without = (a: FrozenRef[], b: FrozenRef[]) => {
+  const drop = new Set(b.map(keyOf))
+  return a.filter((r) => !drop.has(keyOf(r)))
+}
+const namesOf = (rs: FrozenRef[]) => rs.map((r) => r.name).join(', ')
 
 /**
  * The killswitch. Its state lives in a Redis key (pub/sub only notifies), so it survives restarts
@@ -91,7 +161,7 @@ function parseStored(raw: string): Stored | null {
  * unless it is durably stored, so a flaky Redis can only ever leave the switch engaged.
  */
 export class Killswitch {
-  private state: Stored = { engaged: false, reason: null, who: null, at: null, version: 0 }
+  private state: Stored = { engaged: false, reason: null, who: null, at: null, version: 0, frozen: [], leftAlone: [] }
   private stored = true
   private pendingWrite: Record<string, unknown> | null = null
   private round: AckRound | null = null
@@ -229,7 +299,9 @@ export class Killswitch {
       audit: skipped(),
     }
 
-    const record = { engaged: true, reason, who, at }
+    // A second engage while engaged keeps what the first one froze: it is still the switch's own.
+    const prior = this.state.engaged ? { frozen: this.state.frozen, leftAlone: this.state.leftAlone } : { frozen: [], leftAlone: [] }
+    const record = { engaged: true, reason, who, at, ...prior }
     try {
       this.writeSeq++
       this.apply(await this.store.setVersioned(this.opts.key, record))
@@ -276,10 +348,14 @@ export class Killswitch {
       warnings.push(`Agents could not be told (${actions.announce.error}); execution agents will be paused.`)
     }
 
+    const effects: PauseEffect[] = []
+    const note = (e: PauseEffect | void) => {
+      if (e) effects.push(e)
+    }
     if (this.opts.pausesStack) {
       try {
         if (!this.deps.pauseStack) throw new Error('no stack pauser is configured')
-        await this.deps.pauseStack(why, who)
+        note(await this.deps.pauseStack(why, who))
         actions.stackPause = { status: 'ok' }
       } catch (err) {
         actions.stackPause = failed(err)
@@ -289,9 +365,13 @@ export class Killswitch {
 
     if (actions.announce.status === 'ok') await round.wait()
     const later = this.opts.now()
-    const pause = this.deps.pauseAgentContainer?.bind(this.deps)
+    const pauseAgent = this.deps.pauseAgentContainer?.bind(this.deps)
+    const pause = pauseAgent
+      ? async (id: string, hint: { containerId?: string; hostname?: string }) => note(await pauseAgent(id, hint))
+      : undefined
     await round.pauseSilent((id) => this.agents.get(id, later), pause, warnings)
     round.finish(this.opts.now())
+    await this.rememberFrozen(effects, record, warnings)
 
     const result: KillswitchResultT = { state: this.view(), actions, warnings }
     actions.audit = await this.audit({
@@ -308,6 +388,43 @@ export class Killswitch {
       warnings.push(`The audit record could not be written: ${actions.audit.error}`)
     this.changed()
     return { state: this.view(), actions, warnings }
+  }
+
+  /**
+   * Store which containers this engage froze itself (and which it found paused already), so a
+   * release, even after a restart of Stackdeck, resumes exactly those and nothing else.
+   */
+  private async rememberFrozen(
+    effects: PauseEffect[],
+    record: Record<string, unknown> & { frozen: FrozenRef[]; leftAlone: FrozenRef[] },
+    warnings: string[],
+  ): Promise<void> {
+    if (effects.length === 0) return
+    const frozen = effects.reduce((acc, e) => union(acc, e.paused), record.frozen)
+    const leftAlone = without(
+      effects.reduce((acc, e) => union(acc, e.alreadyPaused), record.leftAlone),
+      frozen,
+    )
+    const next = { ...record, frozen, leftAlone }
+    if (leftAlone.length > 0)
+      warnings.push(`Already paused before the killswitch, and left as they are by a release: ${namesOf(leftAlone)}.`)
+    if (!this.stored) {
+      // Redis is down: the pending write carries the lists too.
+      this.pendingWrite = next
+      this.state = { ...this.state, frozen, leftAlone }
+      return
+    }
+    try {
+      this.writeSeq++
+      this.apply(await this.store.setVersioned(this.opts.key, next))
+    } catch (err) {
+      this.state = { ...this.state, frozen, leftAlone, version: this.state.version + 1 }
+      this.stored = false
+      this.pendingWrite = next
+      warnings.push(
+        `Which containers the killswitch paused could not be stored in Redis (${(err as Error).message}); it is kept here and written on reconnect.`,
+      )
+    }
   }
 
   private startRound(now: number): AckRound {
@@ -377,9 +494,12 @@ export class Killswitch {
       )
     }
     if (!this.state.engaged) return refuse(new CoreError('conflict', 'The killswitch is not engaged.'))
+    // The release record still lists what is to be resumed: a crash before the resume leaves that
+    // visible in the stored state instead of forgetting it.
+    const { frozen, leftAlone } = this.state
     try {
       this.writeSeq++
-      this.apply(await this.store.setVersioned(this.opts.key, { engaged: false, reason, who, at }))
+      this.apply(await this.store.setVersioned(this.opts.key, { engaged: false, reason, who, at, frozen, leftAlone }))
       this.stored = true
       actions.store = { status: 'ok' }
     } catch (err) {
@@ -409,7 +529,12 @@ export class Killswitch {
         warnings.push(`After-release step failed: ${(err as Error).message}`)
       }
     }
-    warnings.push('Trading was not re-enabled and nothing was unpaused: do that deliberately.')
+    const resumed = await this.resumeFrozen(frozen, leftAlone, { reason, who, at }, warnings)
+    warnings.push(
+      resumed > 0
+        ? 'Trading was not re-enabled: do that deliberately. Only containers the killswitch itself paused were resumed.'
+        : 'Trading was not re-enabled and nothing was unpaused: do that deliberately.',
+    )
     const result: KillswitchResultT = { state: this.view(), actions, warnings }
     actions.audit = await this.audit({
       action: 'killswitch.release',
@@ -424,6 +549,48 @@ export class Killswitch {
     if (actions.audit.status === 'failed')
       warnings.push(`The audit record could not be written: ${actions.audit.error}`)
     return { state: this.view(), actions, warnings }
+  }
+
+  /**
+   * After a stored release: resume what the killswitch froze itself, where still paused. What was
+   * paused before it engaged is named and left alone. Returns how many were resumed.
+   */
+  private async resumeFrozen(
+    frozen: FrozenRef[],
+    leftAlone: FrozenRef[],
+    rel: { reason: string; who: string; at: string },
+    warnings: string[],
+  ): Promise<number> {
+    if (leftAlone.length > 0)
+      warnings.push(`Left paused, as they were before the killswitch engaged: ${namesOf(leftAlone)}.`)
+    if (frozen.length === 0) return 0
+    let stillFrozen = frozen
+    let resumed = 0
+    if (!this.deps.resumeContainers) {
+      warnings.push(`Still paused by the killswitch (no resumer configured): ${namesOf(frozen)}. Resume them from the Stack tab.`)
+      return 0
+    }
+    try {
+      const r = await this.deps.resumeContainers(frozen, `killswitch released: ${rel.reason}`, rel.who)
+      resumed = r.resumed.length
+      if (r.resumed.length) warnings.push(`Resumed the containers the killswitch had paused: ${namesOf(r.resumed)}.`)
+      if (r.notPaused.length) warnings.push(`Not paused any more (resumed by someone else meanwhile), left as they are: ${namesOf(r.notPaused)}.`)
+      if (r.failed.length)
+        warnings.push(`Could not resume: ${r.failed.map((f) => `${f.name} (${f.error})`).join(', ')}. They are still paused: resume them from the Stack tab.`)
+      stillFrozen = r.failed
+    } catch (err) {
+      warnings.push(`Resuming what the killswitch paused failed (${(err as Error).message}); still paused: ${namesOf(frozen)}.`)
+    }
+    try {
+      this.writeSeq++
+      this.apply(
+        await this.store.setVersioned(this.opts.key, { engaged: false, ...rel, frozen: stillFrozen, leftAlone }),
+      )
+      this.changed()
+    } catch (err) {
+      warnings.push(`The resume could not be recorded in Redis (${(err as Error).message}).`)
+    }
+    return resumed
   }
 
   /** Wake a pending ack wait so shutdown is not held up by the ack timeout. */

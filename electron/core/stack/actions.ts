@@ -61,16 +61,25 @@ export async function actOnContainer(
   const c = client.docker.getContainer(rec.id)
   let verdict: CallVerdict = 'done'
   let error: string | undefined
-  if (req.unlessPaused) {
+  // Docker delivers a signal to a paused container by unfreezing it (moby#37137): a signal would
+  // silently resume what someone paused. Look just before sending, and leave paused ones alone.
+  // `unlessPaused` (supervision's restarts) extends the same rule to any action, and also refuses to
+  // act on a container whose state cannot be told.
+  if (req.action === 'signal' || req.unlessPaused) {
     const frozen = await pausedNow(client, rec.id, dl.signal)
-    if (frozen !== false) {
+    const blocked = req.unlessPaused ? frozen !== false : frozen === true
+    if (blocked) {
       dl.done()
       const paused = frozen === true
       return {
         ...base,
         outcome: paused ? 'skipped' : 'failed',
         state: paused ? 'paused' : null,
-        error: paused ? 'paused by someone else: left frozen' : `not acted on: ${frozen}`,
+        error: !paused
+          ? `not acted on: ${String(frozen)}`
+          : req.action === 'signal'
+            ? 'paused: not signalled, because a signal would unfreeze it; resume it first'
+            : 'paused by someone else: left frozen',
         ms: Math.round((performance.now() - t0) * 10) / 10,
       }
     }

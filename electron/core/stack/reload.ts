@@ -1,11 +1,11 @@
 import type { Readable } from 'node:stream'
 import { performance } from 'node:perf_hooks'
-import { deadline, endpointError, info } from './docker-calls'
+import { deadline, endpointError, info, inspectOrGone } from './docker-calls'
 import type { EndpointClient } from './endpoint-url'
 import { LogLineDecoder, splitTimestamp } from './lines'
 import { dockerErrorMessage, isAbort } from './outcome'
-import { parseDockerTime, type ContainerRecord } from './selection'
-import type { ReloadContainerResult, ReloadServiceResult, ServiceSpec } from './types'
+import { parseDockerTime, toState, type ContainerRecord } from './selection'
+import type { ContainerState, ReloadContainerResult, ReloadServiceResult, ServiceSpec } from './types'
 
 /** Daemon clock minus local clock, and how far off that estimate may be. */
 export interface ClockSkew {
@@ -42,10 +42,38 @@ export async function measureSkew(
 const ms1 = (t0: number) => Math.round((performance.now() - t0) * 10) / 10
 
 /**
+ * The container's state right now, by inspect. A reload may only talk to a RUNNING container:
+ * Docker delivers a signal to a paused one by unfreezing it first (moby#37137), so signalling a
+ * container someone else paused would thaw what the trader froze. A snapshot is not enough here,
+ * since it may be a few ms old; the inspect is the last thing before the signal.
+ */
+async function stateNow(
+  client: EndpointClient,
+  id: string,
+  signal: AbortSignal,
+): Promise<ContainerState | 'gone'> {
+  const i = await inspectOrGone(client, id, signal)
+  if (i === 'gone') return 'gone'
+  return i.State.Paused ? 'paused' : toState(i.State.Status)
+}
+
+/** Why a container was not signalled, or null when it is running and may be. */
+function notSignalled(state: ContainerState | 'gone'): Pick<ReloadContainerResult, 'deferred' | 'error'> | null {
+  if (state === 'running') return null
+  if (state === 'paused')
+    return {
+      deferred: 'paused',
+      error: 'paused by someone else: not signalled (a signal would unfreeze it); reload deferred',
+    }
+  return { error: state === 'gone' ? 'container is gone' : `not running (${state}): not signalled` }
+}
+
+/**
  * Signal one container (when the service has a signal) and wait for a log line matching `pattern`
  * stamped at or after the signal. The log stream is opened BEFORE the signal so the evidence cannot
  * slip between signal and subscription; `since` (whole seconds, minus 1 s) only trims the backlog,
- * the per-line timestamp comparison is what decides.
+ * the per-line timestamp comparison is what decides. A container that is not running when it is
+ * inspected just before the signal gets no signal at all (see `stateNow`).
  */
 export async function reloadContainer(
   client: EndpointClient,
@@ -61,9 +89,15 @@ export async function reloadContainer(
   const signal = spec.reload.signal
   const container = client.docker.getContainer(rec.id)
   const dl = deadline(Math.max(1, spec.reload.timeoutMs))
+  const checkState = async (): Promise<ReloadContainerResult | null> => {
+    const skip = notSignalled(await stateNow(client, rec.id, dl.signal))
+    return skip ? { ...base, proved: false, ...skip, ms: ms1(t0) } : null
+  }
 
   if (pattern === null) {
     try {
+      const skip = await checkState()
+      if (skip) return skip
       if (signal) await container.kill({ signal, abortSignal: dl.signal })
       return { ...base, proved: false, ms: ms1(t0) }
     } catch (err) {
@@ -90,6 +124,10 @@ export async function reloadContainer(
       since: sinceS,
       abortSignal: dl.signal,
     } as object)) as unknown as Readable
+    // A frozen container cannot print its evidence either (services that watch the file
+    // themselves included): report it deferred now instead of waiting out the timeout.
+    const skip = await checkState()
+    if (skip) return skip
     // Evidence must be stamped after this instant (daemon clock), taken just before the signal.
     const threshold = (signal ? Date.now() : (sinceMs ?? localStart)) + skew.skewMs - skew.uncertaintyMs
     const s = stream
@@ -144,7 +182,10 @@ export async function reloadContainer(
   }
 }
 
-/** Containers a reload talks to: the ones with a process (a paused one will report the daemon's refusal). */
+/**
+ * Containers a reload looks at: the ones with a process. Paused ones are listed so the report can
+ * say their reload was deferred; they are never signalled (see `stateNow`).
+ */
 export const reloadable = (r: ContainerRecord) =>
   r.state === 'running' || r.state === 'paused' || r.state === 'restarting'
 
@@ -158,19 +199,26 @@ export async function reloadService(
   const containers = await Promise.all(
     targets.map((t) => reloadContainer(t.client, t.rec, spec, pattern, t.skew, sinceMs)),
   )
+  // Paused containers are judged apart: their reload is deferred, not failed and not proved.
+  const live = containers.filter((c) => c.deferred === undefined)
+  const deferred = containers.filter((c) => c.deferred !== undefined).map((c) => c.name)
+  const allDeferred = containers.length > 0 && live.length === 0
   const result: ReloadServiceResult = {
     service: spec.name,
     signal: spec.reload.signal,
-    status:
-      pattern === null
+    status: allDeferred
+      ? 'deferred'
+      : pattern === null
         ? 'unverifiable'
-        : containers.length > 0 && containers.every((c) => c.proved)
+        : live.length > 0 && live.every((c) => c.proved)
           ? 'proved'
           : 'not_proved',
     containers,
+    deferred,
     ms: ms1(t0),
   }
   if (containers.length === 0) result.error = 'no running containers'
+  else if (allDeferred) result.error = 'reload deferred: every container is paused by someone else'
   else if (pattern === null) result.error = 'no logPattern configured: the reload cannot be verified'
   return result
 }

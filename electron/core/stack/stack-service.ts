@@ -2,12 +2,12 @@ import { performance } from 'node:perf_hooks'
 import type { CallContext } from '../api/call-context'
 import { CoreError } from '../errors'
 import { actOnAll, type ActionRequest } from './actions'
-import { listEndpoint } from './docker-calls'
+import { deadline, inspectOrGone, listEndpoint } from './docker-calls'
 import { createEndpointClient, parseEndpointUrl, type EndpointClient } from './endpoint-url'
 import { EndpointWatcher } from './endpoint-watcher'
 import { emptyTotals } from './outcome'
 import { measureSkew, reloadable, reloadService, type ClockSkew } from './reload'
-import { computeStatus, primaryService, resolveTargets, servicesOn, type ContainerRecord } from './selection'
+import { computeStatus, primaryService, resolveTargets, servicesOn, toState, type ContainerRecord } from './selection'
 import { normalizeSignal } from './signals'
 import { resolveOptions, type ResolvedOptions, type StackServiceOptions } from './stack-options'
 import { SnapshotStore } from './snapshot-store'
@@ -16,6 +16,7 @@ import type {
   ActionResult,
   AnnounceFn,
   ContainerActionResult,
+  ContainerState,
   EndpointStatus,
   ReloadResult,
   StackSnapshot,
@@ -333,14 +334,43 @@ export class StackService {
     return { containers: await actOnAll(targets, req, stopOf), unreachable }
   }
 
+  /**
+   * The state of exactly these containers, by inspect now rather than from the snapshot (which
+   * trails the engine by its event delivery): 'paused', 'running', 'exited'…, 'missing' when the
+   * engine says it does not exist, 'unknown' when the engine could not be asked.
+   */
+  async inspectStates(
+    refs: ReadonlyArray<{ id: string; endpoint: string }>,
+  ): Promise<Map<string, ContainerState | 'missing' | 'unknown'>> {
+    const entries = await Promise.all(
+      refs.map(async (r): Promise<[string, ContainerState | 'missing' | 'unknown']> => {
+        const client = this.clients.get(r.endpoint)
+        if (!client) return [r.id, 'unknown']
+        const dl = deadline(this.o.listTimeoutMs)
+        try {
+          const i = await inspectOrGone(client, r.id, dl.signal)
+          if (i === 'gone') return [r.id, 'missing']
+          return [r.id, i.State.Paused ? 'paused' : toState(i.State.Status)]
+        } catch {
+          return [r.id, 'unknown']
+        } finally {
+          dl.done()
+        }
+      }),
+    )
+    return new Map(entries)
+  }
+
   // ---- reload -----------------------------------------------------------------------------
 
   /**
    * Signal each service's running containers (if it has a signal) and wait for its evidence line.
    * `since` (services without a signal): the moment the config was written; evidence stamped
-   * before it does not count. Default: now.
+   * before it does not count. Default: now. `awaitEvidence: false` only sends the signals.
+   * Paused containers are never signalled (a signal would unfreeze them); they come back as
+   * `deferred`.
    */
-  async reload(opts: { services?: string[]; since?: Date } = {}): Promise<ReloadResult> {
+  async reload(opts: { services?: string[]; since?: Date; awaitEvidence?: boolean } = {}): Promise<ReloadResult> {
     const t0 = performance.now()
     const at = new Date().toISOString()
     const specs =
@@ -368,7 +398,7 @@ export class StackService {
         )
         return reloadService(
           spec,
-          this.patterns.get(spec.name) ?? null,
+          opts.awaitEvidence === false ? null : (this.patterns.get(spec.name) ?? null),
           targets,
           opts.since ? opts.since.getTime() : null,
         )
@@ -381,6 +411,7 @@ export class StackService {
       proved: services.filter((s) => s.status === 'proved').map((s) => s.service),
       notProved: services.filter((s) => s.status === 'not_proved').map((s) => s.service),
       unverifiable: services.filter((s) => s.status === 'unverifiable').map((s) => s.service),
+      deferred: services.filter((s) => s.status === 'deferred').map((s) => s.service),
     }
   }
 

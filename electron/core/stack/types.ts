@@ -152,6 +152,12 @@ export interface ReloadContainerResult {
   line?: string
   /** Daemon timestamp of the matching line. */
   at?: string
+  /**
+   * 'paused': the container was paused (by someone else) when inspected just before the signal,
+   * so it was not signalled: a signal would have unfrozen it. Its reload happens, if at all, after
+   * whoever paused it resumes it.
+   */
+  deferred?: 'paused'
   error?: string
   ms: number
 }
@@ -159,9 +165,15 @@ export interface ReloadContainerResult {
 export interface ReloadServiceResult {
   service: string
   signal: string | null
-  /** proved: every running container showed evidence; unverifiable: no logPattern configured. */
-  status: 'proved' | 'not_proved' | 'unverifiable'
+  /**
+   * proved: every running container showed evidence; unverifiable: no logPattern configured;
+   * deferred: every container was paused, so none was signalled. Paused containers of a service
+   * that also has running ones do not count either way; they are listed in `deferred`.
+   */
+  status: 'proved' | 'not_proved' | 'unverifiable' | 'deferred'
   containers: ReloadContainerResult[]
+  /** Names of the containers that were paused and therefore not signalled. */
+  deferred: string[]
   /** Why the service as a whole could not be proved (e.g. no running containers). */
   error?: string
   ms: number
@@ -174,6 +186,8 @@ export interface ReloadResult {
   proved: string[]
   notProved: string[]
   unverifiable: string[]
+  /** Services none of whose containers could be signalled because all were paused. */
+  deferred: string[]
 }
 
 /** Announcement published after every pause/resume made through Stackdeck. */

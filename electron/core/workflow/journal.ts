@@ -21,6 +21,11 @@ export interface JournalRecord {
   /** Containers this run asked to pause; `paused` are those it actually froze. */
   targets: ContainerRef[]
   paused: ContainerRef[]
+  /**
+   * Containers someone else had paused before the run (absent in journals written before this
+   * field). Recovery never resumes them; it only names them.
+   */
+  pausedBefore?: ContainerRef[]
 }
 
 export class Journal {

@@ -27,19 +27,35 @@ export interface StackPort {
   /** Current state of specific containers, for crash recovery ('missing' when gone). */
   states(targets: ContainerRef[]): Promise<Map<string, string>>
   /**
-   * Signals each service's containers and waits, per service timeout, for the evidence log line
-   * stamped after the signal (or after `since` for services that watch the file themselves).
+   * Signals each service's RUNNING containers and waits, per service timeout, for the evidence log
+   * line stamped after the signal (or after `since` for services that watch the file themselves).
+   * Paused containers are never signalled (a signal would unfreeze them): they come back deferred.
+   * `awaitEvidence: false` only sends the signals.
    */
-  reload(services: string[], since: Date): Promise<ReloadReport>
-  /** Signals only, without waiting for evidence. */
-  signalReload(services: string[]): Promise<ContainerResult[]>
+  reload(services: string[], since: Date, opts?: { awaitEvidence?: boolean }): Promise<ReloadReport>
+}
+
+export interface ReloadDetail {
+  service: string
+  id: string
+  container: string
+  endpoint: string
+  /** null: unverifiable (no pattern, or evidence not awaited). */
+  proved: boolean | null
+  /** Set when the container was paused and therefore not signalled. */
+  deferred?: 'paused'
+  line?: string
+  ms: number
+  error?: string
 }
 
 export interface ReloadReport {
   proved: string[]
   notProved: string[]
   unverifiable: string[]
-  details: Array<{ service: string; container: string; proved: boolean | null; line?: string; ms: number; error?: string }>
+  /** Services every container of which was paused, so none was signalled. */
+  deferred: string[]
+  details: ReloadDetail[]
 }
 
 export interface PreparedConfig {

@@ -22,15 +22,25 @@ export class RecoveryManager {
   async check(autoResume: boolean, ctx: CallContext): Promise<RecoveryInfoT | null> {
     const rec = await this.deps.journal.read()
     if (!rec) return null
-    const candidates = rec.paused.length > 0 || rec.phase !== 'pausing' ? rec.paused : rec.targets
+    // Only what the dead run paused itself: its `paused` list, or, when it died while pausing, the
+    // containers it was pausing (all running when it listed them). What someone else had paused
+    // before the run is never a candidate, even if it is listed twice by an older journal.
+    const before = rec.pausedBefore ?? []
+    const notOurs = new Set(before.map((r) => `${r.endpoint}/${r.id}`))
+    const candidates = (rec.paused.length > 0 || rec.phase !== 'pausing' ? rec.paused : rec.targets).filter(
+      (c) => !notOurs.has(`${c.endpoint}/${c.id}`),
+    )
     const states = await this.deps.stack.states(candidates)
-    const stillPaused = candidates.filter((c) => states.get(c.id) === 'paused')
+    // 'unknown' (the engine did not answer) counts as paused: forgetting a container the dead run
+    // may have left frozen is the one mistake recovery must not make.
+    const stillPaused = candidates.filter((c) => states.get(c.id) === 'paused' || states.get(c.id) === 'unknown')
     const info: RecoveryInfoT = {
       runId: rec.runId,
       who: rec.who,
       startedAt: rec.startedAt,
       phase: rec.phase,
       stillPaused,
+      pausedBefore: before,
       config: await this.configState(rec),
       backup: rec.backup,
     }
@@ -48,7 +58,7 @@ export class RecoveryManager {
         id: `recovery-${rec.runId}`,
         level: info.config === 'invalid' || info.config === 'missing' ? 'critical' : 'warning',
         title: 'Stackdeck stopped during a Save & Restart',
-        message: `Nothing is left paused; ${configNote}.`,
+        message: `Nothing is left paused; ${configNote}.${leftAloneNote(before)}`,
         sticky: true,
       })
       this.set(null)
@@ -62,20 +72,20 @@ export class RecoveryManager {
       id: `recovery-${rec.runId}`,
       level: 'critical',
       title: `Interrupted Save & Restart left ${stillPaused.length} container(s) paused`,
-      message: `Started by ${rec.who} at ${rec.startedAt}, stopped at "${rec.phase}": ${stillPaused.map((s) => s.name).join(', ')} are paused; ${configNote}. Resume them from the recovery prompt.`,
+      message: `Started by ${rec.who} at ${rec.startedAt}, stopped at "${rec.phase}": ${stillPaused.map((s) => s.name).join(', ')} are paused; ${configNote}. Resume them from the recovery prompt.${leftAloneNote(before)}`,
       sticky: true,
     })
     return info
   }
 
-  async adoptStillPaused(runId: string, ctx: CallContext, refs: ContainerRef[], backup: string | null): Promise<void> {
+  async adoptStillPaused(runId: string, ctx: CallContext, refs: ContainerRef[], backup: string | null, pausedBefore: ContainerRef[] = []): Promise<void> {
     const rec: JournalRecord = {
       version: 1, runId, who: ctx.who, door: ctx.door, startedAt: new Date().toISOString(), phase: 'unpausing',
       configPath: this.deps.configPath, baseHash: '', newHash: (await this.deps.config.currentHash()) ?? '',
-      backup, targets: refs, paused: refs,
+      backup, targets: refs, paused: refs, pausedBefore,
     }
     await this.deps.journal.write(rec).catch(() => undefined)
-    this.set({ runId, who: ctx.who, startedAt: rec.startedAt, phase: 'unpausing', stillPaused: refs, config: 'new', backup })
+    this.set({ runId, who: ctx.who, startedAt: rec.startedAt, phase: 'unpausing', stillPaused: refs, pausedBefore, config: 'new', backup })
   }
 
   async resolve(action: 'resume' | 'dismiss', ctx: CallContext): Promise<{ resumed: ContainerResult[]; dismissed: boolean }> {
@@ -86,7 +96,24 @@ export class RecoveryManager {
       this.set(null)
       return { resumed: [], dismissed: true }
     }
-    const un = await unpauseWithRetry(this.deps.stack, info.stillPaused, ctx, 'recovery after interrupted Save & Restart', this.deps.unpauseRetries, this.deps.retryDelayMs)
+    // Look again: time may have passed since the check (the prompt waits for the trader). Only a
+    // container that is still paused is resumed; one already running needs nothing.
+    const now = await this.deps.stack.states(info.stillPaused).catch(() => null)
+    const toResume = now
+      ? info.stillPaused.filter((c) => now.get(c.id) === 'paused' || now.get(c.id) === 'unknown')
+      : info.stillPaused
+    const untouched: ContainerResult[] = info.stillPaused
+      .filter((c) => !toResume.includes(c))
+      .map((c) => {
+        const st = now?.get(c.id)
+        if (st === 'missing') return { ...c, outcome: 'gone' as const, ms: 0 }
+        if (st === 'running') return { ...c, outcome: 'already' as const, ms: 0 }
+        // Stopped meanwhile (an engine restart stops paused containers): not paused, so nothing to
+        // resume, but not running either; say so instead of calling it resumed.
+        return { ...c, outcome: 'failed' as const, error: `${st ?? 'unknown'}, not paused: nothing to resume; start it from the Stack tab`, ms: 0 }
+      })
+    const un = await unpauseWithRetry(this.deps.stack, toResume, ctx, 'recovery after interrupted Save & Restart', this.deps.unpauseRetries, this.deps.retryDelayMs)
+    un.results.push(...untouched)
     if (un.stillPaused.length === 0) {
       await this.deps.journal.clear()
       this.set(null)
@@ -109,4 +136,9 @@ export class RecoveryManager {
     if (hash === rec.baseHash) return 'old'
     return 'other'
   }
+}
+
+function leftAloneNote(before: ContainerRef[]): string {
+  if (before.length === 0) return ''
+  return ` Left paused as they were before the run (paused by the trader, never resumed by recovery): ${before.map((c) => c.name).join(', ')}.`
 }

@@ -7,6 +7,7 @@
  * received over its WebSocket door, so it lands between pause and unpause without any hook in the
  * product; `docker inspect` then confirms what is really paused.
  */
+import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { readFile, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
@@ -186,3 +187,75 @@ describe.skipIf(!hasTestDocker())('Save & Restart survives the host being SIGKIL
     await second.stop()
   })
 })
+
+describe.skipIf(!hasTestDocker())('recovery after a crash leaves what the trader paused before the run paused', () => {
+  let fx: WorkflowFixtures
+  const hosts: RunningHost[] = []
+
+  beforeAll(async () => {
+    if (!existsSync(SERVER)) throw new Error(`${SERVER} is missing: run \`npx electron-vite build\` first`)
+    fx = await createWorkflowFixtures({ count: 4 })
+  }, 240_000)
+
+  afterAll(async () => {
+    for (const h of hosts) {
+      if (h.proc.exitCode === null && h.proc.signalCode === null) await h.stop()
+      await rm(dirname(h.settingsPath), { recursive: true, force: true })
+    }
+    await fx?.dispose()
+  })
+
+  it('the restarted host resumes only what the dead run paused; the hand-paused container stays paused and is named', async () => {
+    const held = fx.containers[1] as (typeof fx.containers)[number]
+    const ours = fx.ids.filter((id) => id !== held.id)
+    // The trader's own `docker pause`, before the run.
+    execFileSync('docker', ['-H', fx.host, 'pause', held.id], { env: { ...process.env, DOCKER_CONTEXT: '' }, stdio: 'ignore' })
+    const settings = fx.hostSettings({ workflow: { unpauseRetries: 3, autoResumeOnRecovery: false } })
+    const before = await readFile(fx.configPath, 'utf8')
+    const first = await startHost(hosts, settings)
+    await waitForStack(first, 3)
+    const crash = await crashAfterPause(first, { text: withRiskMaxPosition(before, '6_600'), baseHash: sha256(before) })
+    expect(crash.signal).toBe('SIGKILL')
+    expect(crash.pauseStep?.containers?.map((c) => c.id).sort()).toEqual(sorted(ours))
+    expect([...(await engineStates(fx.docker, fx.ids)).values()].every((s) => s === 'paused')).toBe(true)
+
+    const second = await startHost(hosts, settings)
+    const recovery = (await api<WorkflowStatus>(second, 'GET', '/workflow')).body.recovery as RecoveryInfoT
+    expect(sorted(recovery.stillPaused.map((c) => c.id))).toEqual(sorted(ours))
+    expect(recovery.pausedBefore?.map((c) => c.id)).toEqual([held.id])
+
+    const resumed = await api<{ resumed: Array<{ id: string; outcome: string }> }>(second, 'POST', '/workflow/recover', { action: 'resume' })
+    expect(resumed.status).toBe(200)
+    expect(sorted(resumed.body.resumed.map((r) => r.id))).toEqual(sorted(ours))
+    const states = await engineStates(fx.docker, fx.ids)
+    expect(states.get(held.id)).toBe('paused')
+    for (const id of ours) expect(states.get(id), id).toBe('running')
+    expect((await api<WorkflowStatus>(second, 'GET', '/workflow')).body.recovery).toBeNull()
+    await second.stop()
+    execFileSync('docker', ['-H', fx.host, 'unpause', held.id], { env: { ...process.env, DOCKER_CONTEXT: '' }, stdio: 'ignore' })
+  })
+
+  it('with autoResumeOnRecovery the start-up resume leaves the hand-paused container paused too', async () => {
+    const held = fx.containers[2] as (typeof fx.containers)[number]
+    const ours = fx.ids.filter((id) => id !== held.id)
+    execFileSync('docker', ['-H', fx.host, 'pause', held.id], { env: { ...process.env, DOCKER_CONTEXT: '' }, stdio: 'ignore' })
+    const settings = fx.hostSettings({ workflow: { unpauseRetries: 3, autoResumeOnRecovery: true } })
+    const before = await readFile(fx.configPath, 'utf8')
+    const first = await startHost(hosts, settings)
+    await waitForStack(first, 3)
+    const crash = await crashAfterPause(first, { text: withRiskMaxPosition(before, '6_700'), baseHash: sha256(before) })
+    expect(crash.signal).toBe('SIGKILL')
+    const second = await startHost(hosts, settings)
+    const states = await engineStates(fx.docker, fx.ids)
+    expect(states.get(held.id)).toBe('paused')
+    for (const id of ours) expect(states.get(id), id).toBe('running')
+    await second.stop()
+    execFileSync('docker', ['-H', fx.host, 'unpause', held.id], { env: { ...process.env, DOCKER_CONTEXT: '' }, stdio: 'ignore' })
+  })
+})
+
+async function startHost(list: RunningHost[], settings: Record<string, unknown>) {
+  const host = await startHostProcess(settings)
+  list.push(host)
+  return host
+}

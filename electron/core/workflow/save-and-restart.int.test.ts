@@ -6,6 +6,7 @@
  * that never prints its evidence, a second caller, and the host process SIGKILLed mid-run.
  * The engine's own event stream and `docker inspect` are the witnesses, never the code under test.
  */
+import { execFileSync } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -401,24 +402,111 @@ describe.skipIf(!hasTestDocker() || !canControlDockerd())('Save & Restart when d
     // The last attempts reached the restarted engine, which answered that they are not paused (they are exited).
     expect(unpauseStep?.containers?.filter((c) => c.outcome !== 'failed' || !/is not paused/.test(c.error ?? ''))).toEqual([])
 
-    // KNOWN GAP (reported): the report and alert call them "still paused" though they are exited, and
-    // 'resume' cannot settle that, because an unpause of a stopped container never succeeds.
+    // The run's own report calls them "still paused" (that is what its last unpause attempts saw
+    // fail). 'resume' looks at the engine again: none is paused (all exited), so nothing is unpaused,
+    // each one is reported as exited, and the recovery is settled.
     const res = await h.workflow.recovery.resolve('resume', TRADER)
-    expect(res.resumed.filter((r) => r.outcome === 'ok')).toEqual([])
-    expect(h.workflow.recovery.pending?.stillPaused).toHaveLength(20)
+    expect(res.resumed).toHaveLength(20)
+    expect(res.resumed.filter((r) => r.outcome !== 'failed' || !/^exited, not paused: nothing to resume/.test(r.error ?? ''))).toEqual([])
+    expect(h.workflow.recovery.pending).toBeNull()
+    expect(await h.journal.read()).toBeNull()
 
-    // A restart of Stackdeck looks at the engine instead: nothing paused, so the journal is settled.
+    // A restart of Stackdeck finds nothing left to recover.
     await h.stop()
     const again = await buildWorkflowCore(h, { unpauseRetries: 0, waitForRunning: false })
     try {
-      const info = await again.workflow.recovery.check(false, TRADER)
-      expect(info?.stillPaused).toEqual([])
-      expect(info?.config).toBe('new')
+      expect(await again.workflow.recovery.check(false, TRADER)).toBeNull()
       expect(again.workflow.recovery.pending).toBeNull()
-      expect(again.alerts.at(-1)?.message).toBe('Nothing is left paused; config.toml holds the new settings.')
-      expect(await again.journal.read()).toBeNull()
     } finally {
       await again.stop()
+    }
+  })
+})
+
+describe.skipIf(!hasTestDocker())('Save & Restart leaves what the trader froze frozen (docker pause by hand)', () => {
+  let h: WorkflowHarness
+
+  beforeAll(async () => {
+    h = await createWorkflowHarness({
+      services: [
+        { name: 'orchestrator', app: 'python-orchestrator', signal: 'SIGUSR1', count: 2 },
+        { name: 'scanner', app: 'go-scanner', signal: 'SIGHUP', count: 3 },
+        // Every container of this one is paused by hand: its reload must be deferred, not proved.
+        { name: 'sentinel', app: 'risk-sentinel', signal: 'SIGUSR1', count: 1 },
+      ],
+    })
+  }, 240_000)
+
+  afterAll(async () => {
+    await h?.dispose()
+  })
+
+  it('never signals or unpauses a container paused before the run; the report lists it as left paused, reload deferred', async () => {
+    const held = [
+      h.containers.find((c) => c.service === 'scanner') as (typeof h.containers)[number],
+      h.containers.find((c) => c.service === 'sentinel') as (typeof h.containers)[number],
+    ]
+    const heldIds = held.map((c) => c.id)
+    const others = h.ids.filter((id) => !heldIds.includes(id))
+    // The trader's own `docker pause`, outside Stackdeck.
+    for (const c of held) execFileSync('docker', ['-H', h.host, 'pause', c.id], { env: { ...process.env, DOCKER_CONTEXT: '' }, stdio: 'ignore' })
+    for (let i = 0; ; i++) {
+      const seen = h.stack.snapshot().services.flatMap((s) => s.containers).filter((c) => heldIds.includes(c.id) && c.state === 'paused')
+      if (seen.length === held.length) break
+      if (i > 200) throw new Error('the snapshot never showed the hand-paused containers')
+      await sleep(25)
+    }
+
+    const before = await readFile(h.configPath, 'utf8')
+    const next = withRiskMaxPosition(before, '5_500')
+    const watch = await watchEngineEvents(h)
+    const report = await h.workflow.run({ text: next, baseHash: sha256(before), reason: 'with two containers held' }, TRADER)
+    const events = await watch.stop()
+
+    // The witness is the engine: still paused, and not one pause, unpause or signal reached them.
+    const states = await h.states()
+    for (const id of heldIds) expect(states.get(id), id).toBe('paused')
+    for (const id of others) expect(states.get(id), id).toBe('running')
+    for (const action of ['pause', 'unpause', 'kill']) expect(events.filter((e) => e.action === action && heldIds.includes(e.id))).toEqual([])
+    expect(sorted(acted(events, 'unpause').map((e) => e.id))).toEqual(sorted(others))
+    expect(sorted(acted(events, 'kill').map((e) => e.id))).toEqual(sorted(others))
+
+    // The report says it, per container and in plain words.
+    expect(sorted(report.pausedBefore.map((c) => c.id))).toEqual(sorted(heldIds))
+    for (const c of held) {
+      const check = report.containers?.find((x) => x.id === c.id)
+      expect(check, c.name).toMatchObject({ before: 'paused', pausedByRun: false, expected: 'paused', after: 'paused', ok: true, reload: 'deferred' })
+      expect(check?.note).toBe('paused by the trader, left paused, reload deferred')
+    }
+    for (const id of others) expect(report.containers?.find((x) => x.id === id)).toMatchObject({ pausedByRun: true, after: 'running', ok: true, reload: 'proved' })
+    expect(sorted(report.reload.deferred ?? [])).toEqual(['scanner', 'sentinel'])
+    expect(report.reload.proved).not.toContain('sentinel')
+    expect(report.outcome).toBe('applied_unconfirmed')
+    expect(report.message).toContain(`Left paused as the trader had them, not signalled: ${held.map((c) => c.name).join(', ')}`)
+    expect(step(report, 'verify')?.detail).not.toContain('stack running')
+    expect(step(report, 'reload')?.detail).toContain('reload deferred (paused by the trader, not signalled)')
+
+    // The held ones really kept the old process state: no reload line for the new file.
+    const sum = md5(next)
+    for (const c of held) expect(await logsOf(h.docker, c.id)).not.toContain(`sha=${sum}`)
+
+    // Once the trader resumes them, they are as they were; a reload from then on reaches them.
+    for (const c of held) execFileSync('docker', ['-H', h.host, 'unpause', c.id], { env: { ...process.env, DOCKER_CONTEXT: '' }, stdio: 'ignore' })
+    await expectAllRunning(h)
+  })
+
+  it('a manual signal from the Stack tab skips a paused container instead of thawing it', async () => {
+    const victim = h.containers.find((c) => c.service === 'scanner') as (typeof h.containers)[number]
+    execFileSync('docker', ['-H', h.host, 'pause', victim.id], { env: { ...process.env, DOCKER_CONTEXT: '' }, stdio: 'ignore' })
+    try {
+      const r = await h.stack.signal(TRADER, 'SIGHUP', { target: { service: 'scanner' } })
+      const mine = r.containers.find((c) => c.id === victim.id)
+      expect(mine).toMatchObject({ outcome: 'skipped', state: 'paused' })
+      expect(mine?.error).toMatch(/a signal would unfreeze it/)
+      expect(r.containers.filter((c) => c.id !== victim.id).every((c) => c.outcome === 'ok')).toBe(true)
+      expect((await h.states([victim.id])).get(victim.id)).toBe('paused')
+    } finally {
+      execFileSync('docker', ['-H', h.host, 'unpause', victim.id], { env: { ...process.env, DOCKER_CONTEXT: '' }, stdio: 'ignore' })
     }
   })
 })

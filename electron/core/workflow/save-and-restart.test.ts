@@ -21,11 +21,14 @@ class FakeStack implements StackPort {
   pauseOutcome: (r: ContainerRef) => ContainerResult['outcome'] = () => 'ok'
   unpauseFailures = 0
   notProved: string[] = []
-  constructor(public running: ContainerRef[]) {
+  /** Containers the fake reload signalled (the real one signals only running containers). */
+  signalled: string[] = []
+  constructor(public running: ContainerRef[], public pausedByTrader: ContainerRef[] = []) {
     for (const r of running) this.state.set(r.id, 'running')
+    for (const r of pausedByTrader) this.state.set(r.id, 'paused')
   }
   async runningTargets() {
-    return { running: this.running, paused: [] }
+    return { running: this.running, paused: this.pausedByTrader }
   }
   async pause(t: ContainerRef[]) {
     this.calls.push('pause')
@@ -36,7 +39,7 @@ class FakeStack implements StackPort {
     })
   }
   async unpause(t: ContainerRef[]) {
-    this.calls.push('unpause')
+    this.calls.push(`unpause ${t.map((r) => r.id).join(',')}`)
     if (this.unpauseFailures-- > 0) return t.map((r) => ({ ...r, outcome: 'failed' as const, error: 'engine down', ms: 1 }))
     return t.map((r) => {
       this.state.set(r.id, 'running')
@@ -46,13 +49,20 @@ class FakeStack implements StackPort {
   async states(t: ContainerRef[]) {
     return new Map(t.map((r) => [r.id, this.state.get(r.id) ?? 'missing']))
   }
-  async reload(services: string[]) {
-    this.calls.push('reload')
-    return { proved: services.filter((s) => !this.notProved.includes(s)), notProved: this.notProved, unverifiable: [], details: [] }
-  }
-  async signalReload(services: string[]) {
-    this.calls.push('signal')
-    return this.running.filter((r) => services.includes(r.service)).map((r) => ({ ...r, outcome: 'ok' as const, ms: 1 }))
+  async reload(services: string[], _since: Date, opts: { awaitEvidence?: boolean } = {}) {
+    this.calls.push(opts.awaitEvidence === false ? 'signal' : 'reload')
+    const all = [...this.running, ...this.pausedByTrader].filter((r) => services.includes(r.service))
+    const details = all.map((r) => {
+      const paused = this.state.get(r.id) === 'paused'
+      if (!paused) this.signalled.push(r.id)
+      const proved = paused ? false : opts.awaitEvidence === false ? null : !this.notProved.includes(r.service)
+      return { service: r.service, id: r.id, container: r.name, endpoint: r.endpoint, proved, ms: 1, ...(paused ? { deferred: 'paused' as const } : {}) }
+    })
+    const live = (svc: string) => details.filter((d) => d.service === svc && !d.deferred)
+    const deferred = services.filter((s) => live(s).length === 0 && details.some((d) => d.service === s))
+    const rest = services.filter((s) => !deferred.includes(s))
+    if (opts.awaitEvidence === false) return { proved: [], notProved: [], unverifiable: rest, deferred, details }
+    return { proved: rest.filter((s) => !this.notProved.includes(s)), notProved: rest.filter((s) => this.notProved.includes(s)), unverifiable: [], deferred, details }
   }
 }
 
@@ -84,8 +94,8 @@ class FakeConfig implements ConfigPort {
   }
 }
 
-function setup(n = 3) {
-  const stack = new FakeStack(refs(n))
+function setup(n = 3, pausedByTrader: ContainerRef[] = []) {
+  const stack = new FakeStack(refs(n), pausedByTrader)
   const config = new FakeConfig(stack.calls)
   const journal = new Journal(join(mkdtempSync(join(tmpdir(), 'sr-')), 'journal.json'))
   const progress: StepReportT[] = []
@@ -104,7 +114,7 @@ describe('Save & Restart step machine', () => {
   it('runs validate → pause → write → unpause → reload → verify in order and reports', async () => {
     const { stack, wf, progress, journal } = setup()
     const r = await wf.run(input, ctx)
-    expect(stack.calls).toEqual(['pause', 'write', 'unpause', 'reload'])
+    expect(stack.calls).toEqual(['pause', 'write', 'unpause c0,c1,c2', 'reload'])
     expect(r.outcome).toBe('applied')
     expect(r.backup).toMatch(/^config\.toml\.bak\./)
     expect(r.freezeWindowMs).toBeGreaterThanOrEqual(0)
@@ -132,7 +142,7 @@ describe('Save & Restart step machine', () => {
     const r = await wf.run(input, ctx)
     expect(r.outcome).toBe('failed')
     expect(config.written).toBeNull()
-    expect(stack.calls).toEqual(['pause', 'unpause'])
+    expect(stack.calls).toEqual(['pause', 'unpause c0,c1,c3'])
     expect([...stack.state.values()].every((s) => s === 'running')).toBe(true)
     expect(r.message).toContain('svc-2')
   })
@@ -152,7 +162,7 @@ describe('Save & Restart step machine', () => {
     stack.unpauseFailures = 2
     const r = await wf.run(input, ctx)
     expect(r.outcome).toBe('applied')
-    expect(stack.calls.filter((c) => c === 'unpause')).toHaveLength(3)
+    expect(stack.calls.filter((c) => c.startsWith('unpause'))).toHaveLength(3)
   })
 
   it('raises a persistent alert naming containers still paused when unpause keeps failing', async () => {
@@ -215,6 +225,99 @@ describe('Save & Restart step machine', () => {
     })
     await wf.recovery.check(true, ctx)
     expect(stack.state.get('c0')).toBe('running')
+    expect(wf.recovery.pending).toBeNull()
+  })
+})
+
+describe('what someone else froze stays frozen', () => {
+  const traderPaused: ContainerRef = { id: 'p0', name: 'held-0', service: 'scanner', endpoint: 'local' }
+  const aloneInService: ContainerRef = { id: 'p1', name: 'held-1', service: 'sentinel', endpoint: 'local' }
+
+  it('never pauses, unpauses or signals a container the trader paused, and says so per container', async () => {
+    const { stack, wf } = setup(3, [traderPaused, aloneInService])
+    const r = await wf.run(input, ctx)
+    expect(stack.calls).toEqual(['pause', 'write', 'unpause c0,c1,c2', 'reload'])
+    expect(stack.signalled.sort()).toEqual(['c0', 'c1', 'c2'])
+    expect(stack.state.get('p0')).toBe('paused')
+    expect(stack.state.get('p1')).toBe('paused')
+    expect(r.pausedBefore.map((c) => c.id)).toEqual(['p0', 'p1'])
+    // A service whose every container is paused is deferred, never proved.
+    expect(r.reload.proved.sort()).toEqual(['orchestrator', 'scanner'])
+    expect(r.reload.deferred?.sort()).toEqual(['scanner', 'sentinel'])
+    const held = r.containers?.find((c) => c.id === 'p0')
+    expect(held).toMatchObject({ before: 'paused', pausedByRun: false, expected: 'paused', after: 'paused', ok: true, reload: 'deferred' })
+    expect(held?.note).toBe('paused by the trader, left paused, reload deferred')
+    expect(r.containers?.find((c) => c.id === 'c1')).toMatchObject({ pausedByRun: true, after: 'running', ok: true, reload: 'proved' })
+    // Not "applied": the held containers still run the old settings until they are reloaded.
+    expect(r.outcome).toBe('applied_unconfirmed')
+    expect(r.message).toContain('Left paused as the trader had them, not signalled: held-0, held-1')
+    const verify = r.steps.find((s) => s.step === 'verify')
+    expect(verify?.status).toBe('warning')
+    expect(verify?.detail).toContain('reload deferred for held-0, held-1')
+    expect(verify?.detail).not.toContain('stack running')
+  })
+
+  it('a container paused between listing and pausing ("already") is the trader\'s, not the run\'s', async () => {
+    const { stack, wf } = setup(3)
+    stack.pauseOutcome = (r) => {
+      if (r.id !== 'c1') return 'ok'
+      stack.state.set('c1', 'paused')
+      return 'already'
+    }
+    const r = await wf.run(input, ctx)
+    expect(stack.calls).toContain('unpause c0,c2')
+    expect(stack.state.get('c1')).toBe('paused')
+    expect(stack.signalled).not.toContain('c1')
+    expect(r.pausedBefore.map((c) => c.id)).toEqual(['c1'])
+    expect(r.containers?.find((c) => c.id === 'c1')?.note).toBe('paused by the trader, left paused, reload deferred')
+  })
+
+  it('verify flags a held container that someone resumed during the run', async () => {
+    const { stack, wf } = setup(2, [traderPaused])
+    const orig = stack.reload.bind(stack)
+    stack.reload = async (...a) => {
+      const res = await orig(...a)
+      stack.state.set('p0', 'running') // resumed by someone else after the reload looked at it
+      return res
+    }
+    const r = await wf.run(input, ctx)
+    const held = r.containers?.find((c) => c.id === 'p0')
+    expect(held).toMatchObject({ ok: false, after: 'running', expected: 'paused' })
+    expect(r.outcome).toBe('applied_unconfirmed')
+    expect(r.message).toContain('Not as expected: held-0')
+  })
+
+  it('checks container states even when reload evidence is not requested', async () => {
+    const { stack, wf } = setup(2, [traderPaused])
+    const r = await wf.run({ ...input, verifyReload: false }, ctx)
+    expect(stack.calls).toContain('signal')
+    expect(stack.signalled.sort()).toEqual(['c0', 'c1'])
+    const verify = r.steps.find((s) => s.step === 'verify')
+    expect(verify?.status).toBe('warning')
+    expect(verify?.detail).toContain('reload evidence not requested')
+    expect(r.containers?.find((c) => c.id === 'c0')?.reload).toBe('signalled')
+    expect(r.containers?.find((c) => c.id === 'p0')?.note).toBe('paused by the trader, left paused, reload deferred')
+  })
+
+  it('recovery resumes only what the dead run paused, and only if still paused', async () => {
+    const { stack, wf, journal, alerts } = setup(3, [traderPaused])
+    stack.state.set('c0', 'paused')
+    stack.state.set('c1', 'paused')
+    await journal.write({
+      version: 1, runId: 'r3', who: 'trader', door: 'ipc', startedAt: 't', phase: 'paused', configPath: '/cfg/config.toml',
+      baseHash: HASH, newHash: 'b'.repeat(64), backup: null, targets: refs(3),
+      // An older, confused journal that lists the held container as paused too must not fool recovery.
+      paused: [...refs(2), traderPaused], pausedBefore: [traderPaused],
+    })
+    const info = await wf.recovery.check(false, ctx)
+    expect(info?.stillPaused.map((c) => c.id)).toEqual(['c0', 'c1'])
+    expect(info?.pausedBefore?.map((c) => c.id)).toEqual(['p0'])
+    expect(alerts.join()).toContain('never resumed by recovery): held-0')
+    stack.state.set('c1', 'running') // the trader resumed it by hand meanwhile
+    const res = await wf.recovery.resolve('resume', ctx)
+    expect(stack.calls).toEqual(['unpause c0'])
+    expect(res.resumed.find((x) => x.id === 'c1')?.outcome).toBe('already')
+    expect(stack.state.get('p0')).toBe('paused')
     expect(wf.recovery.pending).toBeNull()
   })
 })

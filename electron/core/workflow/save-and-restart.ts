@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import type { CallContext } from '../api/call-context'
-import type { RunReportT, StepReportT } from '../api/contract/workflow'
+import type { ContainerCheckT, RunReportT, StepReportT } from '../api/contract/workflow'
 import { CoreError, isCoreError } from '../errors'
 import type { Journal, JournalRecord } from './journal'
-import type { ConfigPort, ContainerRef, ContainerResult, PreparedConfig, StackPort } from './ports'
+import type { ConfigPort, ContainerRef, ContainerResult, PreparedConfig, ReloadReport, StackPort } from './ports'
 import type { RunHistory } from './run-history'
 import { RecoveryManager } from './recovery'
 import { StepTracker } from './step-tracker'
@@ -111,7 +111,8 @@ export class SaveAndRestart {
       backup: null,
       newHash: null,
       freezeWindowMs: null,
-      reload: { proved: [], notProved: [], unverifiable: [] },
+      reload: { proved: [], notProved: [], unverifiable: [], deferred: [] },
+      containers: [],
       leftPaused: [],
       pausedBefore: [],
     }
@@ -148,7 +149,7 @@ export class SaveAndRestart {
     const journalBase: JournalRecord = {
       version: 1, runId, who: ctx.who, door: ctx.door, startedAt: report.startedAt, phase: 'pausing',
       configPath: this.deps.configPath, baseHash: prepared.baseHash, newHash: prepared.newHash, backup: null,
-      targets: targets.running, paused: [],
+      targets: targets.running, paused: [], pausedBefore: targets.paused,
     }
     try {
       await journal.write(journalBase)
@@ -158,12 +159,17 @@ export class SaveAndRestart {
       return finish('failed', `Nothing was paused: the run journal could not be written (${errText(err)}).`, err)
     }
 
-    // 2. pause — in parallel; any container that cannot be frozen aborts the run.
-    steps.start('pause', `${targets.running.length} running container(s)`)
+    // 2. pause — in parallel; any container that cannot be frozen aborts the run. Only running
+    // containers are targets: what someone else paused is left exactly as it is, before and after.
+    const leftAlone = targets.paused.length ? `; left alone, paused by the trader: ${names(targets.paused)}` : ''
+    steps.start('pause', `${targets.running.length} running container(s)${leftAlone}`)
     const freezeStart = this.now()
     const paused = await stack.pause(targets.running, ctx, why)
     const ours = refsWith(paused, ['ok'])
+    // 'already': paused by someone else between listing and pausing. Not ours, so never resumed.
+    report.pausedBefore = [...targets.paused, ...refsWith(paused, ['already'])]
     const bad = paused.filter((r) => r.outcome !== 'ok' && r.outcome !== 'already')
+    journalBase.pausedBefore = report.pausedBefore
     await journal.write({ ...journalBase, phase: 'paused', paused: ours }).catch(() => undefined)
     if (bad.length > 0) {
       steps.end('pause', 'failed', { containers: paused, detail: `could not pause ${bad.map((b) => `${b.name} (${b.outcome})`).join(', ')}` })
@@ -194,55 +200,107 @@ export class SaveAndRestart {
       report.leftPaused = un.stillPaused
       steps.end('unpause', 'failed', { containers: un.results, detail: `still paused: ${names(un.stillPaused)}` })
       this.raiseStillPaused(runId, un.stillPaused)
-      await this.recovery.adoptStillPaused(runId, ctx, un.stillPaused, report.backup)
+      await this.recovery.adoptStillPaused(runId, ctx, un.stillPaused, report.backup, report.pausedBefore)
+      report.containers = await this.checkContainers(ours, report.pausedBefore, new Map())
       return finish('unpause_failed',
         `The new config was written (backup ${report.backup ?? '-'}), but ${un.stillPaused.length} container(s) are still paused: ${names(un.stillPaused)}. Resume them from the Stack tab or the alert.`)
     }
     steps.end('unpause', 'ok', { containers: un.results })
 
-    // 5. reload: each service's signal, then its own log line as the only proof we accept.
-    const services = [...new Set(targets.running.map((r) => r.service))]
+    // 5. reload: each service's signal, then its own log line as the only proof we accept. The
+    // services of containers the trader paused are included so the report can say their reload
+    // was deferred; the stack signals only containers that are running when it inspects them.
+    const services = [...new Set([...targets.running, ...report.pausedBefore].map((r) => r.service))]
+    const awaitEvidence = input.verifyReload !== false
     const writtenAt = this.now()
     steps.start('reload', services.join(', '))
-    if (input.verifyReload === false) {
-      try {
-        const sent = await stack.signalReload(services)
-        const failed = sent.filter((r) => r.outcome === 'failed' || r.outcome === 'timeout')
-        steps.end('reload', failed.length ? 'warning' : 'ok', { containers: sent, detail: 'signals sent; evidence not awaited' })
-      } catch (err) {
-        steps.end('reload', 'warning', { detail: errText(err) })
-      }
-      steps.skip('verify', 'reload evidence not requested')
-    } else {
-      try {
-        const evidence = await stack.reload(services, writtenAt)
-        report.reload = { proved: evidence.proved, notProved: evidence.notProved, unverifiable: evidence.unverifiable }
-        steps.end('reload', evidence.notProved.length ? 'warning' : 'ok', {
-          detail: `proved: ${evidence.proved.join(', ') || 'none'}${evidence.notProved.length ? `; no evidence: ${evidence.notProved.join(', ')}` : ''}${evidence.unverifiable.length ? `; unverifiable: ${evidence.unverifiable.join(', ')}` : ''}`,
+    let evidence: ReloadReport | null = null
+    try {
+      evidence = await stack.reload(services, writtenAt, { awaitEvidence })
+      const deferred = deferredServices(evidence)
+      report.reload = awaitEvidence
+        ? { proved: evidence.proved, notProved: evidence.notProved, unverifiable: evidence.unverifiable, deferred }
+        : { proved: [], notProved: [], unverifiable: [], deferred }
+      const deferredText = deferred.length
+        ? `; reload deferred (paused by the trader, not signalled): ${evidence.details.filter((d) => d.deferred).map((d) => d.container).join(', ')}`
+        : ''
+      const failedSignals = evidence.details.filter((d) => !d.deferred && d.proved === false && d.error?.startsWith('signal'))
+      if (awaitEvidence) {
+        steps.end('reload', evidence.notProved.length || deferred.length ? 'warning' : 'ok', {
+          detail: `proved: ${evidence.proved.join(', ') || 'none'}${evidence.notProved.length ? `; no evidence: ${evidence.notProved.join(', ')}` : ''}${evidence.unverifiable.length ? `; unverifiable: ${evidence.unverifiable.join(', ')}` : ''}${deferredText}`,
         })
-      } catch (err) {
-        report.reload.notProved = services
-        steps.end('reload', 'warning', { detail: errText(err) })
+      } else {
+        steps.end('reload', failedSignals.length || deferred.length ? 'warning' : 'ok', {
+          detail: `signals sent; evidence not awaited${deferredText}`,
+        })
       }
-      // 6. verify: the file on disk is still the one we wrote and nothing we froze is paused.
-      steps.start('verify')
-      const problems: string[] = []
-      const onDisk = await config.currentHash().catch(() => null)
-      if (onDisk !== report.newHash) problems.push('config.toml on disk no longer matches what was written')
-      const st = await stack.states(ours).catch(() => new Map<string, string>())
-      const frozen = ours.filter((r) => st.get(r.id) === 'paused')
-      if (frozen.length) problems.push(`paused again: ${names(frozen)}`)
-      if (report.reload.notProved.length) problems.push(`reload not proved by ${report.reload.notProved.join(', ')}`)
-      steps.end('verify', problems.length ? 'warning' : 'ok', { detail: problems.join('; ') || 'config in place, stack running, reload proved' })
+    } catch (err) {
+      if (awaitEvidence) report.reload.notProved = services
+      steps.end('reload', 'warning', { detail: errText(err) })
     }
+
+    // 6. verify: the file on disk is still the one we wrote, everything the run paused is running
+    // again, and everything the trader had paused is still paused. Checked even when reload
+    // evidence was not requested: leaving the stack in a state nobody was told of is never fine.
+    steps.start('verify')
+    const problems: string[] = []
+    const onDisk = await config.currentHash().catch(() => null)
+    if (onDisk !== report.newHash) problems.push('config.toml on disk no longer matches what was written')
+    report.containers = await this.checkContainers(ours, report.pausedBefore, reloadStates(evidence, awaitEvidence))
+    const wrong = report.containers.filter((c) => !c.ok)
+    for (const c of wrong) problems.push(`${c.name}: ${c.note}`)
+    const deferredNames = report.containers.filter((c) => c.reload === 'deferred').map((c) => c.name)
+    if (deferredNames.length) problems.push(`reload deferred for ${deferredNames.join(', ')} (paused by the trader): not re-read yet`)
+    if (report.reload.notProved.length) problems.push(`reload not proved by ${report.reload.notProved.join(', ')}`)
+    const stillPausedNote = report.pausedBefore.length && !wrong.some((c) => !c.pausedByRun)
+      ? `, ${report.pausedBefore.length} paused by the trader still paused`
+      : ''
+    const okDetail = report.pausedBefore.length === 0
+      ? `config in place, stack running, ${awaitEvidence ? 'reload proved' : 'reload evidence not requested'}`
+      : `config in place, ${ours.length} resumed container(s) running${stillPausedNote}`
+    steps.end('verify', problems.length ? 'warning' : 'ok', {
+      detail: problems.length ? `${problems.join('; ')}${awaitEvidence ? '' : '; reload evidence not requested'}` : okDetail,
+    })
     await journal.clear()
 
     const base = `Applied ${prepared.diff.summary}; backup ${report.backup ?? '-'}; stack frozen ${report.freezeWindowMs} ms.`
-    if (report.reload.notProved.length > 0) {
-      return finish('applied_unconfirmed',
-        `${base} Reload not confirmed for ${report.reload.notProved.join(', ')}: check those services' logs, or restart them.`)
-    }
+    const notes: string[] = []
+    if (report.reload.notProved.length > 0)
+      notes.push(`Reload not confirmed for ${report.reload.notProved.join(', ')}: check those services' logs, or restart them.`)
+    if (deferredNames.length > 0)
+      notes.push(`Left paused as the trader had them, not signalled: ${deferredNames.join(', ')}. They have not re-read config.toml: after you resume them, send their reload signal (Stack tab → Signal) or restart them.`)
+    if (wrong.length > 0) notes.push(`Not as expected: ${wrong.map((c) => `${c.name} (${c.note})`).join('; ')}.`)
+    if (notes.length > 0) return finish('applied_unconfirmed', `${base} ${notes.join(' ')}`)
     return finish('applied', base)
+  }
+
+  /**
+   * Inspect every container the run knows about and judge it: what the run paused must be running
+   * again, what someone else had paused must still be paused (the run never resumes it).
+   */
+  private async checkContainers(
+    ours: ContainerRef[],
+    pausedBefore: ContainerRef[],
+    reload: Map<string, ContainerCheckT['reload']>,
+  ): Promise<ContainerCheckT[]> {
+    const all = [...ours, ...pausedBefore]
+    const st = await this.deps.stack.states(all).catch(() => new Map<string, string>())
+    const judge = (r: ContainerRef, pausedByRun: boolean): ContainerCheckT => {
+      const expected = pausedByRun ? 'running' : 'paused'
+      const after = st.get(r.id) ?? 'unknown'
+      const ok = after === expected
+      const rl = reload.get(r.id) ?? (pausedByRun ? 'not_sent' : 'deferred')
+      let note: string
+      if (pausedByRun) {
+        note = ok ? `paused by this run, running again, reload ${RELOAD_WORDS[rl]}` : `paused by this run, but ${after} now`
+      } else {
+        note = ok
+          ? `paused by the trader, left paused, reload ${RELOAD_WORDS[rl]}`
+          : `paused by the trader and left alone by this run, but ${after} now (resumed by someone else?); reload ${RELOAD_WORDS[rl]}`
+      }
+      return { ...pick(r), before: pausedByRun ? 'running' : 'paused', pausedByRun, expected, after, ok, reload: rl, note }
+    }
+    return [...ours.map((r) => judge(r, true)), ...pausedBefore.map((r) => judge(r, false))]
   }
 
   /** Failure after pausing: resume what we froze, report exactly what happened. */
@@ -263,10 +321,12 @@ export class SaveAndRestart {
       report.leftPaused = un.stillPaused
       steps.end('unpause', 'failed', { containers: un.results, detail: `still paused: ${names(un.stillPaused)}` })
       this.raiseStillPaused(report.runId, un.stillPaused)
-      await this.recovery.adoptStillPaused(report.runId, ctx, un.stillPaused, null)
+      await this.recovery.adoptStillPaused(report.runId, ctx, un.stillPaused, null, report.pausedBefore)
+      report.containers = await this.checkContainers(ours, report.pausedBefore, new Map())
       return finish('unpause_failed', `${what}. Resuming failed: ${names(un.stillPaused)} are still paused.`, err)
     }
     steps.end('unpause', 'ok', { containers: un.results, detail: 'rolled back' })
+    report.containers = await this.checkContainers(ours, report.pausedBefore, new Map())
     await this.deps.journal.clear()
     return finish('failed', `${what}. The ${ours.length} paused container(s) were resumed.`, err)
   }
@@ -280,6 +340,42 @@ export class SaveAndRestart {
       sticky: true,
     })
   }
+}
+
+const RELOAD_WORDS: Record<ContainerCheckT['reload'], string> = {
+  proved: 'proved',
+  not_proved: 'not proved',
+  unverifiable: 'unverifiable',
+  signalled: 'signal sent',
+  deferred: 'deferred',
+  not_sent: 'not sent',
+}
+
+const pick = ({ id, name, service, endpoint }: ContainerRef): ContainerRef => ({ id, name, service, endpoint })
+
+function deferredServices(r: ReloadReport): string[] {
+  return [...new Set(r.details.filter((d) => d.deferred).map((d) => d.service))]
+}
+
+/** Per container id, what its reload did, in the report's words. */
+function reloadStates(r: ReloadReport | null, awaited: boolean): Map<string, ContainerCheckT['reload']> {
+  const m = new Map<string, ContainerCheckT['reload']>()
+  for (const d of r?.details ?? []) {
+    const failedSignal = d.error?.startsWith('signal') === true
+    m.set(
+      d.id,
+      d.deferred
+        ? 'deferred'
+        : d.proved === true
+          ? 'proved'
+          : failedSignal || (d.error !== undefined && /not (running|signalled)|gone/.test(d.error))
+            ? 'not_sent'
+            : d.proved === null
+              ? awaited ? 'unverifiable' : 'signalled'
+              : 'not_proved',
+    )
+  }
+  return m
 }
 
 function refsWith(results: ContainerResult[], outcomes: ContainerResult['outcome'][]): ContainerRef[] {

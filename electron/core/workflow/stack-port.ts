@@ -1,6 +1,6 @@
 import type { CallContext } from '../api/call-context'
 import type { StackService } from '../stack/stack-service'
-import type { ActionResult, ServiceSpec } from '../stack/types'
+import type { ActionResult } from '../stack/types'
 import type { ContainerRef, ContainerResult, StackPort } from './ports'
 
 /**
@@ -22,7 +22,7 @@ function toResults(r: ActionResult): ContainerResult[] {
 
 const asRefs = (targets: ContainerRef[]) => targets.map(({ id, endpoint, name, service }) => ({ id, endpoint, name, service }))
 
-export function createStackPort(stack: StackService, services: readonly ServiceSpec[]): StackPort {
+export function createStackPort(stack: StackService): StackPort {
   return {
     async runningTargets() {
       const snap = await stack.list()
@@ -49,40 +49,32 @@ export function createStackPort(stack: StackService, services: readonly ServiceS
       if (targets.length === 0) return []
       return toResults(await stack.unpause(ctx, { containers: asRefs(targets), reason: why }))
     },
+    // By inspect, not from the snapshot: verify and recovery judge "still paused" / "running
+    // again" on what the engine says now, and the snapshot trails it by its event delivery.
     async states(targets: ContainerRef[]) {
-      const snap = await stack.list()
-      const byId = new Map<string, string>()
-      for (const svc of snap.services) for (const c of svc.containers) byId.set(`${c.endpoint}/${c.id}`, c.state)
-      return new Map(targets.map((t) => [t.id, byId.get(`${t.endpoint}/${t.id}`) ?? 'missing']))
+      return stack.inspectStates(targets)
     },
-    async reload(services: string[], since: Date) {
-      const r = await stack.reload({ services, since })
+    async reload(services: string[], since: Date, opts: { awaitEvidence?: boolean } = {}) {
+      const r = await stack.reload({ services, since, ...(opts.awaitEvidence === false ? { awaitEvidence: false } : {}) })
       return {
         proved: r.proved,
         notProved: r.notProved,
         unverifiable: r.unverifiable,
+        deferred: r.deferred,
         details: r.services.flatMap((s) =>
           s.containers.map((c) => ({
             service: s.service,
+            id: c.id,
             container: c.name,
-            proved: s.status === 'unverifiable' ? null : c.proved,
+            endpoint: c.endpoint,
+            proved: c.deferred ? false : s.status === 'unverifiable' ? null : c.proved,
+            ...(c.deferred ? { deferred: c.deferred } : {}),
             ...(c.line ? { line: c.line } : {}),
             ...(c.error ? { error: c.error } : {}),
             ms: c.ms,
           })),
         ),
       }
-    },
-    async signalReload(names: string[]) {
-      const results: ContainerResult[] = []
-      const ctx: CallContext = { who: 'save-and-restart', door: 'system' }
-      await Promise.all(
-        names.map(async (name) => {
-          const signal = services.find((s) => s.name === name)?.reload.signal
-          if (signal) results.push(...toResults(await stack.signal(ctx, signal, { target: { service: name } })))
-        }),
-      )
-      return results
     },
   }
 }

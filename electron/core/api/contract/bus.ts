@@ -180,6 +180,8 @@ export const KillswitchRound = Type.Object({
 })
 export type KillswitchRoundT = Static<typeof KillswitchRound>
 
+const FrozenContainer = Type.Object({ id: Type.String(), name: Type.String(), service: Type.String(), endpoint: Type.String() })
+
 export const KillswitchState = Type.Object({
   engaged: Type.Boolean(),
   reason: Nullable(Type.String()),
@@ -190,6 +192,16 @@ export const KillswitchState = Type.Object({
     description: 'false: the latest change is not in Redis yet (written on reconnect).',
   }),
   lastRound: Nullable(KillswitchRound),
+  frozen: Type.Optional(
+    Type.Array(FrozenContainer, {
+      description: 'Containers the killswitch paused itself and has not resumed: a release resumes exactly these, where still paused.',
+    }),
+  ),
+  leftAlone: Type.Optional(
+    Type.Array(FrozenContainer, {
+      description: 'Containers already paused (by someone else) when it engaged: never resumed by a release.',
+    }),
+  ),
 })
 export type KillswitchStateT = Static<typeof KillswitchState>
 
@@ -401,7 +413,7 @@ export const busOperations = {
   }),
   'bus.killswitch.release': op({
     summary:
-      'Release the killswitch (admin: re-arming is the dangerous act). Does not enable trading or unpause anything by itself.',
+      'Release the killswitch (admin: re-arming is the dangerous act). Does not enable trading by itself; resumes only the containers the killswitch itself paused (state.frozen), never ones that were paused before it engaged.',
     scope: 'admin',
     input: Confirmed('the killswitch is released'),
     result: KillswitchResult,

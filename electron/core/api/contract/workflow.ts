@@ -33,6 +33,30 @@ export const StepReport = Type.Object({
 
 const ContainerRefT = Type.Object({ id: Type.String(), name: Type.String(), service: Type.String(), endpoint: Type.String() })
 
+/**
+ * One container's part in a run, checked at the end: what the run found, whether the run itself
+ * paused it, what state it must be in afterwards, what inspect saw, and what its reload did.
+ */
+export const ContainerCheck = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  service: Type.String(),
+  endpoint: Type.String(),
+  before: Type.Union([Type.Literal('running'), Type.Literal('paused')], { description: 'Its state when the run started.' }),
+  pausedByRun: Type.Boolean({ description: 'The run paused it (and so had to resume it). A container paused by someone else never is.' }),
+  expected: Type.Union([Type.Literal('running'), Type.Literal('paused')], {
+    description: 'running for what the run paused; paused for what someone else had paused (the run leaves it so).',
+  }),
+  after: Type.String({ description: 'State seen by inspect at the end: running, paused, exited, missing or unknown.' }),
+  ok: Type.Boolean({ description: 'after equals expected.' }),
+  reload: Type.Union(
+    [Type.Literal('proved'), Type.Literal('not_proved'), Type.Literal('unverifiable'), Type.Literal('signalled'), Type.Literal('deferred'), Type.Literal('not_sent')],
+    { description: 'deferred: it was paused, so it was not signalled (a signal would unfreeze it) and has not re-read config.toml.' },
+  ),
+  note: Type.String({ description: 'The same in plain words, e.g. "paused by the trader, left paused, reload deferred".' }),
+})
+export type ContainerCheckT = Static<typeof ContainerCheck>
+
 export const RunOutcome = Type.Union([
   Type.Literal('applied'),
   Type.Literal('applied_unconfirmed'),
@@ -63,7 +87,17 @@ export const RunReport = Type.Object({
     proved: Type.Array(Type.String()),
     notProved: Type.Array(Type.String()),
     unverifiable: Type.Array(Type.String()),
+    deferred: Type.Optional(
+      Type.Array(Type.String(), {
+        description: 'Services with containers paused by someone else: not signalled, reload deferred until they are resumed and reloaded.',
+      }),
+    ),
   }),
+  containers: Type.Optional(
+    Type.Array(ContainerCheck, {
+      description: 'Per container: paused before the run and still paused, or paused by the run and running again. Absent in reports older than this field.',
+    }),
+  ),
   leftPaused: Type.Array(ContainerRefT, { description: 'Containers still paused at the end: each one needs the trader.' }),
   pausedBefore: Type.Array(ContainerRefT, { description: 'Containers already paused by the trader; left as they were.' }),
 })
@@ -76,6 +110,11 @@ export const RecoveryInfo = Type.Object({
   startedAt: Type.String(),
   phase: Type.String(),
   stillPaused: Type.Array(ContainerRefT),
+  pausedBefore: Type.Optional(
+    Type.Array(ContainerRefT, {
+      description: 'Containers someone else had paused before the interrupted run: recovery never resumes them.',
+    }),
+  ),
   config: Type.Union([
     Type.Literal('old'),
     Type.Literal('new'),

@@ -136,7 +136,7 @@ export function KillswitchPanel() {
     const r = await confirmAction({
       title: 'Release the killswitch?',
       message:
-        'Releasing re-arms trading: the switch is cleared (it does not enable trading or unpause anything by itself — the schedule or an operator does). Needs the admin scope.',
+        'Releasing re-arms trading: the switch is cleared (it does not enable trading by itself — the schedule or an operator does). It resumes only the containers the killswitch itself paused; containers that were paused before it engaged stay paused. Needs the admin scope.',
       confirmLabel: 'Release killswitch',
       danger: true,
       reasonLabel: 'Reason for releasing (recorded in the audit log)',

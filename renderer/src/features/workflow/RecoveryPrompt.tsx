@@ -13,7 +13,8 @@ export function RecoveryPrompt() {
       const r = await getClient().call('workflow.recover', { action })
       if (action === 'resume') {
         const failed = r.resumed.filter((c) => c.outcome !== 'ok' && c.outcome !== 'already' && c.outcome !== 'gone')
-        if (failed.length) toast.error('Some containers are still paused', failed.map((f) => f.name).join(', '))
+        if (failed.length)
+          toast.error('Some containers were not resumed', failed.map((f) => `${f.name}${f.error ? `: ${f.error}` : ''}`).join('; '))
         else toast.success(`Resumed ${r.resumed.length} container(s)`)
       }
       const s = await getClient().call('workflow.status', {})
@@ -28,6 +29,13 @@ export function RecoveryPrompt() {
         <strong>Interrupted Save &amp; Restart</strong> (by {recovery.who}, at step “{recovery.phase}”) left{' '}
         {recovery.stillPaused.length} container(s) paused: {recovery.stillPaused.map((c) => c.name).join(', ')}. Config on
         disk: {recovery.config}.
+        {(recovery.pausedBefore ?? []).length > 0 && (
+          <>
+            {' '}
+            Left paused as you had them before the run (recovery never resumes those):{' '}
+            {(recovery.pausedBefore ?? []).map((c) => c.name).join(', ')}.
+          </>
+        )}
       </span>
       <button className="primary" onClick={() => void act('resume')}>
         Resume them

@@ -2,13 +2,14 @@ import { formatMs, formatTime } from '../../lib/format'
 import { StateBadge } from '../../components/StateBadge'
 import { useWorkflow, useWorkflowFeed, type StepReport } from './use-workflow'
 import { STEP_LABELS } from './step-labels'
+import { ContainerChecks } from './ContainerChecks'
 
 const ICON: Record<StepReport['status'], string> = { running: '◌', ok: '✓', failed: '✗', skipped: '–', warning: '!' }
 
 /** Live step list of the current (or last) run, plus past runs. */
 export function RunProgress() {
   useWorkflowFeed()
-  const { steps, running, history } = useWorkflow()
+  const { steps, running, history, last } = useWorkflow()
   return (
     <section className="card" aria-label="Save & Restart progress" data-testid="run-progress">
       <h3>Save &amp; Restart {running && <StateBadge state="restarting" label="running" />}</h3>
@@ -36,6 +37,7 @@ export function RunProgress() {
           ))}
         </ol>
       )}
+      {last && !running && <ContainerChecks report={last} />}
       {history.length > 0 && (
         <details>
           <summary>History ({history.length})</summary>

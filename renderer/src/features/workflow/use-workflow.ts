@@ -14,6 +14,8 @@ interface WorkflowStore {
   steps: StepReport[]
   running: boolean
   history: RunReport[]
+  /** The finished report of the run shown (null while one runs, or before any). */
+  last: RunReport | null
   recovery: Recovery
   set(p: Partial<Omit<WorkflowStore, 'set'>>): void
 }
@@ -23,6 +25,7 @@ export const useWorkflow = create<WorkflowStore>((set) => ({
   steps: [],
   running: false,
   history: [],
+  last: null,
   recovery: null,
   set: (p) => set(p),
 }))
@@ -44,11 +47,11 @@ export function useWorkflowFeed(): void {
       client.on('workflow.progress', ({ runId, step }) => {
         const cur = useWorkflow.getState()
         const steps = cur.runId === runId ? mergeStep(cur.steps, step) : [step]
-        useWorkflow.getState().set({ runId, steps, running: true })
+        useWorkflow.getState().set({ runId, steps, running: true, ...(cur.runId === runId ? {} : { last: null }) })
       }),
       client.on('workflow.finished', (r) => {
         const cur = useWorkflow.getState()
-        cur.set({ running: false, runId: r.runId, steps: r.steps, history: [r, ...cur.history.filter((h) => h.runId !== r.runId)].slice(0, 50) })
+        cur.set({ running: false, runId: r.runId, steps: r.steps, last: r, history: [r, ...cur.history.filter((h) => h.runId !== r.runId)].slice(0, 50) })
       }),
       client.on('workflow.recovery', (recovery) => useWorkflow.getState().set({ recovery })),
     ]
@@ -56,7 +59,7 @@ export function useWorkflowFeed(): void {
       .call('workflow.status', {})
       .then((s) => {
         st.set({ recovery: s.recovery, running: !!s.running })
-        if (s.last && !useWorkflow.getState().runId) st.set({ runId: s.last.runId, steps: s.last.steps })
+        if (s.last && !useWorkflow.getState().runId) st.set({ runId: s.last.runId, steps: s.last.steps, last: s.last })
       })
       .catch(() => undefined)
     client
@@ -69,14 +72,19 @@ export function useWorkflowFeed(): void {
 
 export function reportToast(r: RunReport): void {
   if (r.outcome === 'applied') toast.success('Configuration applied', r.message)
-  else if (r.outcome === 'applied_unconfirmed') toast.warning('Applied, reload not confirmed', r.message, true)
+  else if (r.outcome === 'applied_unconfirmed')
+    toast.warning(
+      (r.reload.deferred ?? []).length > 0 ? 'Applied; containers you paused were left paused, reload deferred' : 'Applied, reload not confirmed',
+      r.message,
+      true,
+    )
   else if (r.outcome === 'unpause_failed') toast.error('Containers left paused', r.message)
   else toast.error('Save & Restart failed', r.message)
 }
 
 /** Starts a run; the outcome arrives both as the result and as `workflow.finished`. */
 export async function saveAndRestart(input: OpInput<'workflow.saveAndRestart'>): Promise<RunReport | null> {
-  useWorkflow.getState().set({ running: true, steps: [], runId: null })
+  useWorkflow.getState().set({ running: true, steps: [], runId: null, last: null })
   try {
     const r = await getClient().call('workflow.saveAndRestart', input)
     reportToast(r)
