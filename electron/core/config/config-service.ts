@@ -80,6 +80,8 @@ export interface SaveResult {
   warnings: string[]
   /** Backup holding an outside edit that landed while the file was being replaced (see config-writer). */
   outsideEditKept: string | null
+  /** Another program's rename-replace landed in the instant before ours and was overwritten. */
+  outsideEditLost: boolean
 }
 
 export class ConfigService {
@@ -280,7 +282,7 @@ export class ConfigService {
   async save(input: EditInput & { baseHash: string }): Promise<SaveResult> {
     const prepared = await this.prepareSave(input)
     const res = await this.backupAndWrite(prepared.newText, input.baseHash)
-    return { hash: res.hash, backup: res.backup, diff: prepared.diff, warnings: res.warnings, outsideEditKept: res.outsideEditKept }
+    return { hash: res.hash, backup: res.backup, diff: prepared.diff, warnings: res.warnings, outsideEditKept: res.outsideEditKept, outsideEditLost: res.outsideEditLost }
   }
 
   async listBackups(): Promise<BackupInfo[]> {

@@ -25,11 +25,15 @@
  *  5. only then delete backups beyond the newest N (never the ones this save reports).
  *
  * What remains (documented in the README, config writes): an editor that replaces the file BY
- * RENAME in the microseconds between (c) and (d) loses its edit; no portable call can tell us
- * afterwards which inode our rename displaced (Linux's renameat2(RENAME_EXCHANGE) could, Node
- * does not expose it). And a program that opened X before (d) WITHOUT truncating it and writes
- * only after (e) writes into an unlinked inode. In-place writers that truncate on open (most
- * editors, `>`, fs.writeFile) are always detected in (b) or kept in (e).
+ * RENAME in the microseconds between (c) and (d) loses its edit. No stat can tell afterwards
+ * which inode our rename displaced (Linux's renameat2(RENAME_EXCHANGE) could; Node does not
+ * expose it), so on Linux we read the directory's inotify queue, which is in kernel order: a
+ * rename onto the name between our side link (a) and our own rename means exactly that, and the
+ * save reports `outsideEditLost` with a warning. Lost, but never silently. (b)-(d) run without
+ * yielding to keep that window microseconds wide. And a program that opened X before (d)
+ * WITHOUT truncating it and writes only after (e) writes into an unlinked inode. In-place
+ * writers that truncate on open (most editors, `>`, fs.writeFile) are always detected in (b) or
+ * kept in (e).
  *
  * Any failure before the rename removes our temp files and leaves the original untouched; errors
  * name the file and the errno. A process killed mid-save leaves at most temp files matching
@@ -42,7 +46,7 @@
  * The same holds for hard links to config.toml: they keep pointing at the old content.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { constants as fsc, readSync, renameSync, statSync, type Stats } from 'node:fs'
+import { constants as fsc, readSync, renameSync, statSync, watch, type FSWatcher, type Stats } from 'node:fs'
 import { copyFile, link, lstat, open, readdir, readFile, realpath, stat, unlink, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { CoreError, isCoreError } from '../errors'
@@ -83,6 +87,12 @@ export interface WriteResult {
    * file is live; the outside edit is not lost, and the warnings say so too.
    */
   outsideEditKept: string | null
+  /**
+   * True when another program replaced the file BY RENAME in the microseconds between the last
+   * check and our rename: its content was overwritten and is gone. Seen through the directory's
+   * inotify event order (Linux only); the warnings say so too. See the module comment.
+   */
+  outsideEditLost: boolean
 }
 
 const errText = (err: unknown): string => (err as NodeJS.ErrnoException)?.code ?? String(err)
@@ -335,6 +345,61 @@ async function writeBackup(dir: string, target: string, bytes: Uint8Array, orig:
   }
 }
 
+/**
+ * Records the directory's events in kernel order (one inotify queue per directory), so that after
+ * our rename we can tell whether a rename onto the file name came between our side link (4a) and
+ * our own rename: that is a rename-replace in the window, which no stat can see any more. Linux
+ * only: elsewhere the event order is not a promise. Best effort: no watcher, no verdict.
+ */
+/**
+ * Directories where our own rename produced no event in time (network mounts, some Docker Desktop
+ * shares): inotify says nothing there, so waiting for it again would only add latency to every
+ * save (Save & Restart writes while the stack is frozen).
+ */
+const silentDirs = new Set<string>()
+
+function windowWitness(dir: string, target: string) {
+  if (process.platform !== 'linux' || silentDirs.has(dir)) return null
+  const events: Array<{ type: string; name: string }> = []
+  let notify: (() => void) | null = null
+  let fsw: FSWatcher
+  try {
+    fsw = watch(dir, { persistent: false }, (type, name) => {
+      events.push({ type, name: typeof name === 'string' ? name : '' })
+      notify?.()
+    })
+    fsw.on('error', () => undefined)
+  } catch {
+    return null
+  }
+  const file = basename(target)
+  return {
+    /** true: a rename onto the file came between `side` appearing and `tmp` leaving; null: unknown. */
+    async replacedBetween(side: string, tmp: string, timeoutMs = 100): Promise<boolean | null> {
+      const deadline = Date.now() + timeoutMs
+      while (!events.some((e) => e.name === tmp)) {
+        const left = deadline - Date.now()
+        if (left <= 0) {
+          if (!events.some((e) => e.name === side)) silentDirs.add(dir)
+          return null
+        }
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, left)
+          notify = () => {
+            clearTimeout(t)
+            r()
+          }
+        })
+      }
+      const from = events.findIndex((e) => e.name === side)
+      const to = events.findIndex((e) => e.name === tmp)
+      if (from < 0) return null
+      return events.slice(from + 1, to).some((e) => e.type === 'rename' && e.name === file)
+    },
+    close: () => fsw.close(),
+  }
+}
+
 // ---- leftovers of killed saves ---------------------------------------------------------------------
 
 /** A temp file younger than this whose pid is alive (and not us) may still be in use: left alone. */
@@ -465,6 +530,8 @@ export async function backupAndWrite(path: string, newText: string, baseHash: st
       throw ioError(target, 'read', err)
     }
     let side: string | null = null
+    let witness: ReturnType<typeof windowWitness> = null
+    let renamed: { tmp: string; side: string } | undefined
     try {
       let orig: Stats
       let current: Buffer
@@ -491,12 +558,16 @@ export async function backupAndWrite(path: string, newText: string, baseHash: st
         step = 'replace'
         // 4a. Pin X under a side name: after the rename it is the only way back to its bytes.
         const sideName = join(dir, tempName(target, 'old'))
+        witness = windowWitness(dir, target)
         try {
           await link(target, sideName)
           side = sideName
           if (!sameInode(await lstat(sideName), orig)) throw conflictWhileSaving(target, 'it was replaced by another file')
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code
+          // Linux answers link() with ENOENT while another program renames over the name (the
+          // old dentry is gone for an instant) or when it was deleted: either way an outside edit.
+          if (code === 'ENOENT') throw conflictWhileSaving(target, 'it was replaced or removed by another file')
           if (isCoreError(err) || code === undefined || !NO_LINKS.has(code)) throw err
           // No hard links here: the open fd still pins X, we just cannot give it a name later
           // without copying (4e copies instead).
@@ -512,6 +583,7 @@ export async function backupAndWrite(path: string, newText: string, baseHash: st
         if (!sameInode(statSync(target), orig)) throw conflictWhileSaving(target, 'it was replaced by another file')
         opts.beforeRenameForTests?.()
         renameSync(tmp, target)
+        renamed = { tmp: basename(tmp), side: basename(sideName) }
         tmp = null
       } catch (err) {
         if (tmp) await unlink(tmp).catch(() => undefined)
@@ -543,14 +615,26 @@ export async function backupAndWrite(path: string, newText: string, baseHash: st
         warnings.push(`could not check ${target} for an edit made during the save: ${errText(err)}; the replaced file is ${side ?? 'gone'}`)
         side = null // keep the side link: it may hold that edit, and the next clean-up will judge it
       }
+      // A rename-replace between 4c and 4d: no stat sees it, the directory's event order does.
+      let outsideEditLost = false
+      if (witness && renamed) {
+        const verdict = await witness.replacedBetween(renamed.side, renamed.tmp).catch(() => null)
+        if (verdict) {
+          outsideEditLost = true
+          warnings.push(
+            `another program replaced ${target} by rename in the instant before this save's own rename; that edit was overwritten and cannot be recovered (POSIX has no compare-and-swap rename): check with whoever edits this file`,
+          )
+        }
+      }
       let pruned: string[] = []
       try {
         pruned = await pruneBackups(target, opts.keepBackups, [backup, ...(outsideEditKept ? [outsideEditKept] : [])])
       } catch (err) {
         warnings.push(`could not prune old backups: ${errText(err)}`)
       }
-      return { backup, hash: sha256(bytes), pruned, warnings, outsideEditKept }
+      return { backup, hash: sha256(bytes), pruned, warnings, outsideEditKept, outsideEditLost }
     } finally {
+      witness?.close()
       await live.close().catch(() => undefined)
       if (side) await unlink(side).catch(() => undefined)
     }
