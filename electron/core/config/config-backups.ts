@@ -68,12 +68,17 @@ export async function listBackups(configFile: string): Promise<BackupInfo[]> {
   return out.sort(compareBackups)
 }
 
-/** Deletes all but the `keep` newest backups; returns the names deleted. Best effort per file. */
-export async function pruneBackups(configFile: string, keep: number): Promise<string[]> {
+/**
+ * Deletes all but the `keep` newest backups; returns the names deleted. Best effort per file.
+ * `protect`: names a save is about to report (its backup, an outside edit it kept) are never
+ * deleted, even when keep = 1 would otherwise drop one of them.
+ */
+export async function pruneBackups(configFile: string, keep: number, protect: readonly string[] = []): Promise<string[]> {
   const all = await listBackups(configFile)
   const dir = join(configFile, '..')
   const removed: string[] = []
   for (const b of all.slice(Math.max(1, keep))) {
+    if (protect.includes(b.name)) continue
     try {
       await unlink(join(dir, b.name))
       removed.push(b.name)

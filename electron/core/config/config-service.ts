@@ -12,11 +12,13 @@ import { buildDiff, type ConfigDiff } from './config-diff'
 import { watchConfig, type ConfigWatcher } from './config-watch'
 import {
   backupAndWrite as writeDurably,
+  cleanUpLeftovers,
   currentFileHash,
   ioError,
   readConfigFile,
   resolveConfigPath,
   sha256,
+  type LeftoverReport,
   type WriteResult,
 } from './config-writer'
 import { SchemaStore } from './schema-store'
@@ -38,6 +40,8 @@ export interface ConfigServiceOptions {
   /** Injectable clock for backup names and event times. */
   clock?: () => Date
   watch?: { debounceMs?: number; pollMs?: number; onError?: (err: unknown) => void }
+  /** Where start-up housekeeping is reported (removed leftovers); default console.info. */
+  log?: (message: string) => void
 }
 
 export interface ConfigIssue {
@@ -74,6 +78,10 @@ export interface SaveResult {
   backup: string
   diff: ConfigDiff
   warnings: string[]
+  /** Backup holding an outside edit that landed while the file was being replaced (see config-writer). */
+  outsideEditKept: string | null
+  /** Another program's rename-replace landed in the instant before ours and was overwritten. */
+  outsideEditLost: boolean
 }
 
 export class ConfigService {
@@ -277,7 +285,7 @@ export class ConfigService {
   async save(input: EditInput & { baseHash: string }): Promise<SaveResult> {
     const prepared = await this.prepareSave(input)
     const res = await this.backupAndWrite(prepared.newText, input.baseHash)
-    return { hash: res.hash, backup: res.backup, diff: prepared.diff, warnings: res.warnings }
+    return { hash: res.hash, backup: res.backup, diff: prepared.diff, warnings: res.warnings, outsideEditKept: res.outsideEditKept, outsideEditLost: res.outsideEditLost }
   }
 
   async listBackups(): Promise<BackupInfo[]> {
@@ -322,9 +330,28 @@ export class ConfigService {
     return { ...res, restoredFrom: name }
   }
 
-  /** Start reporting external changes as `config.changedOnDisk`. */
+  /**
+   * Remove what saves killed mid-way left next to the file (only our own temp names; see
+   * cleanUpLeftovers) and log each one. Never throws: housekeeping must not stop start-up.
+   */
+  async cleanUpLeftovers(): Promise<LeftoverReport | null> {
+    const log = this.opts.log ?? ((m: string) => console.info(m))
+    try {
+      const r = await cleanUpLeftovers(this.opts.configPath, () => this.now())
+      for (const x of r.removed) log(`[config] removed leftover temp file ${join(r.path, '..', x.name)} (${x.why})`)
+      for (const x of r.kept) log(`[config] leftover ${x.name} held an edit found nowhere else: kept as backup ${x.backup}`)
+      for (const x of r.skipped) log(`[config] left ${join(r.path, '..', x.name)} alone: ${x.why}`)
+      return r
+    } catch (err) {
+      log(`[config] could not clean up leftovers next to ${this.opts.configPath}: ${(err as Error).message}`)
+      return null
+    }
+  }
+
+  /** Clean up leftovers of killed saves, then start reporting external changes as `config.changedOnDisk`. */
   async start(): Promise<void> {
     if (this.watcher) return
+    await this.cleanUpLeftovers()
     let target = this.opts.configPath
     try {
       target = await resolveConfigPath(this.opts.configPath)
