@@ -170,16 +170,19 @@ describe('comment-preserving edits', () => {
     expect(r.text).toContain('value = 2   # the only line an edit may touch')
   })
 
-  it('structural edits (toml-patch path) keep every existing line, in order', () => {
-    const r = edited(ALL_TYPES, { '/target/added': 'new' })
-    expect(r.strategy).toBe('toml-patch')
-    const before = ALL_TYPES.split('\n')
-    const after = r.text.split('\n')
-    // The new text is the old one with lines inserted only.
-    let j = 0
-    for (const line of after) if (line === before[j]) j++
-    expect(j).toBe(before.length)
-    expect(toPlain(parseToml(r.text))).toMatchObject({ target: { value: 1, added: 'new' } })
+  it('structural edits keep every existing line, in order, through the splice and through toml-patch', () => {
+    const plain = withEdits(toPlain(parseToml(ALL_TYPES)), { '/target/added': 'new' })
+    for (const via of ['auto', 'toml-patch'] as const) {
+      const r = applyPlainValue(ALL_TYPES, plain, 'config.toml', { via })
+      expect(r.strategy).toBe(via === 'auto' ? 'splice' : 'toml-patch')
+      const before = ALL_TYPES.split('\n')
+      const after = r.text.split('\n')
+      // The new text is the old one with lines inserted only.
+      let j = 0
+      for (const line of after) if (line === before[j]) j++
+      expect(j).toBe(before.length)
+      expect(toPlain(parseToml(r.text))).toMatchObject({ target: { value: 1, added: 'new' } })
+    }
   })
 
   it('keeps nan/inf that JSON turned into null', () => {

@@ -146,7 +146,8 @@ export function fromPointer(pointer: string): string[] {
 /**
  * Rebuild the raw value the user means from a plain value (what the form sends) and the raw value
  * in the file now. Leaves equal to the file's plain form keep their raw object, so untouched date
- * values keep their TOML type and unchanged leaves compare equal by identity.
+ * values keep their TOML type and unchanged leaves compare equal by identity; unchanged tables and
+ * arrays are `current`'s own objects (read-only, like every parseToml result).
  *
  * JSON has no NaN/Infinity: over HTTP a `nan`/`inf` float arrives as null. null at a place where the
  * file holds a non-finite float means "unchanged"; anywhere else it is an error (TOML has no null).
@@ -171,25 +172,44 @@ export function fromPlain(next: unknown, current: unknown, path: Path = []): unk
     return tomlEqual(next, current) ? current : next
   }
   // `path` is one shared array, pushed and popped: copying it per node cost more than the walk.
+  // A container whose every element comes back identical IS `current` again, and nothing is
+  // allocated for it: a form edit changes a few leaves, so the intended document shares all but
+  // the changed paths with the parsed file, and the diff that follows skips shared subtrees by
+  // identity. (Building a fresh null-prototype object per table cost more than a full parse.)
   if (Array.isArray(next)) {
     const cur = Array.isArray(current) ? current : []
-    return next.map((x, i) => {
+    let out: unknown[] | null = Array.isArray(current) && current.length === next.length ? null : []
+    for (let i = 0; i < next.length; i++) {
       path.push(i)
-      const v = fromPlain(x, cur[i], path)
+      const v = fromPlain(next[i], cur[i], path)
       path.pop()
-      return v
-    })
+      if (out === null && Object.is(v, cur[i])) continue
+      out ??= cur.slice(0, i)
+      out.push(v)
+    }
+    return out ?? current
   }
   if (typeof next === 'object') {
     if (next instanceof Date) return next
     const cur = isTable(current) ? current : {}
-    const out: RawTable = Object.create(null) as RawTable
-    for (const [k, x] of Object.entries(next)) {
+    const keys = Object.keys(next)
+    const curKeys = isTable(current) ? Object.keys(current) : null
+    // Same keys in the same order so far, every value identical: still `current`.
+    let out: RawTable | null = curKeys !== null && curKeys.length === keys.length ? null : (Object.create(null) as RawTable)
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i] as string
+      const c = Object.hasOwn(cur, k) ? cur[k] : undefined
       path.push(k)
-      defineKey(out, k, fromPlain(x, Object.hasOwn(cur, k) ? cur[k] : undefined, path))
+      const v = fromPlain((next as Record<string, unknown>)[k], c, path)
       path.pop()
+      if (out === null && curKeys?.[i] === k && Object.is(v, c)) continue
+      if (out === null) {
+        out = Object.create(null) as RawTable
+        for (let j = 0; j < i; j++) defineKey(out, keys[j] as string, cur[keys[j] as string])
+      }
+      defineKey(out, k, v)
     }
-    return out
+    return out ?? current
   }
   throw new CoreError('invalid_input', `${toPointer(path) || '/'}: unsupported value of type ${typeof next}`, {
     path: toPointer(path),
