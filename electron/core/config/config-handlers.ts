@@ -38,7 +38,7 @@ export function createConfigPort(service: ConfigService): ConfigPort {
     },
     async commit(prepared) {
       const r = await service.backupAndWrite(prepared.newText, prepared.baseHash)
-      return { backup: r.backup, hash: r.hash }
+      return { backup: r.backup, hash: r.hash, warnings: r.warnings }
     },
     currentHash: () => service.currentHash(),
     isValidOnDisk: () => service.isValidOnDisk(),

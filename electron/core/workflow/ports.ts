@@ -69,7 +69,8 @@ export interface ConfigPort {
   /** Validates and computes the diff. Throws parse/schema/conflict errors; writes nothing. */
   prepare(input: { text?: string; value?: unknown; baseHash: string }): Promise<PreparedConfig>
   /** Backs up the current file and writes the new one atomically; throws conflict/io errors. */
-  commit(prepared: PreparedConfig): Promise<{ backup: string; hash: string }>
+  /** `warnings` name an outside edit the write kept in a backup, or one it could not keep. */
+  commit(prepared: PreparedConfig): Promise<{ backup: string; hash: string; warnings?: string[] }>
   currentHash(): Promise<string | null>
   /** True when the file on disk parses and validates. */
   isValidOnDisk(): Promise<boolean>

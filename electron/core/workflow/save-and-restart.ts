@@ -185,7 +185,9 @@ export class SaveAndRestart {
       report.backup = committed.backup
       report.newHash = committed.hash
       await journal.write({ ...journalBase, phase: 'written', backup: committed.backup, paused: ours }).catch(() => undefined)
-      steps.end('write', 'ok', { detail: `backup ${committed.backup}` })
+      // An outside edit that raced the rename is kept in a backup (or, rarely, lost): the trader must hear it.
+      const raced = committed.warnings ?? []
+      steps.end('write', 'ok', { detail: [`backup ${committed.backup}`, ...raced].join('; ') })
     } catch (err) {
       steps.end('write', 'failed', { detail: errText(err) })
       return this.abortAfterPause(report, steps, ours, ctx, freezeStart, finish,

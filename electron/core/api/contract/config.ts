@@ -55,6 +55,19 @@ const BackupInfo = Type.Object({
   mtime: Type.String(),
 })
 
+/**
+ * What became of an outside edit that raced the save's rename (see config-writer.ts): kept in a backup
+ * named here, or (only a rename-replace in the last microseconds) lost but reported, never silently.
+ */
+const OutsideEdit = {
+  outsideEditKept: Type.Optional(
+    Type.Union([Type.String(), Type.Null()], { description: 'Backup holding an outside edit that landed during the save.' }),
+  ),
+  outsideEditLost: Type.Optional(
+    Type.Boolean({ description: 'An outside rename-replace landed in the instant before ours and could not be kept.' }),
+  ),
+}
+
 export const configOperations = {
   'config.load': op({
     summary: 'The current config.toml: text, parsed value, hash for conflict detection, the schema for the form, and its errors if it is invalid.',
@@ -102,6 +115,7 @@ export const configOperations = {
       backup: Type.String({ description: 'Backup holding the previous content.' }),
       diff: ConfigDiff,
       warnings: Type.Array(Type.String()),
+      ...OutsideEdit,
     }),
     http: { method: 'POST', path: '/config/save' },
   }),
@@ -134,6 +148,7 @@ export const configOperations = {
       restoredFrom: Type.String(),
       diff: ConfigDiff,
       warnings: Type.Array(Type.String()),
+      ...OutsideEdit,
     }),
     http: { method: 'POST', path: '/config/restore' },
   }),
