@@ -15,6 +15,7 @@ export const AUDITED_ACTIONS: readonly OperationName[] = [
   'workflow.saveAndRestart',
   'workflow.recover',
   'schedule.override',
+  'trading.resume',
   'bus.command',
   'supervise.reset',
   'supervise.restart',

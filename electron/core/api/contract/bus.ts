@@ -156,6 +156,10 @@ export type KillswitchRoundT = Static<typeof KillswitchRound>
 
 export const KillswitchState = Type.Object({
   engaged: Type.Boolean(),
+  latched: Type.Boolean({
+    description:
+      'Trading is held off by the killswitch: set on engage and kept on release; only trading.resume (or, if configured, the next scheduled start) clears it.',
+  }),
   reason: Nullable(Type.String()),
   who: Nullable(Type.String()),
   at: Nullable(Type.String()),
@@ -374,7 +378,7 @@ export const busOperations = {
   }),
   'bus.killswitch.release': op({
     summary:
-      'Release the killswitch (admin: re-arming is the dangerous act). Does not enable trading or unpause anything by itself.',
+      'Release the killswitch (admin). Re-arms it but leaves trading DISABLED (latched) until trading.resume; unpauses nothing.',
     scope: 'admin',
     input: Confirmed('the killswitch is released'),
     result: KillswitchResult,
