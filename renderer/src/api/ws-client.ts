@@ -17,9 +17,17 @@ export interface WsClient extends StackdeckClient {
   close(): void
 }
 
+/** Thrown at once for a call made while the host is unreachable: nothing is kept to run later. */
+export const NOT_CONNECTED =
+  'Not connected to the Stackdeck host: the action was NOT sent and will not run later. Try again once the header shows the host connected.'
+/** A call in flight when the socket dropped: the host may or may not have run it. */
+export const LOST_IN_FLIGHT =
+  'The connection to the Stackdeck host dropped before it answered: the action may or may not have run. Check the audit log before retrying.'
+
 /**
  * Headless door. One socket carries calls (id-matched replies) and all events. It reconnects with
- * backoff; calls made while disconnected wait for the next connection rather than failing at once.
+ * backoff. A call made while disconnected fails at once (never queued: a "Pause stack" clicked
+ * during an outage must not run 25 s later), and calls in flight when the socket drops fail too.
  */
 export function createWsClient(token: string, base: string = location.host): WsClient {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
@@ -30,7 +38,6 @@ export function createWsClient(token: string, base: string = location.host): WsC
   let backoff = 250
   let closed = false
   const pending = new Map<number, Pending>()
-  const queue: string[] = []
   const listeners = new Map<string, Set<(p: unknown) => void>>()
   const stateListeners = new Set<(s: WsState) => void>()
 
@@ -55,7 +62,6 @@ export function createWsClient(token: string, base: string = location.host): WsC
     sock.onopen = () => {
       backoff = 250
       setState('open')
-      for (const frame of queue.splice(0)) sock.send(frame)
     }
     sock.onmessage = (ev) => {
       let msg: { id?: number; ok?: boolean; result?: unknown; error?: ContractError; event?: string; payload?: unknown }
@@ -77,6 +83,14 @@ export function createWsClient(token: string, base: string = location.host): WsC
     }
     sock.onclose = () => {
       if (closed) return
+      const wasOpen = state === 'open'
+      for (const [id, p] of pending) {
+        clearTimeout(p.timer)
+        p.reject(new CallError({ code: 'unavailable', message: LOST_IN_FLIGHT }))
+        pending.delete(id)
+      }
+      // Mark the view stale at once; the token check below only decides between retry and sign-in.
+      if (wasOpen) setState('reconnecting')
       void tokenIsValid().then((valid) => {
         if (!valid) {
           setState('unauthorized')
@@ -87,7 +101,7 @@ export function createWsClient(token: string, base: string = location.host): WsC
           }
           return
         }
-        setState('reconnecting')
+        if (state !== 'reconnecting') setState('reconnecting')
         setTimeout(connect, backoff)
         backoff = Math.min(backoff * 2, 5000)
       })
@@ -105,6 +119,9 @@ export function createWsClient(token: string, base: string = location.host): WsC
       return () => stateListeners.delete(l)
     },
     call<N extends OperationName>(name: N, input: OpInput<N>): Promise<OpResult<N>> {
+      if (ws?.readyState !== WebSocket.OPEN)
+        return Promise.reject(new CallError({ code: 'unavailable', message: NOT_CONNECTED }))
+      const sock = ws
       const id = nextId++
       const frame = JSON.stringify({ id, op: name, input })
       return new Promise<OpResult<N>>((resolve, reject) => {
@@ -113,8 +130,7 @@ export function createWsClient(token: string, base: string = location.host): WsC
           reject(new CallError({ code: 'timeout', message: `${name} got no answer within ${CALL_TIMEOUT_MS / 1000} s` }))
         }, CALL_TIMEOUT_MS)
         pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer })
-        if (ws?.readyState === WebSocket.OPEN) ws.send(frame)
-        else queue.push(frame)
+        sock.send(frame)
       })
     },
     on<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void) {
