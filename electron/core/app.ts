@@ -92,7 +92,16 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
     log: (m) => log(`[stack] ${m}`),
   })
 
-  const flagRedis = new Redis(settings.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: (n) => Math.min(5000, 200 * 2 ** n) })
+  // Writes trading_enabled and the override: no offline queue, no resend of a write in flight when the
+  // link dropped, and a timeout, so a write either happens now or fails now (never replayed later).
+  const flagRedis = new Redis(settings.redis.url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    commandTimeout: 5000,
+    retryStrategy: (n) => Math.min(5000, 200 * 2 ** n),
+  })
   flagRedis.on('error', () => undefined)
   const flag = new RedisTradingFlag(flagRedis, {
     key: settings.redis.tradingKey,
