@@ -164,12 +164,17 @@ up() {
   [ "$redis_port" != "$redis_hp" ] || redis_port=6379
 
   remove_containers "$host"
+  # Every container carries `stackdeck.agent=<agent_id>`: with --network host a container's hostname
+  # is the host's, so the heartbeat's hostname cannot name it, and without the label a paused
+  # orchestrator or scanner would read "dead" instead of "paused" (README: agents and containers).
   run_one "$host" stackdeck-demo-orchestrator "$redis_host" "$redis_port" \
-    --label app=python-orchestrator -e SERVICE_NAME=orchestrator -e AGENT_ID=orchestrator -e AGENT_GROUP=orchestration
+    --label app=python-orchestrator --label stackdeck.agent=orchestrator \
+    -e SERVICE_NAME=orchestrator -e AGENT_ID=orchestrator -e AGENT_GROUP=orchestration
   local i
   for i in 1 2; do
     run_one "$host" "stackdeck-demo-scanner-$i" "$redis_host" "$redis_port" \
-      --label app=go-scanner -e "SERVICE_NAME=scanner-$i" -e "AGENT_ID=scanner-$i" -e AGENT_GROUP=ingestion
+      --label app=go-scanner --label "stackdeck.agent=scanner-$i" \
+      -e "SERVICE_NAME=scanner-$i" -e "AGENT_ID=scanner-$i" -e AGENT_GROUP=ingestion
     run_one "$host" "stackdeck-demo-agent-$i" "$redis_host" "$redis_port" \
       --label app=agent --label "stackdeck.agent=agent-$i" \
       -e "SERVICE_NAME=agent-$i" -e "AGENT_ID=agent-$i" -e AGENT_GROUP=execution

@@ -111,7 +111,9 @@ export async function startFixtures(opts: StartFixturesOptions = {}): Promise<st
       Image: opts.image ?? testImage(),
       name: `sdt-${service.replace(/[^a-zA-Z0-9_.-]/g, '-')}-${i}-${suffix}`,
       Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
-      Labels: { ...at(opts.labels, i), ...testLabels() },
+      // The documented agent-to-container mapping (README, "Agents and containers"): a fixture that
+      // heartbeats as AGENT_ID carries stackdeck.agent=AGENT_ID, as the demo's containers do.
+      Labels: { ...(env['AGENT_ID'] ? { 'stackdeck.agent': env['AGENT_ID'] } : {}), ...at(opts.labels, i), ...testLabels() },
       StopTimeout: 5,
       HostConfig: {
         NetworkMode: network,

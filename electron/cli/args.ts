@@ -76,8 +76,9 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'killswitch',
-    usage: 'killswitch [status] | killswitch engage|release --reason R --yes',
-    summary: 'Show, engage (stop trading now) or release (admin) the killswitch.',
+    usage: 'killswitch [status] | killswitch engage|release|resume --reason R --yes',
+    summary:
+      'Show, engage (stop trading now) or release (admin) the killswitch; a release leaves trading disabled until `killswitch resume` (admin: Resume trading).',
     options: { ...reason, yes: { type: 'boolean', short: 'y' } },
     args: [0, 1],
   },

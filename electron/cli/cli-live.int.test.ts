@@ -258,9 +258,12 @@ describe.skipIf(!enabled)('the stackdeck CLI against a live host, engine and Red
 
       const rel = await cli(['killswitch', 'release', '--reason', `drill over ${RUN}`, '--yes'], tokens.admin)
       expectExit(rel, 0)
-      expect(rel.stdout).toMatch(/^killswitch\s+released \(last change by root/m)
+      // Released but latched: trading stays off until `killswitch resume`, and the CLI says so.
+      expect(rel.stdout).toMatch(/^killswitch\s+released, trading LATCHED OFF until `killswitch resume` \(last change by root/m)
+      expect(rel.stdout).toMatch(/Trading stays DISABLED until someone runs "Resume trading"/)
       expect(JSON.parse((await redis.get(redisKeysFor(TAG).killswitchKey)) ?? 'null')).toMatchObject({
         engaged: false,
+        latched: true,
       })
       const st = await cli(['killswitch'], tokens.read)
       expectExit(st, 0)

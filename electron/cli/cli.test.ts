@@ -161,6 +161,7 @@ function standIns(): Partial<Record<string, (input: never) => Promise<unknown>>>
       return {
         state: {
           engaged: true,
+          latched: true,
           reason: input.reason,
           who: 'admin',
           at: now(),

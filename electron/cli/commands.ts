@@ -164,8 +164,8 @@ async function killswitch(ctx: CommandContext): Promise<CommandOutput> {
     const k = (await ctx.client.call('bus.killswitch.get')) as KillswitchStateT
     return done(k, render(fmt.formatKillswitchState, k))
   }
-  if (sub !== 'engage' && sub !== 'release')
-    throw usageError(`killswitch: unknown action "${sub}" (status, engage or release)`)
+  if (sub !== 'engage' && sub !== 'release' && sub !== 'resume')
+    throw usageError(`killswitch: unknown action "${sub}" (status, engage, release or resume)`)
   const reason = stringOption(ctx.parsed.values, 'reason')?.trim()
   if (!reason) throw usageError(`killswitch ${sub} needs --reason "<why>" (it goes into the audit log)`)
   await confirmOrRefuse(
@@ -173,8 +173,14 @@ async function killswitch(ctx: CommandContext): Promise<CommandOutput> {
     `killswitch ${sub}`,
     sub === 'engage'
       ? `ENGAGE the killswitch on ${ctx.client.url} (stops trading now)?`
-      : `RELEASE the killswitch on ${ctx.client.url}?`,
+      : sub === 'release'
+        ? `RELEASE the killswitch on ${ctx.client.url}? (trading stays disabled until \`killswitch resume\`)`
+        : `RESUME TRADING on ${ctx.client.url}? (lifts the killswitch latch; trading then follows the schedule)`,
   )
+  if (sub === 'resume') {
+    const r = (await ctx.client.call('trading.resume', { reason, confirm: true })) as { outcome: string; tradingEnabled: boolean | null }
+    return done(r, `trading     ${r.tradingEnabled ? 'ENABLED' : r.tradingEnabled === false ? 'disabled' : 'unknown'}: ${r.outcome}`)
+  }
   const r = (await ctx.client.call(`bus.killswitch.${sub}`, { reason, confirm: true })) as KillswitchResultT
   const failedAction = Object.values(r?.actions ?? {}).some((a) => a?.status === 'failed')
   return done(r, render(fmt.formatKillswitchResult, r), failedAction ? EXIT.partial : EXIT.ok)

@@ -64,7 +64,7 @@ export function formatInfo(i: AppInfoT): string {
 
 export function formatKillswitchState(k: KillswitchStateT): string {
   if (!k.engaged)
-    return `killswitch  released${k.who ? ` (last change by ${k.who} at ${k.at ?? '?'})` : ''}${k.stored ? '' : '  [not yet stored in Redis]'}`
+    return `killswitch  released${k.latched ? ', trading LATCHED OFF until `killswitch resume`' : ''}${k.who ? ` (last change by ${k.who} at ${k.at ?? '?'})` : ''}${k.stored ? '' : '  [not yet stored in Redis]'}`
   return `killswitch  ENGAGED by ${k.who ?? '?'} at ${k.at ?? '?'}: ${k.reason ?? ''}${k.stored ? '' : '  [not yet stored in Redis]'}`
 }
 

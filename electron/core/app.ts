@@ -33,6 +33,9 @@ import { StackService } from './stack/stack-service'
 import { createSuperviseHandlers } from './supervise/supervise-handlers'
 import { Supervisor } from './supervise/supervisor'
 import { supervisionAuditEntry, withSupervisionChannels } from './supervise/audit-entry'
+import { fileKillswitchMirror } from './state/killswitch-mirror'
+import { SafetyModel } from './state/safety-model'
+import { createStateHandlers } from './state/state-handlers'
 import { Journal } from './workflow/journal'
 import { RunHistory } from './workflow/run-history'
 import { SaveAndRestart } from './workflow/save-and-restart'
@@ -98,7 +101,16 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
     log: (m) => log(`[stack] ${m}`),
   })
 
-  const flagRedis = new Redis(settings.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: (n) => Math.min(5000, 200 * 2 ** n) })
+  // Writes trading_enabled and the override: no offline queue, no resend of a write in flight when the
+  // link dropped, and a timeout, so a write either happens now or fails now (never replayed later).
+  const flagRedis = new Redis(settings.redis.url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    commandTimeout: 5000,
+    retryStrategy: (n) => Math.min(5000, 200 * 2 ** n),
+  })
   flagRedis.on('error', () => undefined)
   const flag = new RedisTradingFlag(flagRedis, {
     key: settings.redis.tradingKey,
@@ -119,6 +131,11 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
       killswitchAckTimeoutMs: settings.redis.killswitchAckTimeoutMs,
       killswitchPausesStack: settings.redis.killswitchPausesStack,
       tradingKey: settings.redis.tradingKey,
+      // The bus re-reads trading_enabled when it hears this channel: without it a custom channel
+      // left the Monitor at "trading unknown" while the flag had changed.
+      channels: { tradingChannel: settings.redis.tradingChannel },
+      resumeMode: settings.schedule.resumeAfterKillswitch,
+      killswitchMirror: fileKillswitchMirror(join(stateDir, 'killswitch.json')),
       commandAckTimeoutMs: settings.redis.commandAckTimeoutMs,
     },
     {
@@ -140,9 +157,8 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
           detail: { version: rec.version, result: rec.result, ...(rec.error ? { error: rec.error } : {}) },
         })
       },
-      afterRelease: async () => {
-        await scheduler?.refresh()
-      },
+      // No afterRelease: a release leaves trading latched off. Only trading.resume (or, with
+      // schedule.resumeAfterKillswitch = next-start, the next window) hands it back.
     },
   )
   const busBatcher = new BusUpdateBatcher(bus.batchSource(), { emit: (u) => hub.emit('bus.update', u) })
@@ -195,6 +211,31 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
         log: (m) => log(`[schedule] ${m}`),
       })
     : null
+  /**
+   * Why the schedule may not turn trading on. Nothing re-enables trading as a side effect of a
+   * release, a restart or a Redis reconnect: until the killswitch was read from Redis it is not
+   * known, and a released switch stays latched until a deliberate resume.
+   */
+  const latchVeto = async (window: { enabled: boolean; windowStart?: Date } | null): Promise<string | null> => {
+    const ks = bus.killswitch
+    if (!ks.known) return 'the killswitch state is not known yet (Redis unreachable or not read since reconnecting)'
+    if (ks.engaged) return 'the killswitch is engaged'
+    if (!ks.latched) return null
+    const releasedAt = Date.parse(ks.view().at ?? '')
+    if (
+      settings.schedule.resumeAfterKillswitch === 'next-start' &&
+      window?.enabled &&
+      window.windowStart &&
+      window.windowStart.getTime() > releasedAt
+    ) {
+      const reason = 'scheduled start after a killswitch release (schedule.resumeAfterKillswitch = next-start)'
+      await ks.resume({ reason, who: 'schedule' })
+      await audit.append({ who: 'schedule', door: 'scheduler', action: 'trading.resume', outcome: 'ok', reason }).catch(() => undefined)
+      return null
+    }
+    return 'the killswitch was released; trading stays disabled until someone runs Resume trading'
+  }
+
   const scheduler: Scheduler | null = settings.schedule.enabled
     ? new Scheduler({
         clock: systemClock,
@@ -202,7 +243,7 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
         flag,
         overrides: new RedisOverrideStore(flagRedis),
         who: 'schedule',
-        vetoEnable: () => (bus?.status().killswitch.engaged ? 'the killswitch is engaged' : null),
+        vetoEnable: ({ window }) => latchVeto(window),
         onTransition: (e) => {
           hub.emit('schedule.transition', e)
           void audit.append({ who: 'schedule', door: 'scheduler', action: 'schedule.transition', outcome: 'ok', target: e.enabled ? 'trading on' : 'trading off', detail: e })
@@ -271,6 +312,33 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
     log: (m) => log(`[supervise] ${m}`),
   })
 
+  const safety = new SafetyModel({
+    connection: () => bus.connection(),
+    killswitch: () => ({
+      ...bus.killswitch.view(),
+      known: bus.killswitch.known,
+      unknownSince: bus.killswitch.unknownSince,
+      resumeMode: bus.killswitch.resumeMode,
+    }),
+    trading: () => bus.tradingState(),
+    snapshot: () => stack.snapshot(),
+    schedule: () => {
+      if (!scheduler) return null
+      const d = scheduler.describe()
+      return { configured: d.rules !== null, desired: d.desired, source: d.source, next: d.next, vetoed: d.vetoed }
+    },
+  })
+  const detachSafety = [
+    safety.onChange((s) => hub.emit('state.changed', s)),
+    bus.onKillswitch(() => safety.refresh()),
+    bus.onConnection(() => safety.refresh()),
+    hub.subscribe((event) => {
+      if (event === 'stack.changed' || event === 'schedule.transition') safety.refresh()
+    }),
+  ]
+  const stackHandlers = createStackHandlers(stack)
+  const busHandlers = createBusHandlers(bus)
+
   const raw: Handlers = {
     ...createAppHandlers({
       loaded,
@@ -282,11 +350,39 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
         return { ok: c?.state === 'ready', detail: c ? `${c.state}${c.error ? `: ${c.error}` : ''}` : 'not started' }
       },
     }),
-    ...createStackHandlers(stack),
+    ...stackHandlers,
+    // GET /status answers "is it trading, is the killswitch on" too, from the same model.
+    'stack.status': async (input, ctx) => {
+      const st = safety.current()
+      return { ...(await stackHandlers['stack.status'](input, ctx)), trading: st.trading, killswitch: st.killswitch }
+    },
     ...createConfigHandlers(config),
     ...createWorkflowHandlers(workflow, history),
     ...createScheduleHandlers({ scheduler, flag, rulesProblem: () => rulesProblem }),
-    ...createBusHandlers(bus),
+    ...busHandlers,
+    'bus.killswitch.engage': async (input, ctx) => {
+      const r = await busHandlers['bus.killswitch.engage'](input, ctx)
+      if (r.actions.store.status === 'failed')
+        hub.emit('app.alert', {
+          id: `killswitch-unstored-${r.state.version}`,
+          level: 'critical',
+          title: 'Killswitch engaged, but NOT stored in Redis',
+          message: `Redis is unreachable (${r.actions.store.error ?? 'unknown error'}). Stackdeck did what it could without Redis (${r.actions.stackPause.status === 'ok' ? 'the stack is paused' : 'execution agents it could reach at Docker level'}) and writes the killswitch to Redis as soon as it returns. Agents that only listen on Redis have NOT been told.`,
+          at: new Date().toISOString(),
+          sticky: true,
+        })
+      return r
+    },
+    ...createStateHandlers({
+      model: safety,
+      liftLatch: (req) => bus.killswitch.resume(req),
+      schedule: () => {
+        if (!scheduler) return null
+        const d = scheduler.describe()
+        return { desired: d.desired, next: d.next, refresh: () => scheduler.refresh() }
+      },
+      flag,
+    }),
     ...createSuperviseHandlers(supervisor),
     ...createAuditHandlers(audit),
   }
@@ -311,8 +407,11 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
       await workflow.recovery.check(settings.workflow.autoResumeOnRecovery, system).catch((err: unknown) => log(`[workflow] recovery check failed: ${(err as Error).message}`))
       await scheduler?.start()
       await supervisor.start()
+      safety.start()
     },
     async dispose() {
+      safety.stop()
+      detachSafety.forEach((off) => off())
       await supervisor.stop().catch(() => undefined)
       scheduler?.stop()
       busBatcher.stop()

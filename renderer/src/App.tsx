@@ -7,6 +7,9 @@ import { RecoveryPrompt } from './features/workflow/RecoveryPrompt'
 import { HeaderStatus } from './components/HeaderStatus'
 import { tabs } from './features/registry'
 import { useConnection } from './store/connection'
+import { useSafety } from './store/safety'
+import { toast } from './store/toasts'
+import { useNow } from './lib/use-now'
 
 function useHashTab(): [string, (id: string) => void] {
   const initial = tabs.find((t) => `#${t.id}` === location.hash)?.id ?? tabs[0]?.id ?? ''
@@ -29,6 +32,10 @@ function useHashTab(): [string, (id: string) => void] {
 
 export function App() {
   const { state } = useConnection()
+  const stale = useSafety((s) => s.stale)
+  const staleReason = useSafety((s) => s.staleReason)
+  const receivedAt = useSafety((s) => s.receivedAt)
+  const now = useNow()
   const [tab, setTab] = useHashTab()
 
   useEffect(() => {
@@ -85,9 +92,32 @@ export function App() {
       </header>
       <AlertBar />
       <RecoveryPrompt />
-      <main id="panel" role="tabpanel" aria-labelledby={`tab-${tab}`} className="panel">
-        {Active && <Active />}
-      </main>
+      {stale && (
+        <div className="stale-banner" role="status" data-testid="stale-banner">
+          Stale view ({staleReason}){receivedAt !== null ? `: last update ${Math.max(0, Math.round((now - receivedAt) / 1000))} s ago` : ''}. What
+          you see may no longer be true; actions are disabled until fresh state arrives.
+        </div>
+      )}
+      <div className={`panel-wrap${stale ? ' panel-stale' : ''}`} data-testid="panel-wrap" data-stale={String(stale)}>
+        {/* inert: neither clicks nor keys reach the frozen body; the overlay says why. */}
+        <main id="panel" role="tabpanel" aria-labelledby={`tab-${tab}`} className="panel" inert={stale}>
+          {Active && <Active />}
+        </main>
+        {stale && (
+          <button
+            type="button"
+            className="stale-overlay"
+            data-testid="stale-overlay"
+            aria-label="Actions are disabled while the view is stale"
+            onClick={() =>
+              toast.error(
+                'Not connected to the Stackdeck host',
+                'Nothing was sent and nothing will run later. Actions are disabled until fresh state arrives from the host.',
+              )
+            }
+          />
+        )}
+      </div>
       <Toasts />
       <ConfirmDialog />
     </div>

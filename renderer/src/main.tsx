@@ -5,6 +5,7 @@ import { initClient, isWsClient } from './api/client'
 import { takeTokenFromLocation } from './api/token'
 import { useAlerts } from './store/alerts'
 import { useConnection } from './store/connection'
+import { startSafetyFeed } from './store/safety'
 import './styles.css'
 
 const client = initClient(window.stackdeck ? null : takeTokenFromLocation())
@@ -14,6 +15,7 @@ else {
   conn.set({ door: client.door, state: client.door === 'ipc' ? 'open' : 'connecting' })
   if (isWsClient(client)) client.onState((s) => useConnection.getState().set({ state: s }))
   client.on('app.alert', (a) => useAlerts.getState().add(a))
+  startSafetyFeed(client)
   client
     .call('app.info', {})
     .then((info) => useConnection.getState().set({ who: info.who, version: info.version }))

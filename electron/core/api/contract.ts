@@ -10,6 +10,7 @@ import { auditEvents, auditOperations } from './contract/audit'
 import { busEvents, busOperations } from './contract/bus'
 import { configEvents, configOperations } from './contract/config'
 import { scheduleEvents, scheduleOperations } from './contract/schedule'
+import { stateEvents, stateOperations } from './contract/state'
 import { superviseEvents, superviseOperations } from './contract/supervise'
 import { stackEvents, stackOperations } from './contract/stack'
 import { workflowEvents, workflowOperations } from './contract/workflow'
@@ -21,6 +22,7 @@ export const operations = {
   ...busOperations,
   ...configOperations,
   ...scheduleOperations,
+  ...stateOperations,
   ...superviseOperations,
   ...auditOperations,
 } as const
@@ -32,6 +34,7 @@ export const events = {
   ...busEvents,
   ...configEvents,
   ...scheduleEvents,
+  ...stateEvents,
   ...superviseEvents,
   ...auditEvents,
 } as const

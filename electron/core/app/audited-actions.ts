@@ -17,6 +17,7 @@ export const AUDITED_ACTIONS: readonly OperationName[] = [
   'workflow.saveAndRestart',
   'workflow.recover',
   'schedule.override',
+  'trading.resume',
   'bus.command',
   'supervise.reset',
 ]

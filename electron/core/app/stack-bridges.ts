@@ -37,10 +37,20 @@ export function containerForAgent(
   )
 }
 
-/** Paused is not dead: the agent registry asks this whether an agent's container is frozen. */
+/**
+ * Paused is not dead: the agent registry asks this whether an agent's container is frozen. When
+ * the agent's container cannot be found (no `stackdeck.agent` label, no container id or hostname in
+ * its heartbeat) but every live container of the stack is paused, its silence is explained by the
+ * pause: 'stack-paused' ("silent (stack paused)", no death notification), never "dead".
+ */
 export function pausedResolverFor(stack: StackService) {
-  return (agent: { id: string; containerId?: string; hostname?: string }): boolean =>
-    containerForAgent(allContainers(stack), agent)?.state === 'paused'
+  return (agent: { id: string; containerId?: string; hostname?: string }): boolean | 'stack-paused' => {
+    const all = allContainers(stack)
+    const c = containerForAgent(all, agent)
+    if (c) return c.state === 'paused'
+    const live = all.filter((x) => x.state === 'running' || x.state === 'paused')
+    return live.length > 0 && live.every((x) => x.state === 'paused') ? 'stack-paused' : false
+  }
 }
 
 const refOf = (c: { id: string; name: string; service: string; endpoint: string }): FrozenRef => ({

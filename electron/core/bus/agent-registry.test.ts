@@ -216,3 +216,27 @@ describe('AgentRegistry and the bus connection', () => {
     expect(died.map((d) => d.agentId)).toEqual(['a'])
   })
 })
+
+describe('AgentRegistry: an unknown container while the stack is paused', () => {
+  it('reads "silent (stack paused)", fires no death, and is judged again once the stack resumes', () => {
+    const reg = new AgentRegistry({ timeoutMs: 1000, busReady: true })
+    const died: AgentDiedT[] = []
+    reg.onDied((d) => died.push(d))
+    let stackPaused = true
+    // No label, no container id, no hostname: the resolver cannot find its container.
+    reg.setPausedResolver(() => (stackPaused ? 'stack-paused' : false), T0)
+    reg.beat(hb('orchestrator'), T0)
+    reg.tick(T0 + 5000)
+    expect(reg.get('orchestrator', T0 + 5000)).toMatchObject({ status: 'silent (stack paused)', alive: false })
+    expect(died).toEqual([])
+    expect(reg.totals(T0 + 5000)).toMatchObject({ paused: 1, dead: 0 })
+    // The stack resumes: one timeout of grace to beat again, then an honest "dead".
+    stackPaused = false
+    reg.refreshPaused(T0 + 5000)
+    reg.tick(T0 + 5500)
+    expect(reg.get('orchestrator', T0 + 5500)?.status).toBe('unknown')
+    reg.tick(T0 + 6100)
+    expect(reg.get('orchestrator', T0 + 6100)?.status).toBe('dead')
+    expect(died.map((d) => d.agentId)).toEqual(['orchestrator'])
+  })
+})

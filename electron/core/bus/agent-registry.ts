@@ -14,8 +14,14 @@ export interface PausedContainerInfo {
   agentLabel?: string
 }
 
-/** Alternative to the list: the lead answers "is this agent's container paused?" itself. */
-export type PausedResolver = (agent: { id: string; containerId?: string; hostname?: string }) => boolean
+/**
+ * Alternative to the list: the lead answers "is this agent's container paused?" itself.
+ * 'stack-paused': its container is not known, but the stack is paused, which explains its silence.
+ */
+export type PausedResolver = (agent: { id: string; containerId?: string; hostname?: string }) => boolean | 'stack-paused'
+
+/** Status of a silent agent whose container is unknown while the stack is paused: never "dead". */
+export const STACK_PAUSED_SILENCE = 'silent (stack paused)'
 
 export interface AgentRegistryOptions {
   /** An agent is alive while its last heartbeat is younger than this. */
@@ -45,6 +51,8 @@ interface AgentRecord {
   containerId: string | undefined
   hostname: string | undefined
   paused: boolean
+  /** Container unknown, stack paused: its silence is explained, it raises no death. */
+  stackPaused: boolean
   alive: boolean
   status: string
   /** After an unpause the agent gets one timeout to beat again before it counts as dead. */
@@ -124,6 +132,7 @@ export class AgentRegistry {
         containerId: hb.container_id,
         hostname: hb.hostname,
         paused: false,
+        stackPaused: false,
         alive: true,
         status: hb.status,
         graceUntil: 0,
@@ -192,6 +201,7 @@ export class AgentRegistry {
     let status: string
     if (rec.paused) status = 'paused'
     else if (alive) status = rec.reportedStatus
+    else if (rec.stackPaused) status = STACK_PAUSED_SILENCE
     else if (!this.busReady || now < rec.graceUntil || now < this.busGraceUntil) status = 'unknown'
     else status = 'dead'
     const changed = alive !== rec.alive || status !== rec.status
@@ -277,10 +287,14 @@ export class AgentRegistry {
 
   private repause(now: number): void {
     for (const rec of this.agents.values()) {
-      const paused = this.matchesPaused(rec)
-      if (paused === rec.paused) continue
+      const m = this.matchPaused(rec)
+      const paused = m === true
+      const stackPaused = m === 'stack-paused'
+      if (paused === rec.paused && stackPaused === rec.stackPaused) continue
+      const wasQuiet = rec.paused || rec.stackPaused
       rec.paused = paused
-      if (!paused) rec.graceUntil = now + this.timeoutMs
+      rec.stackPaused = stackPaused
+      if (wasQuiet && !paused && !stackPaused) rec.graceUntil = now + this.timeoutMs
       this.refresh(rec, now)
       this.dirty.add(rec.id)
       this.rev++
@@ -288,6 +302,12 @@ export class AgentRegistry {
   }
 
   private matchesPaused(rec: AgentRecord): boolean {
+    const m = this.matchPaused(rec)
+    rec.stackPaused = m === 'stack-paused'
+    return m === true
+  }
+
+  private matchPaused(rec: AgentRecord): boolean | 'stack-paused' {
     const idx = this.pausedIndex
     if (idx.labels.has(rec.id)) return true
     // Docker's default hostname is the 12-char short id, so a hostname can name the container too.
@@ -358,7 +378,7 @@ export class AgentRegistry {
     for (const rec of this.agents.values()) {
       this.refresh(rec, now)
       t.total++
-      if (rec.status === 'paused') t.paused++
+      if (rec.status === 'paused' || rec.status === STACK_PAUSED_SILENCE) t.paused++
       else if (rec.status === 'dead') t.dead++
       else if (rec.status === 'unknown') t.unknown++
       else t.alive++

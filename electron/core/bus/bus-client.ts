@@ -16,7 +16,7 @@ import { AgentRegistry, type PausedContainerInfo, type PausedResolver } from './
 import { ChannelStats } from './channel-stats'
 import { EventRing, type RingQuery } from './event-ring'
 import { DEFAULT_CHANNELS, Ingest, type ChannelNames } from './ingest'
-import { Killswitch, type KillswitchDeps } from './killswitch'
+import { Killswitch, type KillswitchDeps, type KillswitchMirror } from './killswitch'
 import { RedisLink } from './redis-link'
 import { RedisStore } from './redis-store'
 import { RegimeTracker } from './regime'
@@ -57,6 +57,9 @@ export interface BusClientOptions {
   killswitchAckTimeoutMs?: number
   killswitchPausesStack?: boolean
   tradingKey?: string
+  /** How a released (latched) killswitch lets trading back on. */
+  resumeMode?: 'manual' | 'next-start'
+  killswitchMirror?: KillswitchMirror
   /** null: keep the regime in memory only. */
   regimeKey?: string | null
   channels?: Partial<ChannelNames>
@@ -147,6 +150,8 @@ export class BusClient {
       ackChannel: this.names.killswitchAckChannel,
       ackTimeoutMs: opts.killswitchAckTimeoutMs ?? 3000,
       pausesStack: opts.killswitchPausesStack ?? true,
+      ...(opts.resumeMode !== undefined && { resumeMode: opts.resumeMode }),
+      ...(opts.killswitchMirror !== undefined && { mirror: opts.killswitchMirror }),
       now: this.now,
     })
     this.regime = new RegimeTracker(this.store, {
@@ -184,6 +189,14 @@ export class BusClient {
       const now = this.now()
       this.registry.setBusReady(info.state === 'ready', now)
       if (info.state === 'ready') void this.reloadState()
+      else {
+        // What we hold is now a memory of Redis, not its state: say so until it is re-read.
+        this.killswitch.markStale()
+        if (this.trading.readAt !== null) {
+          this.trading = { ...this.trading, readAt: null }
+          this.tradingRev++
+        }
+      }
     })
   }
 
@@ -268,7 +281,7 @@ export class BusClient {
     const enabled = parseTradingFlag(raw)
     const prev = this.trading
     this.trading = { key: this.tradingKey, enabled, raw, readAt: iso(this.now()) }
-    if (prev.enabled !== enabled || prev.raw !== raw) this.tradingRev++
+    if (prev.enabled !== enabled || prev.raw !== raw || prev.readAt === null) this.tradingRev++
   }
 
   /** Announce something on the bus (e.g. `orchestrator.paused`). Fails fast while Redis is away. */

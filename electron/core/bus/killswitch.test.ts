@@ -336,6 +336,6 @@ describe('Killswitch: what someone else froze stays frozen', () => {
     await ks.engage({ reason: 'r', who: 'w', door: 'ipc' })
     const rel = await ks.release({ reason: 'x', who: 'admin', door: 'http' })
     expect(called).toBe(false)
-    expect(rel.warnings.join(' ')).toContain('nothing was unpaused')
+    expect(rel.warnings.join(' ')).toContain('Nothing was unpaused')
   })
 })

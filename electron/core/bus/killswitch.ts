@@ -16,6 +16,14 @@ export interface KillswitchStore {
   publish(channel: string, message: string): Promise<number>
 }
 
+/** The last record this process knew, kept in the state dir so the latch survives a restart even if Redis lost the key. */
+export interface KillswitchMirror {
+  load(): StoredKillswitch | null
+  save(record: StoredKillswitch): void
+}
+
+export type ResumeMode = 'manual' | 'next-start'
+
 export interface KillswitchAuditRecord {
   action: 'killswitch.engage' | 'killswitch.release'
   who: string
@@ -79,11 +87,19 @@ export interface KillswitchOptions {
   ackTimeoutMs: number
   /** Also pause the whole stack on engage. */
   pausesStack: boolean
+  /** How a latched (released) killswitch lets trading back on; only changes the words here. */
+  resumeMode?: ResumeMode
+  mirror?: KillswitchMirror
   now: () => number
 }
 
-interface Stored {
+/**
+ * `latched`: trading is held off by the killswitch. Set on engage and kept on release (a release
+ * re-arms the switch, it does not re-enable trading); only a resume clears it.
+ */
+export interface StoredKillswitch {
   engaged: boolean
+  latched: boolean
   reason: string | null
   who: string | null
   at: string | null
@@ -96,6 +112,7 @@ interface Stored {
   /** Containers that were already paused (by someone else) when it engaged: never resumed by it. */
   leftAlone: FrozenRef[]
 }
+type Stored = StoredKillswitch
 
 type Actions = KillswitchResultT['actions']
 type Outcome = Actions['store']
@@ -104,6 +121,14 @@ const failed = (err: unknown): Outcome => ({
   status: 'failed',
   error: err instanceof Error ? err.message : String(err),
 })
+
+/** What a release tells the trader, word for word in the dialog, the panel, the toast and the README. */
+export const RELEASE_NOTE: Record<ResumeMode, string> = {
+  manual:
+    'The killswitch is released and re-armed. Trading stays DISABLED until someone runs "Resume trading".',
+  'next-start':
+    'The killswitch is released and re-armed. Trading stays DISABLED until the next scheduled start (or "Resume trading").',
+}
 
 function parseStored(raw: string): Stored | null {
   try {
@@ -118,8 +143,11 @@ function parseStored(raw: string): Stored | null {
     )
       return null
     const str = (x: unknown) => (typeof x === 'string' ? x : null)
+    // Records written before the latch existed: an engaged one latches, a released one does not.
+    const latched = typeof v.latched === 'boolean' ? v.latched || v.engaged : v.engaged
     return {
       engaged: v.engaged,
+      latched,
       reason: str(v.reason),
       who: str(v.who),
       at: str(v.at),
@@ -133,7 +161,7 @@ function parseStored(raw: string): Stored | null {
 }
 
 /** Records written by older versions have no lists; anything malformed counts as none. */
-function refs(x: unknown): FrozenRef[] {
+export function refs(x: unknown): FrozenRef[] {
   if (!Array.isArray(x)) return []
   return x.flatMap((r) => {
     const o = r as Partial<FrozenRef> | null
@@ -161,8 +189,11 @@ const namesOf = (rs: FrozenRef[]) => rs.map((r) => r.name).join(', ')
  * unless it is durably stored, so a flaky Redis can only ever leave the switch engaged.
  */
 export class Killswitch {
-  private state: Stored = { engaged: false, reason: null, who: null, at: null, version: 0, frozen: [], leftAlone: [] }
+  private state: Stored = { engaged: false, latched: false, reason: null, who: null, at: null, version: 0, frozen: [], leftAlone: [] }
   private stored = true
+  /** A load from Redis succeeded since the link was last ready: the state is known, not remembered. */
+  private fresh = false
+  private freshSince: number
   private pendingWrite: Record<string, unknown> | null = null
   private round: AckRound | null = null
   private chains = {
@@ -182,10 +213,47 @@ export class Killswitch {
     },
     private readonly deps: KillswitchDeps,
     private readonly opts: KillswitchOptions,
-  ) {}
+  ) {
+    this.freshSince = opts.now()
+    // Start from what we last knew (state dir): an engaged or latched switch is re-asserted on the
+    // first load if Redis lost it, and until then nothing may treat trading as free to enable.
+    try {
+      const mirrored = opts.mirror?.load() ?? null
+      if (mirrored) this.state = mirrored
+    } catch (err) {
+      console.warn('[bus] cannot read the killswitch mirror:', (err as Error).message)
+    }
+  }
 
   get engaged(): boolean {
     return this.state.engaged
+  }
+
+  /** Trading is held off by the killswitch: engaged, or released but not resumed. */
+  get latched(): boolean {
+    return this.state.latched
+  }
+
+  /** True once the state was read from Redis since the link was last ready. */
+  get known(): boolean {
+    return this.fresh || !this.stored
+  }
+
+  /** Since when the state has not been known (meaningful while `known` is false). */
+  get unknownSince(): number {
+    return this.freshSince
+  }
+
+  get resumeMode(): ResumeMode {
+    return this.opts.resumeMode ?? 'manual'
+  }
+
+  /** The link dropped: what we hold is a memory, not the stored state. */
+  markStale(): void {
+    if (!this.fresh) return
+    this.fresh = false
+    this.freshSince = this.opts.now()
+    this.changed()
   }
 
   view(): KillswitchStateT {
@@ -203,6 +271,11 @@ export class Killswitch {
 
   private changed(): void {
     this.rev++
+    try {
+      this.opts.mirror?.save(this.state)
+    } catch (err) {
+      console.warn('[bus] cannot write the killswitch mirror:', (err as Error).message)
+    }
     const v = this.view()
     for (const l of this.listeners) {
       try {
@@ -235,6 +308,7 @@ export class Killswitch {
       this.apply(await this.store.setVersioned(key, this.pendingWrite))
       this.pendingWrite = null
       this.stored = true
+      this.fresh = true
       this.changed()
       return this.view()
     }
@@ -247,25 +321,38 @@ export class Killswitch {
       return this.view()
     }
     // Redis lost or rolled back the key (restart without persistence, old snapshot). Only ever
-    // resolve that towards "engaged": re-assert an engaged switch we know of, never a release.
-    if ((remote === null || remote.version < this.state.version) && this.state.engaged) {
+    // resolve that towards "engaged"/"latched": re-assert such a state we know of, never a release
+    // or a resume.
+    if ((remote === null || remote.version < this.state.version) && (this.state.engaged || this.state.latched)) {
       const mine = JSON.stringify(this.state)
       const ok =
         remote === null ? await this.store.setIfAbsent(key, mine) : (await this.store.set(key, mine), true)
       if (ok) {
         console.warn(
-          `[bus] killswitch key ${key} was ${remote === null ? 'missing' : 'older'}; re-asserted the engaged state v${this.state.version}`,
+          `[bus] killswitch key ${key} was ${remote === null ? 'missing' : 'older'}; re-asserted the ${this.state.engaged ? 'engaged' : 'latched'} state v${this.state.version}`,
         )
+        this.markFresh()
         return this.view()
       }
       return this.doLoad()
     }
-    if (remote === null) return this.view()
+    if (remote === null) {
+      this.markFresh()
+      return this.view()
+    }
     const before = JSON.stringify(this.state)
     this.state = remote
     this.stored = true
-    if (JSON.stringify(remote) !== before) this.changed()
+    const wasFresh = this.fresh
+    this.fresh = true
+    if (JSON.stringify(remote) !== before || !wasFresh) this.changed()
     return this.view()
+  }
+
+  private markFresh(): void {
+    if (this.fresh) return
+    this.fresh = true
+    this.changed()
   }
 
   private apply(raw: string): void {
@@ -301,7 +388,7 @@ export class Killswitch {
 
     // A second engage while engaged keeps what the first one froze: it is still the switch's own.
     const prior = this.state.engaged ? { frozen: this.state.frozen, leftAlone: this.state.leftAlone } : { frozen: [], leftAlone: [] }
-    const record = { engaged: true, reason, who, at, ...prior }
+    const record = { engaged: true, latched: true, reason, who, at, ...prior }
     try {
       this.writeSeq++
       this.apply(await this.store.setVersioned(this.opts.key, record))
@@ -499,7 +586,8 @@ export class Killswitch {
     const { frozen, leftAlone } = this.state
     try {
       this.writeSeq++
-      this.apply(await this.store.setVersioned(this.opts.key, { engaged: false, reason, who, at, frozen, leftAlone }))
+      // Still latched: releasing re-arms the switch, it does not hand trading back.
+      this.apply(await this.store.setVersioned(this.opts.key, { engaged: false, latched: true, reason, who, at, frozen, leftAlone }))
       this.stored = true
       actions.store = { status: 'ok' }
     } catch (err) {
@@ -515,7 +603,7 @@ export class Killswitch {
     try {
       await this.store.publish(
         this.opts.channel,
-        JSON.stringify({ type: 'killswitch', engaged: false, reason, who, at, version: this.state.version }),
+        JSON.stringify({ type: 'killswitch', engaged: false, latched: true, reason, who, at, version: this.state.version }),
       )
       actions.announce = { status: 'ok' }
     } catch (err) {
@@ -531,9 +619,8 @@ export class Killswitch {
     }
     const resumed = await this.resumeFrozen(frozen, leftAlone, { reason, who, at }, warnings)
     warnings.push(
-      resumed > 0
-        ? 'Trading was not re-enabled: do that deliberately. Only containers the killswitch itself paused were resumed.'
-        : 'Trading was not re-enabled and nothing was unpaused: do that deliberately.',
+      RELEASE_NOTE[this.resumeMode] +
+        (resumed > 0 ? ' Only containers the killswitch itself paused were resumed.' : ' Nothing was unpaused.'),
     )
     const result: KillswitchResultT = { state: this.view(), actions, warnings }
     actions.audit = await this.audit({
@@ -584,13 +671,66 @@ export class Killswitch {
     try {
       this.writeSeq++
       this.apply(
-        await this.store.setVersioned(this.opts.key, { engaged: false, ...rel, frozen: stillFrozen, leftAlone }),
+        await this.store.setVersioned(this.opts.key, { engaged: false, latched: this.state.latched, ...rel, frozen: stillFrozen, leftAlone }),
       )
       this.changed()
     } catch (err) {
       warnings.push(`The resume could not be recorded in Redis (${(err as Error).message}).`)
     }
     return resumed
+  }
+
+  /**
+   * Lift the latch after a release: the stored record says trading may follow its schedule again.
+   * Refused unless the state was just read from Redis and the switch is released; the caller
+   * (the state module) then lets the schedule or the trader turn trading on.
+   */
+  resume(req: { reason: string; who: string }): Promise<KillswitchStateT> {
+    return this.serialize('ops', async () => {
+      try {
+        await this.doLoad()
+      } catch (err) {
+        throw new CoreError(
+          'unavailable',
+          `Cannot resume trading: Redis is unavailable (${(err as Error).message}); trading stays disabled.`,
+          { cause: err },
+        )
+      }
+      if (this.state.engaged)
+        throw new CoreError('conflict', 'The killswitch is engaged: release it first, then resume trading.')
+      if (!this.state.latched) throw new CoreError('conflict', 'Trading is not held off by the killswitch: nothing to resume.')
+      const at = iso(this.opts.now())
+      try {
+        this.writeSeq++
+        this.apply(
+          await this.store.setVersioned(this.opts.key, {
+            engaged: false,
+            latched: false,
+            reason: req.reason,
+            who: req.who,
+            at,
+            // What the killswitch paused and could not resume stays its own to resume.
+            frozen: this.state.frozen,
+            leftAlone: this.state.leftAlone,
+          }),
+        )
+      } catch (err) {
+        throw new CoreError(
+          'unavailable',
+          `Cannot resume trading: the resume could not be stored (${(err as Error).message}); trading stays disabled.`,
+          { cause: err },
+        )
+      }
+      this.stored = true
+      this.changed()
+      await this.store
+        .publish(
+          this.opts.channel,
+          JSON.stringify({ type: 'killswitch', engaged: false, latched: false, reason: req.reason, who: req.who, at, version: this.state.version }),
+        )
+        .catch(() => undefined) // the key is the truth; listeners re-read it on reconnect
+      return this.view()
+    })
   }
 
   /** Wake a pending ack wait so shutdown is not held up by the ack timeout. */

@@ -19,7 +19,8 @@ describe('RedisLink', () => {
       expect(c.status).toBe('wait')
     }
     expect(link.sub.options.connectionName).toBe('sd-test-sub')
-    expect(link.cmd.options.enableOfflineQueue).toBe(false)
+    // No queue, no resend of a write in flight across a reconnect (see redis-link.int.test.ts).
+    expect(link.cmd.options).toMatchObject({ enableOfflineQueue: false, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false })
     expect(link.info()).toMatchObject({ state: 'connecting', url: 'rediss://agent:***@127.0.0.1:1/3' })
     await link.stop()
     expect(link.state).toBe('down')

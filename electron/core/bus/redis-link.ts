@@ -32,7 +32,12 @@ export function safeRedisUrl(url: string): string {
 /**
  * Two ioredis connections: a subscriber (a connection in subscribe mode can run nothing else)
  * and a command connection. The command connection has no offline queue: while Redis is away a
- * command fails at once instead of being replayed minutes later, e.g. a stale "pause".
+ * command fails at once instead of being replayed minutes later, e.g. a stale "pause". Nor does it
+ * resend a command that was in flight when the connection dropped (ioredis does by default, after
+ * the reconnect): a killswitch release refused on its timeout must not get stored later.
+ *
+ * The subscriber keeps its offline queue on purpose: it only ever carries (P)SUBSCRIBE, issued
+ * before the first connect and re-issued by ioredis after each reconnect. It never writes.
  */
 export class RedisLink {
   readonly sub: Redis
@@ -77,7 +82,9 @@ export class RedisLink {
     this.cmd = new Redis(opts.url, {
       ...common('cmd'),
       enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
+      // 0: a command in flight when the link drops fails right there; never resent on reconnect.
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
       commandTimeout: opts.commandTimeoutMs ?? 5000,
     })
     for (const [role, conn] of [

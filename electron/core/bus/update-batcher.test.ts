@@ -20,6 +20,7 @@ function source() {
     connection: () => ({ state: 'ready', since: '', url: 'redis://x', error: null, attempts: 0 }),
     killswitch: () => ({
       engaged: false,
+      latched: false,
       reason: null,
       who: null,
       at: null,

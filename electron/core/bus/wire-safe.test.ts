@@ -23,6 +23,7 @@ function source(ring: EventRing, reg: AgentRegistry, regimePayload: () => unknow
     connection: () => ({ state: 'ready', since: '', url: 'redis://x', error: null, attempts: 0 }),
     killswitch: () => ({
       engaged: false,
+      latched: false,
       reason: null,
       who: null,
       at: null,

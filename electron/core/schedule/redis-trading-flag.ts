@@ -57,6 +57,7 @@ export function parseFlagRecord(raw: string | null): FlagState | null {
       who: typeof v.who === 'string' ? v.who : 'unknown',
       why: typeof v.why === 'string' ? v.why : '',
       at: typeof v.at === 'string' ? v.at : '',
+      ...(typeof v.source === 'string' && { source: v.source }),
     }
   } catch {
     return null

@@ -56,7 +56,7 @@ async function readFlag(deps: ScheduleHandlerDeps): Promise<Pick<ScheduleViewT, 
   try {
     const st = await Promise.race([deps.flag.get(), timeout])
     return {
-      flag: st ? { value: st.value, version: st.version, who: st.who, why: st.why, at: st.at } : null,
+      flag: st ? { value: st.value, version: st.version, who: st.who, why: st.why, at: st.at, ...(st.source !== undefined && { source: st.source }) } : null,
       flagError: null,
     }
   } catch (err) {
@@ -77,10 +77,20 @@ export function createScheduleHandlers(deps: ScheduleHandlerDeps): ScheduleHandl
     const win = st?.window ?? null
     const problem = deps.rulesProblem?.() ?? null
     const list = rules ? nextTransitions(rules, at, upcoming).map(toView) : []
-    const reason =
+    const flagRead = await readFlag(deps)
+    const desired = st?.desired ?? null
+    const flag = flagRead.flag
+    // The flag is what the services obey. When something else wrote it (the killswitch, a script),
+    // say that, instead of answering "enabled" next to a flag that reads false.
+    const held = flag !== null && desired !== null && flag.value !== desired
+    const heldBy: 'killswitch' | 'other' = flag?.source === 'killswitch' || st?.vetoed ? 'killswitch' : 'other'
+    const scheduleReason =
       st?.source === 'override' && st.override
         ? `Override by ${st.override.who}: trading ${st.override.value ? 'on' : 'off'} ${st.override.until === 'cleared' ? 'until cleared' : `until ${st.override.expiresAt ?? 'cleared'}`}`
         : (win?.reason ?? (problem ? `No valid schedule: ${problem.message}` : 'No schedule configured'))
+    const reason = held
+      ? `Trading ${flag.value ? 'enabled' : 'disabled'} by ${heldBy === 'killswitch' ? 'the killswitch' : flag.who}${st?.vetoed ? ` (${st.vetoed})` : flag.why ? ` (${flag.why})` : ''}; the schedule wants it ${desired ? 'on' : 'off'}: ${scheduleReason}`
+      : scheduleReason
     return {
       configured: rules !== null,
       rules: rules ? rulesView(rules) : null,
@@ -94,16 +104,17 @@ export function createScheduleHandlers(deps: ScheduleHandlerDeps): ScheduleHandl
           }
         : null,
       state: {
-        enabled: st?.desired ?? null,
+        enabled: flag ? flag.value : desired,
+        desired,
         reason,
-        code: st?.source === 'override' ? 'override' : (win?.code ?? 'not-configured'),
-        source: st?.source ?? 'none',
+        code: held ? `held-by-${heldBy}` : st?.source === 'override' ? 'override' : (win?.code ?? 'not-configured'),
+        source: held ? heldBy : (st?.source ?? 'none'),
         override: st?.override ?? null,
         windowStart: iso(win?.windowStart),
         windowEnd: iso(win?.windowEnd),
         vetoed: st?.vetoed ?? null,
       },
-      ...(await readFlag(deps)),
+      ...flagRead,
       next: st?.next ?? null,
       upcoming: list,
       machineTimezone: zone(),

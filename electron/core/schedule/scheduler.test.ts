@@ -220,7 +220,12 @@ describe('Scheduler', () => {
     expect((await flag.get())?.value).toBe(false)
     await sched.refresh()
     expect((await flag.get())?.value).toBe(false)
-    // Released: the refresh that the killswitch's afterRelease triggers re-enables trading.
+    // Released but latched: refreshes, reconnects and timers keep it off while the veto holds.
+    veto = 'the killswitch was released; trading stays disabled until someone runs Resume trading'
+    await sched.resync()
+    await clock.advance(10 * 60_000)
+    expect((await flag.get())?.value).toBe(false)
+    // Resumed (the latch is lifted): the refresh that trading.resume triggers re-enables trading.
     veto = null
     await sched.refresh()
     expect(await flag.get()).toMatchObject({ value: true, who: 'schedule' })

@@ -73,8 +73,12 @@ export interface SchedulerOptions {
   retryMs?: number
   /** Identity written to the flag for scheduled changes. */
   who?: string
-  /** Return a reason to refuse turning trading ON (e.g. killswitch engaged); OFF is never refused. */
-  vetoEnable?: () => Promise<string | null> | string | null
+  /**
+   * Return a reason to refuse turning trading ON (killswitch engaged or latched, or its state not
+   * known); OFF is never refused. Gets the window so a "resume at the next start" latch can tell a
+   * window that opened after the release from the one it was released in.
+   */
+  vetoEnable?: (ctx: { window: WindowState | null; source: StateSource }) => Promise<string | null> | string | null
   onError?: (err: unknown, during: string) => void
 }
 
@@ -149,9 +153,9 @@ export class Scheduler {
   }
 
   /**
-   * Recompute now (rules changed, killswitch released, ...). Re-reads the flag first, so a state someone
-   * else wrote (e.g. the killswitch turning trading off) is brought back in line with the schedule,
-   * unless `vetoEnable` objects.
+   * Recompute now (rules changed, trading resumed, ...). Re-reads the flag first, so a state someone
+   * else wrote is brought back in line with the schedule, unless `vetoEnable` objects: a killswitch
+   * release is NOT a reason to call this (it stays latched; see vetoEnable).
    */
   refresh(): Promise<void> {
     return this.serial(async () => {
@@ -291,7 +295,8 @@ export class Scheduler {
           current = stored?.value ?? null
           if (stored) this.st.lastFlag = stored
         }
-        const veto = desired && current !== true && this.opts.vetoEnable ? await this.opts.vetoEnable() : null
+        const veto =
+          desired && current !== true && this.opts.vetoEnable ? await this.opts.vetoEnable({ window, source }) : null
         this.st.vetoed = veto
         if (veto) {
           // Leave lastAsserted alone so a later wake tries again once the veto lifts.

@@ -9,6 +9,8 @@ export interface FlagState {
   why: string
   /** ISO instant of the write. */
   at: string
+  /** Who wrote it, as a FlagSource (absent in records of older tools). */
+  source?: string
 }
 
 export type FlagSource = 'schedule' | 'override' | 'killswitch' | 'manual'

@@ -130,6 +130,11 @@ export const SettingsSchema = Type.Object(
       {
         enabled: Type.Boolean({ default: true }),
         pauseOutsideWindow: Type.Boolean({ default: false, description: 'Pause the stack outside the trading window.' }),
+        resumeAfterKillswitch: Type.Union([Type.Literal('manual'), Type.Literal('next-start')], {
+          default: 'manual',
+          description:
+            "After a killswitch release trading stays disabled (latched). 'manual': until someone runs Resume trading; 'next-start': also lifted by the next scheduled start (a window that opens after the release).",
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

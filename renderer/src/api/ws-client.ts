@@ -1,4 +1,12 @@
-import type { ContractError, EventName, EventPayload, OperationName, OpInput, OpResult, StackdeckClient } from '@contract'
+import type {
+  ContractError,
+  EventName,
+  EventPayload,
+  OperationName,
+  OpInput,
+  OpResult,
+  StackdeckClient,
+} from '@contract'
 import { CallError } from './call-error'
 
 export type WsState = 'connecting' | 'open' | 'reconnecting' | 'unauthorized'
@@ -17,9 +25,17 @@ export interface WsClient extends StackdeckClient {
   close(): void
 }
 
+/** Thrown at once for a call made while the host is unreachable: nothing is kept to run later. */
+export const NOT_CONNECTED =
+  'Not connected to the Stackdeck host: the action was NOT sent and will not run later. Try again once the header shows the host connected.'
+/** A call in flight when the socket dropped: the host may or may not have run it. */
+export const LOST_IN_FLIGHT =
+  'The connection to the Stackdeck host dropped before it answered: the action may or may not have run. Check the audit log before retrying.'
+
 /**
  * Headless door. One socket carries calls (id-matched replies) and all events. It reconnects with
- * backoff; calls made while disconnected wait for the next connection rather than failing at once.
+ * backoff. A call made while disconnected fails at once (never queued: a "Pause stack" clicked
+ * during an outage must not run 25 s later), and calls in flight when the socket drops fail too.
  */
 export function createWsClient(token: string, base: string = location.host): WsClient {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
@@ -30,7 +46,13 @@ export function createWsClient(token: string, base: string = location.host): WsC
   let backoff = 250
   let closed = false
   const pending = new Map<number, Pending>()
-  const queue: string[] = []
+  /**
+   * Only before the very first connection: the page's own start-up reads wait for the socket to
+   * open. No trader action can be among them (the body is inert until fresh state arrives), and once
+   * the socket has been open, nothing ever waits again.
+   */
+  let everOpen = false
+  const beforeFirstOpen: Array<() => void> = []
   const listeners = new Map<string, Set<(p: unknown) => void>>()
   const stateListeners = new Set<(s: WsState) => void>()
 
@@ -55,10 +77,18 @@ export function createWsClient(token: string, base: string = location.host): WsC
     sock.onopen = () => {
       backoff = 250
       setState('open')
-      for (const frame of queue.splice(0)) sock.send(frame)
+      everOpen = true
+      for (const send of beforeFirstOpen.splice(0)) send()
     }
     sock.onmessage = (ev) => {
-      let msg: { id?: number; ok?: boolean; result?: unknown; error?: ContractError; event?: string; payload?: unknown }
+      let msg: {
+        id?: number
+        ok?: boolean
+        result?: unknown
+        error?: ContractError
+        event?: string
+        payload?: unknown
+      }
       try {
         msg = JSON.parse(String(ev.data)) as typeof msg
       } catch {
@@ -77,6 +107,16 @@ export function createWsClient(token: string, base: string = location.host): WsC
     }
     sock.onclose = () => {
       if (closed) return
+      const wasOpen = state === 'open'
+      // Before the first open nothing was sent: those start-up reads keep waiting for it.
+      if (everOpen)
+        for (const [id, p] of pending) {
+          clearTimeout(p.timer)
+          p.reject(new CallError({ code: 'unavailable', message: LOST_IN_FLIGHT }))
+          pending.delete(id)
+        }
+      // Mark the view stale at once; the token check below only decides between retry and sign-in.
+      if (wasOpen) setState('reconnecting')
       void tokenIsValid().then((valid) => {
         if (!valid) {
           setState('unauthorized')
@@ -87,7 +127,7 @@ export function createWsClient(token: string, base: string = location.host): WsC
           }
           return
         }
-        setState('reconnecting')
+        if (state !== 'reconnecting') setState('reconnecting')
         setTimeout(connect, backoff)
         backoff = Math.min(backoff * 2, 5000)
       })
@@ -105,16 +145,33 @@ export function createWsClient(token: string, base: string = location.host): WsC
       return () => stateListeners.delete(l)
     },
     call<N extends OperationName>(name: N, input: OpInput<N>): Promise<OpResult<N>> {
+      const open = ws?.readyState === WebSocket.OPEN
+      if (!open && everOpen)
+        return Promise.reject(new CallError({ code: 'unavailable', message: NOT_CONNECTED }))
       const id = nextId++
       const frame = JSON.stringify({ id, op: name, input })
       return new Promise<OpResult<N>>((resolve, reject) => {
         const timer = setTimeout(() => {
           pending.delete(id)
-          reject(new CallError({ code: 'timeout', message: `${name} got no answer within ${CALL_TIMEOUT_MS / 1000} s` }))
+          reject(
+            new CallError({
+              code: 'timeout',
+              message: `${name} got no answer within ${CALL_TIMEOUT_MS / 1000} s`,
+            }),
+          )
         }, CALL_TIMEOUT_MS)
         pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer })
-        if (ws?.readyState === WebSocket.OPEN) ws.send(frame)
-        else queue.push(frame)
+        const send = () => {
+          if (!pending.has(id)) return // timed out meanwhile: never send it late
+          if (ws?.readyState === WebSocket.OPEN) ws.send(frame)
+          else {
+            pending.delete(id)
+            clearTimeout(timer)
+            reject(new CallError({ code: 'unavailable', message: NOT_CONNECTED }))
+          }
+        }
+        if (open) send()
+        else beforeFirstOpen.push(send)
       })
     },
     on<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void) {

@@ -184,6 +184,10 @@ const FrozenContainer = Type.Object({ id: Type.String(), name: Type.String(), se
 
 export const KillswitchState = Type.Object({
   engaged: Type.Boolean(),
+  latched: Type.Boolean({
+    description:
+      'Trading is held off by the killswitch: set on engage and kept on release; only trading.resume (or, if configured, the next scheduled start) clears it.',
+  }),
   reason: Nullable(Type.String()),
   who: Nullable(Type.String()),
   at: Nullable(Type.String()),
@@ -413,7 +417,7 @@ export const busOperations = {
   }),
   'bus.killswitch.release': op({
     summary:
-      'Release the killswitch (admin: re-arming is the dangerous act). Does not enable trading by itself; resumes only the containers the killswitch itself paused (state.frozen), never ones that were paused before it engaged.',
+      'Release the killswitch (admin: re-arming is the dangerous act). Re-arms it but leaves trading DISABLED (latched) until trading.resume; resumes only the containers the killswitch itself paused (state.frozen), never ones that were paused before it engaged.',
     scope: 'admin',
     input: Confirmed('the killswitch is released'),
     result: KillswitchResult,

@@ -68,6 +68,7 @@ export const TradingFlagState = Type.Object({
   who: Type.String(),
   why: Type.String(),
   at: Type.String(),
+  source: Type.Optional(Type.String({ description: "'schedule', 'override', 'killswitch', 'manual' or another writer's name." })),
 })
 
 const Problem = Type.Object({ path: Type.Optional(Type.String()), message: Type.String() })
@@ -79,12 +80,20 @@ export const ScheduleView = Type.Object({
   state: Type.Object({
     enabled: Nullable(
       Type.Boolean({
-        description: 'What trading_enabled should be now; null: nothing configured, the flag is left alone.',
+        description:
+          'What trading_enabled IS when the flag could be read (the killswitch or another writer may hold it off), else what the schedule wants; null: nothing configured and the flag unknown.',
       }),
     ),
+    desired: Nullable(Type.Boolean({ description: 'What the schedule or an override wants now.' })),
     reason: Type.String(),
     code: Type.String(),
-    source: Type.Union([Type.Literal('schedule'), Type.Literal('override'), Type.Literal('none')]),
+    source: Type.Union([
+      Type.Literal('schedule'),
+      Type.Literal('override'),
+      Type.Literal('killswitch'),
+      Type.Literal('other'),
+      Type.Literal('none'),
+    ], { description: "Why `enabled` is what it is: 'killswitch'/'other' when the flag differs from what the schedule wants." }),
     override: Nullable(ScheduleOverride),
     windowStart: Nullable(Type.String()),
     windowEnd: Nullable(Type.String()),

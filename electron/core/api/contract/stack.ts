@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
 import { ev, op } from '../define'
+import { Fact, KillswitchFactValue, TradingFactValue } from './state'
 import { ALLOWED_SIGNALS } from '../../stack/signals'
 import { CONTAINER_HEALTHS, CONTAINER_STATES, OUTCOMES } from '../../stack/types'
 
@@ -115,6 +116,10 @@ export const StackActionResult = Type.Object({
 
 const Count = Type.Integer({ minimum: 0 })
 
+// The same facts as state.get: GET /status answers "is it trading, is the killswitch on" too.
+const TradingFact = Fact(TradingFactValue)
+const KillswitchFact = Fact(KillswitchFactValue)
+
 export const StackStatus = Type.Object({
   at: IsoTime,
   state: literals(['running', 'paused', 'mixed', 'empty', 'unreachable'] as const),
@@ -129,6 +134,8 @@ export const StackStatus = Type.Object({
   }),
   containers: Type.Array(StackContainer),
   endpoints: Type.Array(StackEndpoint),
+  trading: Type.Optional(TradingFact),
+  killswitch: Type.Optional(KillswitchFact),
 })
 
 export const stackOperations = {
@@ -141,7 +148,7 @@ export const stackOperations = {
   }),
   'stack.status': op({
     summary:
-      'Overall stack state (running, paused, mixed, empty, unreachable) with counts by container state.',
+      'Overall stack state (running, paused, mixed, empty, unreachable) with counts by container state, plus trading and the killswitch (known or unknown, as in state.get).',
     scope: 'read',
     input: Type.Object({}, { additionalProperties: false }),
     result: StackStatus,

@@ -3,6 +3,8 @@ import { getClient } from '../../api/client'
 import { CallError, messageOf } from '../../api/call-error'
 import { formatTime } from '../../lib/format'
 import { confirmAction } from '../../store/confirm'
+import { useSafety } from '../../store/safety'
+import { blockedBy, unknownText } from '../../components/truth-text'
 import { toast } from '../../store/toasts'
 import { useMonitor } from './monitor-store'
 import { noteLocalEngage } from './notifications'
@@ -96,12 +98,27 @@ function describe(k: Killswitch): string {
   return `${k.reason ?? 'no reason'} — ${k.who ?? 'unknown'}${k.at ? ` at ${new Date(k.at).toLocaleString()}` : ''}`
 }
 
-/** Engaging stops trading; releasing (admin) only re-arms: it is its own deliberate act. */
+/** Word for word what a release does; the same sentence is in the core's warning and the README. */
+export const RELEASE_TEXT =
+  'Releasing re-arms the killswitch but leaves trading DISABLED: it stays off until someone runs "Resume trading" (admin). It resumes only the containers the killswitch itself paused; containers paused before it engaged stay paused. Needs the admin scope.'
+const RESUME_TEXT =
+  'Resuming lifts the killswitch latch. Trading then follows the schedule: enabled now if the trading window is open, otherwise at the next scheduled start. With no schedule configured, trading is enabled now. Needs the admin scope; recorded in the audit log.'
+
+/**
+ * Engaging stops trading; releasing (admin) only re-arms the switch, and trading stays latched off
+ * until "Resume trading", a deliberate act of its own. What is shown comes from the core's safety
+ * state: with Redis unreachable the switch is *unknown*, and Engage says why it is disabled.
+ */
 export function KillswitchPanel() {
-  const ks = useMonitor((s) => s.killswitch)
-  const trading = useMonitor((s) => s.trading)
+  const monitorKs = useMonitor((s) => s.killswitch)
   const lastResult = useMonitor((s) => s.lastResult)
-  const [busy, setBusy] = useState<'engage' | 'release' | null>(null)
+  const safety = useSafety((s) => s.state)
+  const stale = useSafety((s) => s.stale)
+  const fact = safety?.killswitch ?? null
+  const known = fact?.known === true ? fact.value : null
+  const ks = known ? monitorKs : null
+  const tradingFact = safety?.trading ?? null
+  const [busy, setBusy] = useState<'engage' | 'release' | 'resume' | null>(null)
   const [error, setError] = useState<string | null>(null)
 
   const engage = async () => {
@@ -135,8 +152,7 @@ export function KillswitchPanel() {
   const release = async () => {
     const r = await confirmAction({
       title: 'Release the killswitch?',
-      message:
-        'Releasing re-arms trading: the switch is cleared (it does not enable trading by itself — the schedule or an operator does). It resumes only the containers the killswitch itself paused; containers that were paused before it engaged stay paused. Needs the admin scope.',
+      message: RELEASE_TEXT,
       confirmLabel: 'Release killswitch',
       danger: true,
       reasonLabel: 'Reason for releasing (recorded in the audit log)',
@@ -147,7 +163,8 @@ export function KillswitchPanel() {
     try {
       const res = await getClient().call('bus.killswitch.release', { reason: r.reason, confirm: true })
       useMonitor.getState().setKillswitch(res.state, res)
-      toast.success('Killswitch released', 'Trading stays as it is until enabled.')
+      // Sticky: the trader must see that trading did NOT come back.
+      toast.warning('Killswitch released: trading stays DISABLED', res.warnings.join('\n') || 'Run "Resume trading" to let it follow the schedule again.', true)
     } catch (e) {
       const forbidden = e instanceof CallError && e.code === 'forbidden'
       const msg = forbidden ? `Releasing needs the admin scope, and this session does not have it. (${e.message})` : messageOf(e)
@@ -158,40 +175,103 @@ export function KillswitchPanel() {
     }
   }
 
-  const engaged = ks?.engaged === true
-  const tradingLabel = trading?.enabled === true ? 'enabled' : trading?.enabled === false ? 'DISABLED' : 'unknown'
+  const resume = async () => {
+    const r = await confirmAction({
+      title: 'Resume trading?',
+      message: RESUME_TEXT,
+      confirmLabel: 'Resume trading',
+      danger: true,
+      reasonLabel: 'Reason for resuming (recorded in the audit log)',
+    })
+    if (!r.ok) return
+    setBusy('resume')
+    setError(null)
+    try {
+      const res = await getClient().call('trading.resume', { reason: r.reason, confirm: true })
+      useSafety.getState().apply(res.state)
+      if (res.tradingEnabled) toast.success('Trading resumed', res.outcome)
+      else toast.warning('Latch lifted, trading still off', res.outcome, true)
+    } catch (e) {
+      const forbidden = e instanceof CallError && e.code === 'forbidden'
+      const msg = forbidden ? `Resuming trading needs the admin scope, and this session does not have it. (${e.message})` : messageOf(e)
+      setError(msg)
+      toast.error(forbidden ? 'Resume refused: admin only' : 'Could not resume trading', msg)
+    } finally {
+      setBusy(null)
+    }
+  }
+
+  const engaged = known?.engaged === true
+  const latched = known !== null && !known.engaged && known.latched
+  const blocked = blockedBy(safety, stale, 'killswitch')
+  const tradingLabel = !tradingFact || !tradingFact.known ? 'unknown' : tradingFact.value.enabled ? 'enabled' : 'DISABLED'
+  const tradingEnabled = tradingFact?.known ? tradingFact.value.enabled : null
   return (
     <section
       className={`card ks-panel ${engaged ? 'ks-engaged' : ''}`}
       aria-labelledby="ks-title"
       data-testid="killswitch-panel"
-      data-engaged={ks ? String(engaged) : 'unknown'}
+      data-engaged={known ? String(engaged) : 'unknown'}
+      data-latched={known ? String(latched) : 'unknown'}
       role={engaged ? 'alert' : undefined}
     >
       <div className="row">
         <h2 id="ks-title" className="ks-title">
-          {engaged ? 'KILLSWITCH ENGAGED' : ks ? 'Killswitch released' : 'Killswitch'}
+          {engaged ? 'KILLSWITCH ENGAGED' : latched ? 'Killswitch released · trading latched off' : known ? 'Killswitch released' : 'Killswitch'}
         </h2>
-        {ks && (
-          <span className="small ks-meta" data-testid="ks-meta">
-            v{ks.version} · {ks.stored ? 'stored in Redis' : <strong>NOT yet stored in Redis (written on reconnect)</strong>}
+        {fact && !fact.known && (
+          <span className="badge badge-unknown" data-testid="ks-unknown">
+            {unknownText(fact)}
           </span>
         )}
-        <span className={`badge ${trading?.enabled === false ? 'badge-bad' : trading?.enabled ? 'badge-ok' : 'badge-muted'}`} data-testid="trading-state" data-enabled={String(trading?.enabled ?? null)}>
+        {known && fact?.known && (
+          <span className="small ks-meta" data-testid="ks-meta">
+            v{fact.version} · {known.stored ? 'stored in Redis' : <strong>NOT yet stored in Redis (written on reconnect)</strong>}
+          </span>
+        )}
+        <span
+          className={`badge ${tradingEnabled === false ? 'badge-bad' : tradingEnabled ? 'badge-ok' : 'badge-unknown'}`}
+          data-testid="trading-state"
+          data-enabled={String(tradingEnabled)}
+          title={tradingFact && !tradingFact.known ? unknownText(tradingFact) : undefined}
+        >
           trading {tradingLabel}
         </span>
         <span className="spacer" />
         {!engaged && (
-          <button className="danger ks-button" disabled={busy !== null || !ks} onClick={() => void engage()} data-testid="ks-engage">
+          <button
+            className="danger ks-button"
+            disabled={busy !== null || blocked !== null}
+            title={blocked ?? undefined}
+            onClick={() => void engage()}
+            data-testid="ks-engage"
+          >
             {busy === 'engage' ? 'Engaging…' : 'Engage killswitch…'}
           </button>
         )}
+        {latched && (
+          <button className="ks-resume" disabled={busy !== null || blocked !== null} title={blocked ?? RESUME_TEXT} onClick={() => void resume()} data-testid="ks-resume">
+            {busy === 'resume' ? 'Resuming…' : 'Resume trading… (admin)'}
+          </button>
+        )}
         {engaged && (
-          <button className="ks-release" disabled={busy !== null} onClick={() => void release()} data-testid="ks-release">
+          <button className="ks-release" disabled={busy !== null || blocked !== null} title={blocked ?? RELEASE_TEXT} onClick={() => void release()} data-testid="ks-release">
             {busy === 'release' ? 'Releasing…' : 'Release… (admin)'}
           </button>
         )}
       </div>
+      {blocked && !engaged && (
+        <p className="small muted" data-testid="ks-engage-blocked">
+          Engage is disabled: {blocked} To stop now without Redis, pause the stack from the Stack tab (Docker-level), or run
+          <code> stackdeck killswitch engage</code>, which pauses at Docker level and stores the switch when Redis returns.
+        </p>
+      )}
+      {latched && (
+        <p className="ks-latch-note" data-testid="ks-latch-note">
+          The killswitch is released and re-armed, but trading stays <strong>DISABLED</strong> until someone runs “Resume trading”
+          {known?.resumeMode === 'next-start' ? ' or the next scheduled start opens a window' : ''}. A release resumes only the containers the killswitch itself paused; any paused before it engaged stay paused.
+        </p>
+      )}
       {ks && (ks.reason || ks.who) && (
         <p className="ks-reason" data-testid="ks-reason">
           {engaged ? 'Engaged' : 'Last change'}: {describe(ks)}

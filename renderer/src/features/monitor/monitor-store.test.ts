@@ -112,7 +112,7 @@ describe('monitor store', () => {
   })
 
   it('ignores an older killswitch state arriving after a newer one', () => {
-    const ks = (version: number, engaged: boolean) => ({ engaged, reason: 'r', who: 'w', at: null, version, stored: true, lastRound: null })
+    const ks = (version: number, engaged: boolean) => ({ engaged, latched: engaged, reason: 'r', who: 'w', at: null, version, stored: true, lastRound: null })
     apply(update({ killswitch: ks(5, true) }))
     useMonitor.getState().setKillswitch(ks(4, false))
     expect(useMonitor.getState().killswitch?.engaged).toBe(true)

@@ -10,8 +10,9 @@ export function TradingStateCard({ view }: { view: ScheduleViewData }) {
   const st = tradingStatus(view)
   const next = view.next
   const override = view.state.override
-  // An override until cleared outlives the next transition: the countdown is the schedule's, not ours.
-  const held = override?.until === 'cleared'
+  // An override until cleared, or the killswitch, outlives the next transition: the countdown is the
+  // schedule's, not what will happen to trading ("disabled — next: stop in 1h 22m" would be a lie).
+  const held = override?.until === 'cleared' || st.source === 'killswitch' || st.source === 'other'
   const headline = st.enabled === null ? 'Trading not scheduled' : st.enabled ? 'Trading enabled' : 'Trading disabled'
   const tone = st.enabled === null ? 'unknown' : st.enabled ? 'on' : 'off'
   return (
@@ -21,7 +22,7 @@ export function TradingStateCard({ view }: { view: ScheduleViewData }) {
         <strong data-testid="trading-headline">{headline}</strong>
         {next ? (
           <span data-testid="trading-next">
-            {held ? '— held until cleared; schedule’s next: ' : '— next: '}
+            {held ? (override?.until === 'cleared' ? '— held until cleared; schedule’s next: ' : '— held off; schedule’s next: ') : '— next: '}
             {next.kind} at <span className="mono">{clockIn(next.at, next.zone)}</span> {next.zone}{' '}
             <span className="muted">(in {countdown(Date.parse(next.at) - now)})</span>
           </span>

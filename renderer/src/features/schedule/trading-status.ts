@@ -15,9 +15,11 @@ export interface TradingStatus {
  * When they disagree, someone else wrote the flag (the killswitch, a script) and we say so.
  */
 export function tradingStatus(v: ScheduleViewData): TradingStatus {
-  const desired = v.state.enabled
-  const enabled = v.flag?.value ?? desired
-  if (v.state.vetoed) return { enabled, source: 'killswitch', sourceLabel: `held off: ${v.state.vetoed}` }
+  // state.enabled is the flag when it could be read; state.desired is what the schedule wants.
+  const desired = v.state.desired
+  const enabled = v.flag?.value ?? v.state.enabled
+  if (v.state.vetoed && enabled !== true) return { enabled, source: 'killswitch', sourceLabel: `held off: ${v.state.vetoed}` }
+  if (v.state.source === 'killswitch') return { enabled, source: 'killswitch', sourceLabel: 'held off by the killswitch' }
   if (v.flag && desired !== null && v.flag.value !== desired) {
     const ks = /kill/i.test(`${v.flag.who} ${v.flag.why}`)
     return { enabled, source: ks ? 'killswitch' : 'other', sourceLabel: `set by ${v.flag.who}${v.flag.why ? ` (${v.flag.why})` : ''}` }

@@ -4,6 +4,7 @@ import type { EventPayload, OpInput, OpResult } from '@contract'
 import { getClient } from '../../api/client'
 import { messageOf } from '../../api/call-error'
 import { useConnection } from '../../store/connection'
+import { useSafety } from '../../store/safety'
 import { toast } from '../../store/toasts'
 
 export type ScheduleViewData = OpResult<'schedule.get'>
@@ -94,6 +95,12 @@ function startFeed(): () => void {
     useSchedule.subscribe((s) => armDue(s.view?.next?.at)),
     useConnection.subscribe((s, prev) => {
       if (s.state === 'open' && prev.state !== 'open') void refreshSchedule()
+    }),
+    // Someone else wrote trading_enabled (the killswitch, a resume, a script): the core's state says
+    // so at once, so look again instead of waiting for the 30 s poll.
+    useSafety.subscribe((s, prev) => {
+      const key = (t: typeof s.state) => (t?.trading.known ? `${t.trading.version}` : 'unknown')
+      if (key(s.state) !== key(prev.state)) void refreshSchedule()
     }),
   ]
   const poll = setInterval(() => void refreshSchedule(), POLL_MS)

@@ -1,3 +1,5 @@
+import { useSafety } from '../../store/safety'
+import { unknownText } from '../../components/truth-text'
 import { useState } from 'react'
 import { StateBadge } from '../../components/StateBadge'
 import { formatDuration } from '../../lib/format'
@@ -145,6 +147,9 @@ export function StackView() {
   useStackFeed()
   const { snapshot, error } = useStackStore()
   const busyAll = useStackStore((s) => s.busy.has(targetKey({})))
+  // With every engine unreachable the container states are unknown: whole-stack actions say why they are off.
+  const containersFact = useSafety((s) => s.state?.containers)
+  const blocked = containersFact && !containersFact.known ? `Container states are ${unknownText(containersFact)}: nothing can be done to them from here.` : null
   if (error && !snapshot) return <p className="field-error">Cannot list the stack: {error}</p>
   if (!snapshot) return <p className="muted">Loading the stack…</p>
   const all = snapshot.services.flatMap((s) => s.containers)
@@ -164,13 +169,13 @@ export function StackView() {
             <StateBadge state={!e.reachable ? 'unreachable' : e.watching ? 'open' : 'reconnecting'} label={`${e.id}: ${!e.reachable ? 'unreachable' : e.watching ? 'live' : 'reconnecting'}`} />
           </span>
         ))}
-        <button disabled={busyAll} onClick={() => void runAction('stack.pause', {})} data-testid="pause-stack">
+        <button disabled={busyAll || blocked !== null} title={blocked ?? undefined} onClick={() => void runAction('stack.pause', {})} data-testid="pause-stack">
           Pause stack
         </button>
-        <button disabled={busyAll} onClick={() => void runAction('stack.resume', {})} data-testid="resume-stack">
+        <button disabled={busyAll || blocked !== null} title={blocked ?? undefined} onClick={() => void runAction('stack.resume', {})} data-testid="resume-stack">
           Resume stack
         </button>
-        <button disabled={busyAll} onClick={() => void confirmRestart('the whole stack', {})}>
+        <button disabled={busyAll || blocked !== null} title={blocked ?? undefined} onClick={() => void confirmRestart('the whole stack', {})}>
           Restart stack…
         </button>
       </div>
