@@ -311,9 +311,9 @@ describe('Killswitch: what someone else froze stays frozen', () => {
     expect(rel.warnings.join(' ')).toContain('Left paused, as they were before the killswitch engaged: ctr-held')
     expect(rel.warnings.join(' ')).toContain('Resumed the containers the killswitch had paused: ctr-a')
     expect(rel.warnings.join(' ')).toContain('resumed by someone else meanwhile), left as they are: ctr-b')
-    expect(rel.warnings.join(' ')).toContain('Trading was not re-enabled')
+    expect(rel.warnings.join(' ')).toContain('Trading stays DISABLED until someone runs')
     const after = JSON.parse(second.store.kv.get(KEY)!) as { engaged: boolean; frozen: unknown[] }
-    expect(after).toMatchObject({ engaged: false, frozen: [] })
+    expect(after).toMatchObject({ engaged: false, latched: true, frozen: [] })
   })
 
   it('keeps what failed to resume in the stored state and says so', async () => {
