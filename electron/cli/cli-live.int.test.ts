@@ -261,6 +261,8 @@ describe.skipIf(!enabled)('the stackdeck CLI against a live host, engine and Red
       // Released but latched: trading stays off until `killswitch resume`, and the CLI says so.
       expect(rel.stdout).toMatch(/^killswitch\s+released, trading LATCHED OFF until `killswitch resume` \(last change by root/m)
       expect(rel.stdout).toMatch(/Trading stays DISABLED until someone runs "Resume trading"/)
+      // The release resumes what the killswitch paused itself (the whole stack here), and says so.
+      expect(rel.stdout).toMatch(/Resumed the containers the killswitch had paused/)
       expect(JSON.parse((await redis.get(redisKeysFor(TAG).killswitchKey)) ?? 'null')).toMatchObject({
         engaged: false,
         latched: true,
@@ -270,8 +272,8 @@ describe.skipIf(!enabled)('the stackdeck CLI against a live host, engine and Red
       expect(st.stdout).toMatch(/^killswitch\s+released/m)
     } finally {
       redis.disconnect()
-      // Releasing never unpauses: that is a deliberate act of its own.
-      expect(await dockerStates(all())).toEqual(['paused', 'paused', 'paused'])
+      // What the killswitch froze, its release resumed; a stack resume after it finds nothing paused.
+      expect(await dockerStates(all())).toEqual(['running', 'running', 'running'])
       expectExit(await cli(['resume', '--reason', 'after the drill']), 0)
     }
     expect(await dockerStates(all())).toEqual(['running', 'running', 'running'])
