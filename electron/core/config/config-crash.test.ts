@@ -105,9 +105,10 @@ describe('crash safety', () => {
     for (const dir of dirs) {
       const service = new ConfigService({ configPath: join(dir, 'config.toml'), schemaPath: SCHEMA, keepBackups: 4 })
       const current = (await service.currentHash()) as string
-      await service.backupAndWrite(current === sha256(A) ? B : A, current)
-      expect(readdirSync(dir).filter((n) => n.startsWith('.'))).toEqual([])
-      expect(readdirSync(dir).filter((n) => n.includes('.bak.'))).toHaveLength(4)
+      const res = await service.backupAndWrite(current === sha256(A) ? B : A, current)
+      const why = JSON.stringify({ res, files: readdirSync(dir).sort() })
+      expect(readdirSync(dir).filter((n) => n.startsWith('.')), why).toEqual([])
+      expect(readdirSync(dir).filter((n) => n.includes('.bak.')), why).toHaveLength(4)
     }
     console.log(`crash test: ${KILLS} kills, ${killedMidWrite} mid-write, ${((Date.now() - started) / 1000).toFixed(1)} s`)
   }, 120_000)

@@ -217,6 +217,21 @@ describe('save', () => {
     expect(readFileSync(file, 'utf8')).toBe(external)
   })
 
+  it('a backup never takes a same-second name that retention freed: it is always the newest', async () => {
+    // keepBackups 2 prunes the plain name of this second; the next backup must not reuse it, or it
+    // would sort as the oldest and be the next one pruned.
+    const s = service({ clock: fixedClock('2025-01-01T00:00:00Z'), keepBackups: 2 })
+    let hash = sha256(EXAMPLE)
+    const names: string[] = []
+    for (let i = 41; i <= 44; i++) {
+      const r = await s.save({ text: EXAMPLE.replace('max_open_orders = 40', `max_open_orders = ${i}`), baseHash: hash })
+      hash = r.hash
+      names.push(r.backup)
+    }
+    expect(names).toEqual([0, 1, 2, 3].map((n) => `config.toml.bak.20250101_000000${n ? `.${n}` : ''}`))
+    expect(backups()).toEqual(['config.toml.bak.20250101_000000.2', 'config.toml.bak.20250101_000000.3'])
+  })
+
   it('two saves in the same second keep two distinct backups', async () => {
     const s = service({ clock: fixedClock('2025-01-01T00:00:00Z') })
     const a = EXAMPLE.replace('max_open_orders = 40', 'max_open_orders = 41')

@@ -50,7 +50,7 @@ import { constants as fsc, readSync, renameSync, statSync, watch, type FSWatcher
 import { copyFile, link, lstat, open, readdir, readFile, realpath, stat, unlink, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { CoreError, isCoreError } from '../errors'
-import { backupName, backupStamp, listBackups, pruneBackups } from './config-backups'
+import { backupName, backupStamp, listBackups, parseBackupName, pruneBackups } from './config-backups'
 
 export interface ConfigFileState {
   /** The real file (symlinks resolved): backups and temp files live next to it. */
@@ -310,7 +310,15 @@ async function writeTemp(dir: string, target: string, kind: 'tmp' | 'bak', bytes
  */
 async function linkAsBackup(dir: string, target: string, from: string, now: Date): Promise<string> {
   const stamp = backupStamp(now)
-  for (let seq = 0; seq < 100_000; seq++) {
+  // Start past the highest `.n` already used in this second, never in a gap: retention may have
+  // pruned the plain name, and a new backup there would sort as the oldest of its second, so the
+  // next prune would count it among the old ones.
+  let first = 0
+  for (const n of await readdir(dir).catch(() => [] as string[])) {
+    const p = parseBackupName(target, n)
+    if (p && backupStamp(p.time) === stamp) first = Math.max(first, p.seq + 1)
+  }
+  for (let seq = first; seq < first + 100_000; seq++) {
     const name = backupName(target, stamp, seq)
     try {
       await link(from, join(dir, name))

@@ -96,6 +96,9 @@ function ServiceCard({ s }: { s: Service }) {
   const busy = useStackStore((st) => st.busy.has(`svc:${s.name}`) || st.busy.has('*'))
   const target = { service: s.name }
   const paused = s.containers.filter((c) => c.state === 'paused').length
+  // An unreachable engine's containers are dropped from the snapshot: say so rather than "none match".
+  const endpoints = useStackStore((st) => st.snapshot?.endpoints)
+  const down = (endpoints ?? []).filter((e) => !e.reachable && (!s.endpoint || e.id === s.endpoint)).map((e) => e.id)
   return (
     <section className="card" aria-label={`Service ${s.name}`} data-testid="service-card" data-service={s.name}>
       <div className="row">
@@ -118,7 +121,11 @@ function ServiceCard({ s }: { s: Service }) {
         <SignalPicker what={`service ${s.name}`} target={target} disabled={busy} />
       </div>
       {s.containers.length === 0 ? (
-        <p className="muted">No container matches this service&apos;s labels.</p>
+        <p className="muted" data-testid="service-empty">
+          {down.length > 0
+            ? `Containers unknown: engine ${down.join(', ')} unreachable (this is not "none match").`
+            : 'No container matches this service\u2019s labels.'}
+        </p>
       ) : (
         <table>
           <thead>

@@ -4,6 +4,7 @@ import type { EventPayload, OpResult } from '@contract'
 import { getClient } from '../../api/client'
 import { messageOf } from '../../api/call-error'
 import { createFrameBatcher } from '../../lib/frame-batcher'
+import { useConnection } from '../../store/connection'
 import { toast } from '../../store/toasts'
 
 export type Snapshot = OpResult<'stack.list'>
@@ -36,19 +37,29 @@ export const useStackStore = create<StackStore>((set, get) => ({
 
 export const targetKey = (t: Target) => t.container ?? (t.service ? `svc:${t.service}` : '*')
 
-/** Loads the snapshot once, then follows `stack.changed`; bursts collapse to one render per frame. */
+/** Loads the snapshot, then follows `stack.changed` (bursts collapse to one render per frame); re-lists on reconnect. */
 export function useStackFeed(): void {
   useEffect(() => {
     const client = getClient()
-    const store = useStackStore.getState()
     const batcher = createFrameBatcher<EventPayload<'stack.changed'>>((items) => {
       const last = items[items.length - 1]
       if (last) useStackStore.getState().setSnapshot(last)
     })
     const off = client.on('stack.changed', (s) => batcher.push(s))
-    client.call('stack.list', {}).then(store.setSnapshot, (e: unknown) => store.setError(messageOf(e)))
+    const load = () =>
+      client.call('stack.list', {}).then(
+        (s) => useStackStore.getState().setSnapshot(s),
+        (e: unknown) => useStackStore.getState().setError(messageOf(e)),
+      )
+    void load()
+    // Changes made while the host was unreachable were never streamed to us: re-list on every reconnect
+    // rather than trust the snapshot we held through the outage.
+    const offConn = useConnection.subscribe((c, prev) => {
+      if (c.state === 'open' && prev.state !== 'open') void load()
+    })
     return () => {
       off()
+      offConn()
       batcher.cancel()
     }
   }, [])
