@@ -80,6 +80,8 @@ export interface StartFixturesOptions {
   service?: string
   /** Extra labels, e.g. { app: 'python-orchestrator' }; a function gets the container index. */
   labels?: PerIndex<Record<string, string>>
+  /** Leave out the stackdeck.agent label that AGENT_ID implies (a container nothing ties to its agent). */
+  noAgentLabel?: boolean
   /** Extra env vars for service.sh (AGENT_ID, FAIL_MODE, ...); a function gets the container index. */
   env?: PerIndex<Record<string, string>>
   /** Host directory bind-mounted read-only at /config (service.sh reads /config/config.toml). */
@@ -113,7 +115,11 @@ export async function startFixtures(opts: StartFixturesOptions = {}): Promise<st
       Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
       // The documented agent-to-container mapping (README, "Agents and containers"): a fixture that
       // heartbeats as AGENT_ID carries stackdeck.agent=AGENT_ID, as the demo's containers do.
-      Labels: { ...(env['AGENT_ID'] ? { 'stackdeck.agent': env['AGENT_ID'] } : {}), ...at(opts.labels, i), ...testLabels() },
+      Labels: {
+        ...(env['AGENT_ID'] && !opts.noAgentLabel ? { 'stackdeck.agent': env['AGENT_ID'] } : {}),
+        ...at(opts.labels, i),
+        ...testLabels(),
+      },
       StopTimeout: 5,
       HostConfig: {
         NetworkMode: network,

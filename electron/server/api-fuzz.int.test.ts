@@ -79,6 +79,7 @@ const VALID: Partial<Record<OperationName, Record<string, unknown>>> = {
   'bus.events': { since: 0, limit: 10, type: 'heartbeat', source: 'x' },
   'bus.killswitch.engage': { reason: 'fuzz', confirm: true },
   'bus.killswitch.release': { reason: 'fuzz', confirm: true },
+  'trading.resume': { reason: 'fuzz', confirm: true },
   'bus.command': { agentId: 'nobody', type: 'tune', params: { a: 1 }, wait: false },
   'bus.commands': { agentId: 'nobody', limit: 3 },
   'config.validate': { text: 'x = 1' },

@@ -735,6 +735,38 @@ describe.skipIf(!enabled)('control API routes against the real host, engine and 
       },
     ],
     [
+      'state.get',
+      async () => {
+        const st = await ok('state.get', {}, readToken())
+        // Redis and the engine are up in this suite: both facts are known, with a version and a time.
+        expect(st.bus).toMatchObject({ known: true, value: { state: 'ready' } })
+        expect(st.killswitch).toMatchObject({ known: true })
+        expect(st.engines.length).toBeGreaterThan(0)
+        for (const e of st.engines) expect(e.fact).toMatchObject({ known: true, value: { reachable: true } })
+        expect(Number.isFinite(Date.parse(st.at))).toBe(true)
+      },
+    ],
+    [
+      'trading.resume',
+      async () => {
+        // Engage and release: trading stays latched off until the resume lifts the latch.
+        await ok('bus.killswitch.engage', { reason: 'to be resumed', confirm: true }, operateToken())
+        try {
+          await ok('bus.killswitch.release', { reason: `resume test ${RUN}`, confirm: true }, adminToken())
+          expect(await ok('bus.killswitch.get', {}, readToken())).toMatchObject({ engaged: false, latched: true })
+          const r = await ok('trading.resume', { reason: `route test ${RUN}`, confirm: true }, adminToken())
+          expect(r.state.killswitch).toMatchObject({ known: true })
+          expect(await ok('bus.killswitch.get', {}, readToken())).toMatchObject({ engaged: false, latched: false })
+          // A second resume has nothing to lift: a conflict, not a silent success.
+          const again = await callRoute('trading.resume', { reason: 'again', confirm: true }, adminToken())
+          expect(again.status).toBe(409)
+        } finally {
+          await releaseIfEngaged()
+          await resumeAll()
+        }
+      },
+    ],
+    [
       'supervise.status',
       async () => {
         const s = await waitFor('the supervisor to check scan', async () => {
@@ -825,6 +857,7 @@ describe.skipIf(!enabled)('control API routes against the real host, engine and 
     'workflow.recover': { valid: { action: 'dismiss' }, field: 'action', bad: 'explode' },
     'bus.killswitch.engage': { valid: { reason: 'r', confirm: true }, field: 'confirm', bad: false },
     'bus.killswitch.release': { valid: { reason: 'r', confirm: true }, field: 'reason', bad: '   ' },
+    'trading.resume': { valid: { reason: 'r', confirm: true }, field: 'confirm', bad: false },
     'bus.command': {
       valid: { agentId: AGENT_ID, type: 'pause' },
       field: 'agentId',

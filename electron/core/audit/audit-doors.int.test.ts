@@ -288,6 +288,16 @@ describe.skipIf(!enabled)('audit records from every door (real core, engine and 
         (x) => x.action === 'bus.killswitch.release' && x.reason === `window release ${RUN}`,
       )
       expect(relRec).toMatchObject({ who: osUser(), door: 'ipc', outcome: 'ok' })
+      // The release latched trading off; lifting the latch is its own audited act (and the scheduler
+      // test below needs the schedule to decide again).
+      const resumed = await invoke('trading.resume', { reason: `window resume ${RUN}`, confirm: true })
+      expect(resumed.ok, JSON.stringify(resumed)).toBe(true)
+      const resRec = await recordIn(
+        ws.stateDir,
+        'the ipc trading resume',
+        (x) => x.action === 'trading.resume' && x.reason === `window resume ${RUN}`,
+      )
+      expect(resRec).toMatchObject({ who: osUser(), door: 'ipc', outcome: 'ok' })
 
       sock.send(JSON.stringify({ id: 2, op: 'stack.resume', input: { reason: `ws resume ${RUN}` } }))
       await expect.poll(() => replies.get(2), { timeout: 20_000 }).toMatchObject({ ok: true })

@@ -204,7 +204,7 @@ describe.skipIf(!hasTestDocker())('Supervisor on a real engine (STACKDECK_TEST_D
         env: { AGENT_ID: agent, FAIL_MODE: 'hang-heartbeat', FAIL_AFTER_BEATS: '3', HEARTBEAT_INTERVAL: '1' },
       })) as [string]
       // The control beats too, but nothing ties it to an agent: its heartbeat stays 'unknown'.
-      const [ctl] = (await startFixtures({ service: 'ctl', redis: true, labels: s.label('ctl'), env: { AGENT_ID: `ctl-${run}` } })) as [string]
+      const [ctl] = (await startFixtures({ service: 'ctl', redis: true, labels: s.label('ctl'), env: { AGENT_ID: `ctl-${run}` }, noAgentLabel: true })) as [string]
       const ctlStarted = await startedAt(ctl)
       await until('first heartbeat', () => view.beatsSeen(agent), 15_000)
       await s.sup.start()
