@@ -210,6 +210,10 @@ export interface ProgressEvent {
 export interface CoreOptions {
   unpauseRetries?: number
   retryDelayMs?: number
+  /** settings workflow.applyMode; default paused here (the product's default is auto). */
+  applyMode?: 'auto' | 'paused'
+  /** settings config.singleFileMounts (default refuse). */
+  singleFileMounts?: 'refuse' | 'write-in-place'
   actionTimeoutMs?: number
   keepBackups?: number
   /** Wait until the stack snapshot shows every fixture running (default true). */
@@ -262,13 +266,16 @@ export async function buildWorkflowCore(fx: WorkflowFixtures, opts: CoreOptions 
   const history = new RunHistory(join(fx.stateDir, 'save-restart-runs.jsonl'))
   const journal = new Journal(join(fx.stateDir, 'save-restart.journal.json'))
   const workflow = new SaveAndRestart({
-    stack: createStackPort(stack),
+    stack: createStackPort(stack, fx.configPath),
     config: createConfigPort(config),
     journal,
     history,
     configPath: fx.configPath,
     unpauseRetries: opts.unpauseRetries ?? 3,
     ...(opts.retryDelayMs !== undefined ? { retryDelayMs: opts.retryDelayMs } : {}),
+    // Most suites exercise the freeze itself, with hot-only edits: the paused path unless asked.
+    applyMode: opts.applyMode ?? 'paused',
+    ...(opts.singleFileMounts !== undefined ? { singleFileMounts: opts.singleFileMounts } : {}),
     emit: {
       progress: (runId, step) => hub.emit('workflow.progress', { runId, step }),
       finished: (r) => hub.emit('workflow.finished', r),

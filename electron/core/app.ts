@@ -259,12 +259,14 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
 
   const history = new RunHistory(join(stateDir, 'save-restart-runs.jsonl'))
   const workflow = new SaveAndRestart({
-    stack: createStackPort(stack),
+    stack: createStackPort(stack, settings.config.path),
     config: createConfigPort(config),
     journal: new Journal(settings.workflow.journalPath || join(stateDir, 'save-restart.journal.json')),
     history,
     configPath: settings.config.path,
     unpauseRetries: settings.workflow.unpauseRetries,
+    applyMode: settings.workflow.applyMode,
+    singleFileMounts: settings.config.singleFileMounts,
     emit: {
       progress: (runId, step) => hub.emit('workflow.progress', { runId, step }),
       finished: (r) => {
@@ -336,7 +338,7 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
       if (event === 'stack.changed' || event === 'schedule.transition') safety.refresh()
     }),
   ]
-  const stackHandlers = createStackHandlers(stack)
+  const stackHandlers = createStackHandlers(stack, { configPath: settings.config.path, singleFileMounts: settings.config.singleFileMounts })
   const busHandlers = createBusHandlers(bus)
 
   const raw: Handlers = {

@@ -32,13 +32,20 @@ export function createConfigPort(service: ConfigService): ConfigPort {
       return {
         newText: p.newText,
         newHash: p.newHash,
+        newValue: p.newValue,
         baseHash: p.baseHash,
         diff: { changes: p.diff.changes.map((c) => ({ pointer: c.pointer, apply: c.apply })), summary: p.diff.summary },
       }
     },
-    async commit(prepared) {
-      const r = await service.backupAndWrite(prepared.newText, prepared.baseHash)
-      return { backup: r.backup, hash: r.hash, warnings: r.warnings }
+    async stage(prepared, mode) {
+      const staged = await service.stageWrite(prepared.newText, prepared.baseHash, mode)
+      return {
+        backup: staged.backup,
+        hash: staged.hash,
+        commit: () => staged.commit(),
+        finish: async () => ({ warnings: (await staged.finish()).warnings }),
+        abandon: () => staged.abandon(),
+      }
     },
     currentHash: () => service.currentHash(),
     isValidOnDisk: () => service.isValidOnDisk(),

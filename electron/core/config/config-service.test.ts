@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createAjv } from '../api/ajv'
 import { configOperations } from '../api/contract/config'
@@ -415,11 +415,56 @@ describe('handlers and workflow port', () => {
     const p = await port.prepare({ text: EXAMPLE.replace('workers = 2', 'workers = 4'), baseHash: base })
     expect(readFileSync(file, 'utf8')).toBe(EXAMPLE)
     expect(p.diff.changes).toEqual([{ pointer: '/scanner/workers', apply: 'restart' }])
-    const c = await port.commit(p)
+    const c = await port.stage(p, 'atomic')
     expect(c.hash).toBe(p.newHash)
+    // Staged: the backup and the temp file exist, the live file is still the old one.
+    expect(readFileSync(file, 'utf8')).toBe(EXAMPLE)
+    expect(readFileSync(join(dirname(file), c.backup), 'utf8')).toBe(EXAMPLE)
+    await c.commit()
     expect(await port.currentHash()).toBe(p.newHash)
+    expect((await c.finish()).warnings).toEqual([])
     expect(await port.isValidOnDisk()).toBe(true)
     await expect(port.prepare({ text: EXAMPLE, baseHash: base })).rejects.toMatchObject({ code: 'conflict' })
+  })
+
+  it('a staged save that is abandoned leaves the file, and no backup or temp file, behind', async () => {
+    const s = service()
+    const port = createConfigPort(s)
+    const base = (await s.currentHash()) as string
+    const before = readdirSync(dirname(file)).sort()
+    const p = await port.prepare({ text: EXAMPLE.replace('workers = 2', 'workers = 4'), baseHash: base })
+    const c = await port.stage(p, 'atomic')
+    expect(readdirSync(dirname(file)).length).toBeGreaterThan(before.length)
+    await c.abandon()
+    expect(readFileSync(file, 'utf8')).toBe(EXAMPLE)
+    expect(readdirSync(dirname(file)).sort()).toEqual(before)
+  })
+
+  it('a staged save refuses an outside edit made between stage and commit, and keeps that edit', async () => {
+    const s = service()
+    const port = createConfigPort(s)
+    const base = (await s.currentHash()) as string
+    const p = await port.prepare({ text: EXAMPLE.replace('workers = 2', 'workers = 4'), baseHash: base })
+    const c = await port.stage(p, 'atomic')
+    const outside = EXAMPLE.replace('workers = 2', 'workers = 9')
+    writeFileSync(file, outside)
+    await expect(c.commit()).rejects.toMatchObject({ code: 'conflict' })
+    expect(readFileSync(file, 'utf8')).toBe(outside)
+  })
+
+  it('an in-place staged save keeps the inode (what a single-file bind mount pins) and backs up first', async () => {
+    const s = service()
+    const port = createConfigPort(s)
+    const base = (await s.currentHash()) as string
+    const ino = statSync(file).ino
+    const next = EXAMPLE.replace('workers = 2', 'workers = 4')
+    const p = await port.prepare({ text: next, baseHash: base })
+    const c = await port.stage(p, 'in-place')
+    await c.commit()
+    expect(statSync(file).ino).toBe(ino)
+    expect(readFileSync(file, 'utf8')).toBe(next)
+    expect(readFileSync(join(dirname(file), c.backup), 'utf8')).toBe(EXAMPLE)
+    expect((await c.finish()).warnings.join(' ')).toMatch(/in place.*not crash-atomic/)
   })
 
   it('the low-level write refuses invalid text even when called directly', async () => {

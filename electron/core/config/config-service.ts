@@ -18,9 +18,20 @@ import {
   readConfigFile,
   resolveConfigPath,
   sha256,
+  StagedWrite,
   type LeftoverReport,
   type WriteResult,
 } from './config-writer'
+
+/** A save staged by ConfigService.stageWrite. */
+export interface StagedSave {
+  backup: string
+  hash: string
+  mode: 'atomic' | 'in-place'
+  commit(): Promise<void>
+  finish(): Promise<WriteResult>
+  abandon(): Promise<void>
+}
 import { SchemaStore } from './schema-store'
 import { applyPlainValue, type EditStrategy } from './toml-edit'
 import { lineForPointer, locate } from './toml-locator'
@@ -279,6 +290,60 @@ export class ConfigService {
       return res
     } finally {
       release?.()
+    }
+  }
+
+  /**
+   * The same save in Save & Restart's three parts (config-writer.ts, StagedWrite): stage before the
+   * pause, commit inside it, finish after. The watcher is held from stage to finish, so our own
+   * write is not reported as a change on disk.
+   */
+  async stageWrite(newText: string, baseHash: string, mode: 'atomic' | 'in-place' = 'atomic'): Promise<StagedSave> {
+    await this.assertValid(newText)
+    const release = this.watcher?.hold()
+    let staged: StagedWrite
+    try {
+      staged = await StagedWrite.stage(this.opts.configPath, newText, baseHash, {
+        keepBackups: this.opts.keepBackups,
+        mode,
+        ...(this.opts.clock ? { clock: this.opts.clock } : {}),
+      })
+    } catch (err) {
+      release?.()
+      throw err
+    }
+    let released = false
+    const done = () => {
+      if (!released) release?.()
+      released = true
+    }
+    return {
+      backup: staged.backup,
+      hash: staged.hash,
+      mode,
+      commit: async () => {
+        try {
+          await staged.commit()
+          this.watcher?.setKnownHash(staged.hash)
+        } catch (err) {
+          done()
+          throw err
+        }
+      },
+      finish: async () => {
+        try {
+          return await staged.finish()
+        } finally {
+          done()
+        }
+      },
+      abandon: async () => {
+        try {
+          await staged.abandon()
+        } finally {
+          done()
+        }
+      },
     }
   }
 

@@ -519,6 +519,235 @@ export async function cleanUpLeftovers(path: string, clock: () => Date = () => n
 
 // ---- the save --------------------------------------------------------------------------------------
 
+/** Takes the per-file lock and returns its release; for a save that spans several calls (StagedWrite). */
+async function acquireConfigLock(key: string): Promise<() => void> {
+  // Resolves with the release function once every earlier holder has let go.
+  return new Promise<() => void>((outer) => {
+    void withConfigLock(key, () => new Promise<void>((inner) => outer(() => inner())))
+  })
+}
+
+/**
+ * A save split where Save & Restart needs it: everything slow happens in `stage()` (the hash check,
+ * the backup, the fsynced temp file), before the stack is paused; `commit()` is the check-and-rename
+ * window alone (4a-4d plus the directory fsync), the only part that must happen while containers
+ * are frozen; `finish()` runs the after-checks (4e, the rename witness, pruning) once they are
+ * running again. Until `commit()`, `abandon()` leaves the original exactly as it was and removes
+ * the backup made for it. Crash safety is the protocol's: before the rename the old file is live
+ * (plus a spare backup and temp files that start-up clean-up removes); after it, the new one.
+ *
+ * mode 'in-place' (settings config.singleFileMounts = write-in-place): for stacks whose containers
+ * bind-mount the FILE, the new bytes are written into the same inode (truncate, write, fsync) so
+ * those containers see them. NOT crash-atomic: a crash mid-write leaves a torn file; the backup,
+ * made first and named in the journal, is the way back. An outside edit is still refused as a
+ * conflict up to the write itself.
+ */
+export class StagedWrite {
+  private committed = false
+  private closed = false
+  private side: string | null = null
+  private witness: ReturnType<typeof windowWitness> = null
+  private renamed: { tmp: string; side: string } | undefined
+  private readonly warnings: string[] = []
+
+  private constructor(
+    readonly target: string,
+    private readonly dir: string,
+    private readonly live: FileHandle,
+    private readonly orig: Stats,
+    private readonly baseHash: string,
+    private readonly bytes: Buffer,
+    /** Name (not path) of the backup of the previous content. */
+    readonly backup: string,
+    private tmp: string | null,
+    readonly mode: 'atomic' | 'in-place',
+    private readonly opts: WriteOptions,
+    private readonly release: () => void,
+  ) {}
+
+  get hash(): string {
+    return sha256(this.bytes)
+  }
+
+  static async stage(path: string, newText: string, baseHash: string, opts: WriteOptions & { mode?: 'atomic' | 'in-place' }): Promise<StagedWrite> {
+    const target = await resolveConfigPath(path)
+    const dir = dirname(target)
+    const clock = opts.clock ?? (() => new Date())
+    const release = await acquireConfigLock(target)
+    let live: FileHandle | null = null
+    let backup: string | null = null
+    let step = 'read'
+    try {
+      await removeStaleTemps(target, clock())
+      live = await open(target, opts.mode === 'in-place' ? 'r+' : 'r')
+      const orig = await live.stat()
+      const current = await readWhole(live)
+      // The backup is made from these very bytes: it is exactly what we hashed.
+      const currentHash = sha256(current)
+      if (currentHash !== baseHash) throw conflict(target, baseHash, currentHash)
+      const bytes = Buffer.from(newText, 'utf8')
+      step = 'back up'
+      backup = await writeBackup(dir, target, current, orig, clock())
+      await fsyncDir(dir)
+      step = 'write'
+      const tmp = opts.mode === 'in-place' ? null : await writeTemp(dir, target, 'tmp', bytes, orig, true)
+      return new StagedWrite(target, dir, live, orig, baseHash, bytes, backup, tmp, opts.mode ?? 'atomic', opts, release)
+    } catch (err) {
+      if (backup) await unlink(join(dir, backup)).catch(() => undefined)
+      await live?.close().catch(() => undefined)
+      release()
+      throw ioError(target, step, err)
+    }
+  }
+
+  /** The check-and-rename window (4a-4d) and the directory fsync. Throws conflict / io_error; the original is then intact. */
+  async commit(): Promise<void> {
+    if (this.committed || this.closed) throw new Error('StagedWrite: commit() called twice or after abandon()')
+    if (this.mode === 'in-place') return this.commitInPlace()
+    const { dir, target, live, orig, baseHash } = this
+    const tmp = this.tmp as string
+    try {
+      // 4a. Pin X under a side name: after the rename it is the only way back to its bytes.
+      const sideName = join(dir, tempName(target, 'old'))
+      this.witness = windowWitness(dir, target)
+      try {
+        await link(target, sideName)
+        this.side = sideName
+        if (!sameInode(await lstat(sideName), orig)) throw conflictWhileSaving(target, 'it was replaced by another file')
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code
+        // Linux answers link() with ENOENT while another program renames over the name (the
+        // old dentry is gone for an instant) or when it was deleted: either way an outside edit.
+        if (code === 'ENOENT') throw conflictWhileSaving(target, 'it was replaced or removed by another file')
+        if (isCoreError(err) || code === undefined || !NO_LINKS.has(code)) throw err
+        // No hard links here: the open fd still pins X, we just cannot give it a name later
+        // without copying (4e copies instead).
+      }
+      // 4b-4d run synchronously, in one tick: each await would hand the next syscall to the
+      // thread pool and back, ~0.1 ms in which a rename-replace by another program goes
+      // unseen (measured: 6 lost of 480 racing renames with awaits here, 1 of 720 without).
+      // Blocking the loop for one small read, a stat and a rename is the cheaper cost.
+      // 4b. The bytes we checked are still the bytes of X.
+      const again = sha256(readWholeSync(live.fd))
+      if (again !== baseHash) throw conflictWhileSaving(target, `sha256 now ${again.slice(0, 12)}`)
+      // 4c. ...and X is still the file at the path. Last check: nothing but rename(2) after it.
+      if (!sameInode(statSync(target), orig)) throw conflictWhileSaving(target, 'it was replaced by another file')
+      this.opts.beforeRenameForTests?.()
+      renameSync(tmp, target)
+      this.renamed = { tmp: basename(tmp), side: basename(sideName) }
+      this.tmp = null
+    } catch (err) {
+      await this.abandon()
+      throw ioError(target, 'replace', err)
+    }
+    this.committed = true
+    try {
+      await fsyncDir(dir)
+    } catch (err) {
+      this.warnings.push(`directory fsync failed after replacing ${target}: ${errText(err)}`)
+    }
+  }
+
+  private async commitInPlace(): Promise<void> {
+    const { target, live, orig, baseHash, bytes } = this
+    try {
+      // The same checks as 4b/4c: an outside edit up to this instant is a conflict, never overwritten.
+      const again = sha256(readWholeSync(live.fd))
+      if (again !== baseHash) throw conflictWhileSaving(target, `sha256 now ${again.slice(0, 12)}`)
+      if (!sameInode(statSync(target), orig)) throw conflictWhileSaving(target, 'it was replaced by another file')
+    } catch (err) {
+      await this.abandon()
+      throw ioError(target, 'replace', err)
+    }
+    this.committed = true
+    try {
+      // From here the file is torn until the write returns: the backup is the way back.
+      await live.truncate(0)
+      await live.write(bytes, 0, bytes.length, 0)
+      await live.sync()
+    } catch (err) {
+      throw new CoreError(
+        'io_error',
+        `Writing ${target} in place failed part-way (${errText(err)}): the file may be incomplete; restore backup ${this.backup}`,
+        { path: target, cause: err },
+      )
+    }
+  }
+
+  /** Before commit: removes what stage() made (temp file, backup) and releases the file. */
+  async abandon(): Promise<void> {
+    if (this.closed) return
+    if (!this.committed) {
+      if (this.tmp) await unlink(this.tmp).catch(() => undefined)
+      this.tmp = null
+      // The backup is a copy of a file that is still in place unchanged: drop it with the attempt.
+      await unlink(join(this.dir, this.backup)).catch(() => undefined)
+    }
+    await this.close()
+  }
+
+  /** After commit: the after-checks (4e, the rename witness) and pruning; releases the file. */
+  async finish(): Promise<WriteResult> {
+    if (!this.committed) throw new Error('StagedWrite: finish() before commit()')
+    const { dir, target, live, orig, baseHash, warnings } = this
+    const clock = this.opts.clock ?? (() => new Date())
+    let outsideEditKept: string | null = null
+    let outsideEditLost = false
+    try {
+      if (this.mode === 'atomic') {
+        // 4e. Did an in-place edit land in X between 4b and the rename? Then X holds it: keep it.
+        try {
+          const after = await readWhole(live)
+          if (sha256(after) !== baseHash) {
+            outsideEditKept = this.side
+              ? await linkAsBackup(dir, target, this.side, clock())
+              : await writeBackup(dir, target, after, orig, clock())
+            await live.sync().catch(() => undefined)
+            await fsyncDir(dir).catch(() => undefined)
+            warnings.push(
+              `another program wrote ${target} while it was being replaced; its edit (sha256 ${sha256(after).slice(0, 12)}) is kept in backup ${outsideEditKept}: compare it with the saved file`,
+            )
+          }
+        } catch (err) {
+          // The save itself is done; say that the window check could not be completed rather than fail it.
+          warnings.push(`could not check ${target} for an edit made during the save: ${errText(err)}; the replaced file is ${this.side ?? 'gone'}`)
+          this.side = null // keep the side link: it may hold that edit, and the next clean-up will judge it
+        }
+        // A rename-replace between 4c and 4d: no stat sees it, the directory's event order does.
+        if (this.witness && this.renamed) {
+          const verdict = await this.witness.replacedBetween(this.renamed.side, this.renamed.tmp).catch(() => null)
+          if (verdict) {
+            outsideEditLost = true
+            warnings.push(
+              `another program replaced ${target} by rename in the instant before this save's own rename; that edit was overwritten and cannot be recovered (POSIX has no compare-and-swap rename): check with whoever edits this file`,
+            )
+          }
+        }
+      } else {
+        warnings.push(`${target} was rewritten in place (settings config.singleFileMounts = write-in-place): not crash-atomic; backup ${this.backup}`)
+      }
+      let pruned: string[] = []
+      try {
+        pruned = await pruneBackups(target, this.opts.keepBackups, [this.backup, ...(outsideEditKept ? [outsideEditKept] : [])])
+      } catch (err) {
+        warnings.push(`could not prune old backups: ${errText(err)}`)
+      }
+      return { backup: this.backup, hash: this.hash, pruned, warnings, outsideEditKept, outsideEditLost }
+    } finally {
+      await this.close()
+    }
+  }
+
+  private async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.witness?.close()
+    await this.live.close().catch(() => undefined)
+    if (this.side) await unlink(this.side).catch(() => undefined)
+    this.release()
+  }
+}
+
 /**
  * Back up the current file and atomically replace it with `newText`, if and only if the file still
  * hashes to `baseHash`. Throws conflict / not_found / io_error; the original is intact on any throw.
@@ -526,125 +755,7 @@ export async function cleanUpLeftovers(path: string, clock: () => Date = () => n
  * `outsideEditKept` (see the module comment for the one case that cannot be caught).
  */
 export async function backupAndWrite(path: string, newText: string, baseHash: string, opts: WriteOptions): Promise<WriteResult> {
-  const target = await resolveConfigPath(path)
-  const dir = dirname(target)
-  const clock = opts.clock ?? (() => new Date())
-  return withConfigLock(target, async () => {
-    await removeStaleTemps(target, clock())
-    let live: FileHandle
-    try {
-      live = await open(target, 'r')
-    } catch (err) {
-      throw ioError(target, 'read', err)
-    }
-    let side: string | null = null
-    let witness: ReturnType<typeof windowWitness> = null
-    let renamed: { tmp: string; side: string } | undefined
-    try {
-      let orig: Stats
-      let current: Buffer
-      try {
-        orig = await live.stat()
-        current = await readWhole(live)
-      } catch (err) {
-        throw ioError(target, 'read', err)
-      }
-      // The backup is made from these very bytes: it is exactly what we hashed.
-      const currentHash = sha256(current)
-      if (currentHash !== baseHash) throw conflict(target, baseHash, currentHash)
-
-      const bytes = Buffer.from(newText, 'utf8')
-      const warnings: string[] = []
-      let backup: string | null = null
-      let tmp: string | null = null
-      let step = 'back up'
-      try {
-        backup = await writeBackup(dir, target, current, orig, clock())
-        await fsyncDir(dir)
-        step = 'write'
-        tmp = await writeTemp(dir, target, 'tmp', bytes, orig, true)
-        step = 'replace'
-        // 4a. Pin X under a side name: after the rename it is the only way back to its bytes.
-        const sideName = join(dir, tempName(target, 'old'))
-        witness = windowWitness(dir, target)
-        try {
-          await link(target, sideName)
-          side = sideName
-          if (!sameInode(await lstat(sideName), orig)) throw conflictWhileSaving(target, 'it was replaced by another file')
-        } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code
-          // Linux answers link() with ENOENT while another program renames over the name (the
-          // old dentry is gone for an instant) or when it was deleted: either way an outside edit.
-          if (code === 'ENOENT') throw conflictWhileSaving(target, 'it was replaced or removed by another file')
-          if (isCoreError(err) || code === undefined || !NO_LINKS.has(code)) throw err
-          // No hard links here: the open fd still pins X, we just cannot give it a name later
-          // without copying (4e copies instead).
-        }
-        // 4b-4d run synchronously, in one tick: each await would hand the next syscall to the
-        // thread pool and back, ~0.1 ms in which a rename-replace by another program goes
-        // unseen (measured: 6 lost of 480 racing renames with awaits here, 1 of 720 without).
-        // Blocking the loop for one small read, a stat and a rename is the cheaper cost.
-        // 4b. The bytes we checked are still the bytes of X.
-        const again = sha256(readWholeSync(live.fd))
-        if (again !== baseHash) throw conflictWhileSaving(target, `sha256 now ${again.slice(0, 12)}`)
-        // 4c. ...and X is still the file at the path. Last check: nothing but rename(2) after it.
-        if (!sameInode(statSync(target), orig)) throw conflictWhileSaving(target, 'it was replaced by another file')
-        opts.beforeRenameForTests?.()
-        renameSync(tmp, target)
-        renamed = { tmp: basename(tmp), side: basename(sideName) }
-        tmp = null
-      } catch (err) {
-        if (tmp) await unlink(tmp).catch(() => undefined)
-        // The backup is a copy of a file that is still in place unchanged: drop it with the attempt.
-        if (backup) await unlink(join(dir, backup)).catch(() => undefined)
-        throw ioError(target, step, err)
-      }
-      try {
-        await fsyncDir(dir)
-      } catch (err) {
-        warnings.push(`directory fsync failed after replacing ${target}: ${errText(err)}`)
-      }
-      // 4e. Did an in-place edit land in X between 4b and the rename? Then X holds it: keep it.
-      let outsideEditKept: string | null = null
-      try {
-        const after = await readWhole(live)
-        if (sha256(after) !== baseHash) {
-          outsideEditKept = side
-            ? await linkAsBackup(dir, target, side, clock())
-            : await writeBackup(dir, target, after, orig, clock())
-          await live.sync().catch(() => undefined)
-          await fsyncDir(dir).catch(() => undefined)
-          warnings.push(
-            `another program wrote ${target} while it was being replaced; its edit (sha256 ${sha256(after).slice(0, 12)}) is kept in backup ${outsideEditKept}: compare it with the saved file`,
-          )
-        }
-      } catch (err) {
-        // The save itself is done; say that the window check could not be completed rather than fail it.
-        warnings.push(`could not check ${target} for an edit made during the save: ${errText(err)}; the replaced file is ${side ?? 'gone'}`)
-        side = null // keep the side link: it may hold that edit, and the next clean-up will judge it
-      }
-      // A rename-replace between 4c and 4d: no stat sees it, the directory's event order does.
-      let outsideEditLost = false
-      if (witness && renamed) {
-        const verdict = await witness.replacedBetween(renamed.side, renamed.tmp).catch(() => null)
-        if (verdict) {
-          outsideEditLost = true
-          warnings.push(
-            `another program replaced ${target} by rename in the instant before this save's own rename; that edit was overwritten and cannot be recovered (POSIX has no compare-and-swap rename): check with whoever edits this file`,
-          )
-        }
-      }
-      let pruned: string[] = []
-      try {
-        pruned = await pruneBackups(target, opts.keepBackups, [backup, ...(outsideEditKept ? [outsideEditKept] : [])])
-      } catch (err) {
-        warnings.push(`could not prune old backups: ${errText(err)}`)
-      }
-      return { backup, hash: sha256(bytes), pruned, warnings, outsideEditKept, outsideEditLost }
-    } finally {
-      witness?.close()
-      await live.close().catch(() => undefined)
-      if (side) await unlink(side).catch(() => undefined)
-    }
-  })
+  const staged = await StagedWrite.stage(path, newText, baseHash, opts)
+  await staged.commit()
+  return staged.finish()
 }

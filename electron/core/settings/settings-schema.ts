@@ -99,6 +99,11 @@ export const SettingsSchema = Type.Object(
         path: Type.String({ default: './config.toml' }),
         schemaPath: Type.String({ default: '', description: 'Empty: the bundled schemas/config.schema.json.' }),
         keepBackups: Type.Integer({ minimum: 1, maximum: 10_000, default: 20 }),
+        singleFileMounts: Type.Union([Type.Literal('refuse'), Type.Literal('write-in-place')], {
+          default: 'refuse',
+          description:
+            'A container that bind-mounts config.toml itself keeps the old file after an atomic save. refuse: Save & Restart refuses before pausing and names the compose fix (mount the directory). write-in-place: rewrite the file in place (same inode) for such stacks, backed up first, NOT crash-atomic.',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -107,6 +112,11 @@ export const SettingsSchema = Type.Object(
         journalPath: Type.String({ default: '', description: 'Empty: <state dir>/save-restart.journal.json' }),
         autoResumeOnRecovery: Type.Boolean({ default: false }),
         unpauseRetries: Type.Integer({ minimum: 0, maximum: 20, default: 3 }),
+        applyMode: Type.Union([Type.Literal('auto'), Type.Literal('paused')], {
+          default: 'auto',
+          description:
+            'auto: a change whose every field is x-apply "hot" is applied without pausing (atomic write, reload, verify); anything else pauses. paused: always pause. A run may ask for either.',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

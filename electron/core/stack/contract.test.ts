@@ -19,6 +19,7 @@ describe('stack contract rows', () => {
       ['stack.resume', 'operate', 'POST', '/stack/resume'],
       ['stack.restart', 'operate', 'POST', '/stack/restart'],
       ['stack.signal', 'operate', 'POST', '/stack/signal'],
+      ['stack.configViews', 'read', 'GET', '/stack/config-views'],
     ])
     expect(Object.keys(stackEvents)).toEqual(['stack.changed'])
   })

@@ -1,6 +1,7 @@
 import { CoreError } from '../errors'
 import type { StackEventSink } from './snapshot-store'
 import { parseEndpointUrl } from './endpoint-url'
+import { checkEvidencePattern } from './evidence-pattern'
 import { normalizeSignal } from './signals'
 import type { AnnounceFn, EndpointSpec, ServiceSpec } from './types'
 
@@ -63,7 +64,7 @@ export function resolveOptions(opts: StackServiceOptions): {
       throw bad(`/services/${i}/endpoint`, `service ${s.name}: unknown endpoint ${s.endpoint}`)
     }
     try {
-      patterns.set(s.name, s.reload.logPattern === null ? null : new RegExp(s.reload.logPattern))
+      patterns.set(s.name, s.reload.logPattern === null ? null : checkEvidencePattern(s.reload.logPattern))
     } catch (err) {
       throw bad(
         `/services/${i}/reload/logPattern`,

@@ -6,6 +6,9 @@ import { deadline, inspectOrGone, listEndpoint } from './docker-calls'
 import { createEndpointClient, parseEndpointUrl, type EndpointClient } from './endpoint-url'
 import { EndpointWatcher } from './endpoint-watcher'
 import { emptyTotals } from './outcome'
+import { describeConfigViews, type ConfigViewsReport, type ConfigViewTarget, type DescribeConfigViewsInput } from './describe-config-views'
+import { engineFreezeWindow, type EngineFreeze } from './engine-freeze'
+import { compileEvidencePattern } from './evidence-pattern'
 import { measureSkew, reloadable, reloadService, type ClockSkew } from './reload'
 import { computeStatus, primaryService, resolveTargets, servicesOn, toState, type ContainerRecord } from './selection'
 import { normalizeSignal } from './signals'
@@ -19,6 +22,8 @@ import type {
   ContainerState,
   EndpointStatus,
   ReloadResult,
+  ReloadServiceResult,
+  ServiceSpec,
   StackSnapshot,
   StackStatus,
   Target,
@@ -361,6 +366,37 @@ export class StackService {
     return new Map(entries)
   }
 
+  // ---- how containers see the config -------------------------------------------------------
+
+  /**
+   * How each target (default: every container of the stack) sees `configPath`, from inspect, and
+   * optionally the bytes it sees (describe-config-views.ts). Never throws for one container: a
+   * container the engine cannot describe comes back `unknown` with the reason.
+   */
+  async configViews(
+    configPath: string,
+    opts: Omit<DescribeConfigViewsInput, 'configPath' | 'endpoints' | 'containers'> & { targets?: readonly ConfigViewTarget[] } = {},
+  ): Promise<ConfigViewsReport> {
+    const { targets, ...rest } = opts
+    const containers =
+      targets ??
+      (await this.list()).services.flatMap((s) =>
+        s.containers.map((c) => ({ id: c.id, endpoint: c.endpoint, name: c.name, service: c.service })),
+      )
+    return describeConfigViews({
+      configPath,
+      endpoints: [...this.clients.values()],
+      containers,
+      timeoutMs: this.o.listTimeoutMs,
+      ...rest,
+    })
+  }
+
+  /** The freeze of these containers between two instants, from the engines' own events (engine-freeze.ts). */
+  engineFreeze(refs: ReadonlyArray<{ id: string; endpoint: string }>, sinceMs: number, untilMs: number): Promise<EngineFreeze | null> {
+    return engineFreezeWindow(this.clients, refs, sinceMs, untilMs, this.o.listTimeoutMs)
+  }
+
   // ---- reload -----------------------------------------------------------------------------
 
   /**
@@ -370,7 +406,11 @@ export class StackService {
    * Paused containers are never signalled (a signal would unfreeze them); they come back as
    * `deferred`.
    */
-  async reload(opts: { services?: string[]; since?: Date; awaitEvidence?: boolean } = {}): Promise<ReloadResult> {
+  /**
+   * `config`: the config being applied; `{{/pointer}}` placeholders in a service's logPattern must
+   * then match its values (evidence-pattern.ts), so a line printing the old value proves nothing.
+   */
+  async reload(opts: { services?: string[]; since?: Date; awaitEvidence?: boolean; config?: unknown } = {}): Promise<ReloadResult> {
     const t0 = performance.now()
     const at = new Date().toISOString()
     const specs =
@@ -396,12 +436,14 @@ export class StackService {
             skew: await this.skewFor(rec.endpoint),
           })),
         )
-        return reloadService(
-          spec,
-          opts.awaitEvidence === false ? null : (this.patterns.get(spec.name) ?? null),
-          targets,
-          opts.since ? opts.since.getTime() : null,
-        )
+        const source = spec.reload.logPattern
+        let pattern = opts.awaitEvidence === false ? null : (this.patterns.get(spec.name) ?? null)
+        if (pattern && source !== null && opts.config !== undefined) {
+          const compiled = compileEvidencePattern(source, opts.config)
+          if ('error' in compiled) return patternRefused(spec, targets.map((t) => t.rec), compiled.error)
+          pattern = compiled.re
+        }
+        return reloadService(spec, pattern, targets, opts.since ? opts.since.getTime() : null)
       }),
     )
     return {
@@ -426,5 +468,18 @@ export class StackService {
     )
     this.skews.set(endpoint, { at: Date.now(), value })
     return value
+  }
+}
+
+/** A pattern that cannot be tied to the new config: nothing is signalled, nothing counts as proof. */
+function patternRefused(spec: ServiceSpec, recs: ContainerRecord[], error: string): ReloadServiceResult {
+  return {
+    service: spec.name,
+    signal: spec.reload.signal,
+    status: 'not_proved',
+    containers: recs.map((r) => ({ id: r.id, name: r.name, endpoint: r.endpoint, proved: false, error, ms: 0 })),
+    deferred: [],
+    ms: 0,
+    error,
   }
 }

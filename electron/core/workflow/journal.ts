@@ -13,7 +13,8 @@ export interface JournalRecord {
   who: string
   door: string
   startedAt: string
-  phase: 'pausing' | 'paused' | 'written' | 'unpausing' | 'verifying'
+  /** writing: a hot apply (nothing paused) before its rename; verifying: the new file is in place and nothing is paused by the run. */
+  phase: 'pausing' | 'paused' | 'writing' | 'written' | 'unpausing' | 'verifying'
   configPath: string
   baseHash: string
   newHash: string

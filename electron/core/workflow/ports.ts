@@ -32,7 +32,33 @@ export interface StackPort {
    * Paused containers are never signalled (a signal would unfreeze them): they come back deferred.
    * `awaitEvidence: false` only sends the signals.
    */
-  reload(services: string[], since: Date, opts?: { awaitEvidence?: boolean }): Promise<ReloadReport>
+  reload(services: string[], since: Date, opts?: { awaitEvidence?: boolean; config?: unknown }): Promise<ReloadReport>
+  /**
+   * How each container sees config.toml (from inspect), and with `readFiles` the bytes it sees
+   * there: through the archive API, or from inside (exec) for a running container that bind-mounts
+   * the file itself, since the archive read shows the host's file rather than the pinned inode.
+   */
+  configViews(targets: ContainerRef[], opts?: { readFiles?: boolean }): Promise<ContainerSight[]>
+  /** First pause to last unpause of these containers in the engines' own event clocks; null when unknown. */
+  engineFreeze(targets: ContainerRef[], sinceMs: number, untilMs: number): Promise<number | null>
+}
+
+export type ConfigViewKind = 'directory' | 'file' | 'volume' | 'none' | 'unknown'
+
+/** One container's view of config.toml, as Save & Restart needs it. */
+export interface ContainerSight {
+  id: string
+  name: string
+  endpoint: string
+  kind: ConfigViewKind
+  containerPath: string | null
+  /** kind 'file': the explanation and the compose fix (config-refusal.ts). */
+  refusal: { summary: string; text: string; fix: { replace: string; with: string } } | null
+  /** Why the view is unknown, or notes worth a report line. */
+  reason: string | null
+  /** readFiles: the bytes the container sees, and how they were read; null when not read. */
+  seen: { via: 'archive' | 'exec'; sha256: string } | null
+  seenError: string | null
 }
 
 export interface ReloadDetail {
@@ -60,6 +86,8 @@ export interface ReloadReport {
 
 export interface PreparedConfig {
   newText: string
+  /** The new config's values, for reload patterns that name them. */
+  newValue?: unknown
   newHash: string
   baseHash: string
   diff: { changes: Array<{ pointer: string; apply: string }>; summary: string }
@@ -68,10 +96,23 @@ export interface PreparedConfig {
 export interface ConfigPort {
   /** Validates and computes the diff. Throws parse/schema/conflict errors; writes nothing. */
   prepare(input: { text?: string; value?: unknown; baseHash: string }): Promise<PreparedConfig>
-  /** Backs up the current file and writes the new one atomically; throws conflict/io errors. */
-  /** `warnings` name an outside edit the write kept in a backup, or one it could not keep. */
-  commit(prepared: PreparedConfig): Promise<{ backup: string; hash: string; warnings?: string[] }>
+  /**
+   * Everything slow before the freeze: checks the base hash, makes the backup, writes and fsyncs the
+   * temp file. Throws conflict/io errors with the file untouched. `in-place`: see StagedWrite.
+   */
+  stage(prepared: PreparedConfig, mode: 'atomic' | 'in-place'): Promise<StagedConfig>
   currentHash(): Promise<string | null>
   /** True when the file on disk parses and validates. */
   isValidOnDisk(): Promise<boolean>
+}
+
+export interface StagedConfig {
+  backup: string
+  hash: string
+  /** The check-and-rename window only (or the in-place write). Throws with the old file in place. */
+  commit(): Promise<void>
+  /** After the unpause: the after-checks. `warnings` name an outside edit kept in a backup, or lost. */
+  finish(): Promise<{ warnings: string[] }>
+  /** Before commit: drops the backup and temp file made for this save. */
+  abandon(): Promise<void>
 }

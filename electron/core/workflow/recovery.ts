@@ -1,12 +1,14 @@
 import type { CallContext } from '../api/call-context'
 import type { Static } from 'typebox'
-import type { RecoveryInfo } from '../api/contract/workflow'
+import type { RecoveryFollowUp, RecoveryInfo } from '../api/contract/workflow'
 import type { JournalRecord } from './journal'
 import type { ContainerRef, ContainerResult } from './ports'
 import type { SaveAndRestartDeps } from './save-and-restart'
+import { checkContainers, deferredServices, discountUnseen, proveFiles, reloadStates } from './reload-verify'
 import { unpauseWithRetry } from './unpause-with-retry'
 
 export type RecoveryInfoT = Static<typeof RecoveryInfo>
+export type RecoveryFollowUpT = Static<typeof RecoveryFollowUp>
 
 /**
  * Finds and settles runs that did not finish: after a crash (an open journal at start-up) or a run
@@ -53,16 +55,18 @@ export class RecoveryManager {
       missing: 'config.toml is missing: restore a backup',
     }[info.config]
     if (stillPaused.length === 0) {
+      // The new file may be in place with no service told to read it: finish the run's last steps.
+      const follow = info.config === 'new' ? await this.followUp(rec.newHash) : null
       await this.deps.journal.clear()
       this.deps.emit.alert({
         id: `recovery-${rec.runId}`,
-        level: info.config === 'invalid' || info.config === 'missing' ? 'critical' : 'warning',
+        level: info.config === 'invalid' || info.config === 'missing' || (follow && !follow.ok) ? 'critical' : 'warning',
         title: 'Stackdeck stopped during a Save & Restart',
-        message: `Nothing is left paused; ${configNote}.${leftAloneNote(before)}`,
+        message: `Nothing is left paused; ${configNote}.${follow ? ` Recovery ran the reload and verify: ${follow.detail}.` : ''}${leftAloneNote(before)}`,
         sticky: true,
       })
       this.set(null)
-      return info
+      return { ...info, ...(follow ? { afterResume: follow } : {}) }
     }
     if (autoResume) {
       await this.resolve('resume', ctx)
@@ -88,7 +92,43 @@ export class RecoveryManager {
     this.set({ runId, who: ctx.who, startedAt: rec.startedAt, phase: 'unpausing', stillPaused: refs, pausedBefore, config: 'new', backup })
   }
 
-  async resolve(action: 'resume' | 'dismiss', ctx: CallContext): Promise<{ resumed: ContainerResult[]; dismissed: boolean }> {
+  /**
+   * The interrupted run's last two steps, once nothing it paused is frozen: prove each container
+   * sees the new file, signal every service and wait for its evidence, judge every container. What
+   * is paused now (by the trader) stays paused and its reload is reported deferred.
+   */
+  async followUp(newHash: string | null): Promise<RecoveryFollowUpT> {
+    const { stack } = this.deps
+    try {
+      const now = await stack.runningTargets()
+      const all = [...now.running, ...now.paused]
+      const proofs = await proveFiles(stack, all, newHash)
+      const services = [...new Set(all.map((r) => r.service))]
+      const evidence = discountUnseen(await stack.reload(services, new Date(), { awaitEvidence: true }), proofs)
+      const containers = await checkContainers(stack, now.running, now.paused, reloadStates(evidence, true), proofs, 'recovery')
+      const reload = { proved: evidence.proved, notProved: evidence.notProved, unverifiable: evidence.unverifiable, deferred: deferredServices(evidence) }
+      const seen = containers.filter((c) => c.file?.matches === true).length
+      const stale = containers.filter((c) => c.file?.matches === false).map((c) => c.name)
+      const parts = [
+        `reload proved for ${reload.proved.join(', ') || 'none'}`,
+        ...(reload.notProved.length ? [`NOT proved for ${reload.notProved.join(', ')}`] : []),
+        ...(reload.unverifiable.length ? [`unverifiable: ${reload.unverifiable.join(', ')}`] : []),
+        ...(reload.deferred.length ? [`deferred (paused): ${reload.deferred.join(', ')}`] : []),
+        `${seen}/${containers.length} container(s) seen holding the new file`,
+        ...(stale.length ? [`still reading other bytes: ${stale.join(', ')}`] : []),
+      ]
+      return { reload, containers, ok: reload.notProved.length === 0 && stale.length === 0 && containers.every((c) => c.ok), detail: parts.join('; ') }
+    } catch (err) {
+      return {
+        reload: { proved: [], notProved: [], unverifiable: [], deferred: [] },
+        containers: [],
+        ok: false,
+        detail: `the reload and verify could not run: ${err instanceof Error ? err.message : String(err)}`,
+      }
+    }
+  }
+
+  async resolve(action: 'resume' | 'dismiss', ctx: CallContext): Promise<{ resumed: ContainerResult[]; dismissed: boolean; afterResume?: RecoveryFollowUpT }> {
     const info = this.pending
     if (!info) return { resumed: [], dismissed: false }
     if (action === 'dismiss') {
@@ -115,11 +155,23 @@ export class RecoveryManager {
     const un = await unpauseWithRetry(this.deps.stack, toResume, ctx, 'recovery after interrupted Save & Restart', this.deps.unpauseRetries, this.deps.retryDelayMs)
     un.results.push(...untouched)
     if (un.stillPaused.length === 0) {
+      // Resuming alone leaves every service on the old config: 0 of 12 re-read it before this.
+      const hash = info.config === 'new' ? await this.deps.config.currentHash().catch(() => null) : null
+      const afterResume = info.config === 'new' ? await this.followUp(hash) : undefined
       await this.deps.journal.clear()
       this.set(null)
-    } else {
-      this.set({ ...info, stillPaused: un.stillPaused })
+      if (afterResume && !afterResume.ok) {
+        this.deps.emit.alert({
+          id: `recovery-reload-${info.runId}`,
+          level: 'critical',
+          title: 'Recovery resumed the stack, but the new config is not proved',
+          message: afterResume.detail,
+          sticky: true,
+        })
+      }
+      return { resumed: un.results, dismissed: false, ...(afterResume ? { afterResume } : {}) }
     }
+    this.set({ ...info, stillPaused: un.stillPaused })
     return { resumed: un.results, dismissed: false }
   }
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import type { RunReportT, StepReportT } from '../api/contract/workflow'
 import { CoreError } from '../errors'
 import { Journal } from './journal'
-import type { ConfigPort, ContainerRef, ContainerResult, StackPort } from './ports'
+import type { ConfigPort, ContainerRef, ContainerResult, ContainerSight, StackPort } from './ports'
 import { RunHistory } from './run-history'
 import { SaveAndRestart } from './save-and-restart'
 
@@ -46,6 +46,20 @@ class FakeStack implements StackPort {
       return { ...r, outcome: 'ok' as const, ms: 1 }
     })
   }
+  /** What the fake containers see: the config's hash now, unless a test says otherwise. */
+  fileHash: () => string = () => HASH
+  sights: (r: ContainerRef) => Partial<ContainerSight> = () => ({})
+  async configViews(t: ContainerRef[], opts: { readFiles?: boolean } = {}): Promise<ContainerSight[]> {
+    if (opts.readFiles) this.calls.push('read files')
+    return t.map((r) => ({
+      id: r.id, name: r.name, endpoint: r.endpoint, kind: 'directory' as const, containerPath: '/config/config.toml',
+      refusal: null, reason: null, seen: opts.readFiles ? { via: 'archive' as const, sha256: this.fileHash() } : null, seenError: null,
+      ...this.sights(r),
+    }))
+  }
+  async engineFreeze() {
+    return null
+  }
   async states(t: ContainerRef[]) {
     return new Map(t.map((r) => [r.id, this.state.get(r.id) ?? 'missing']))
   }
@@ -79,12 +93,25 @@ class FakeConfig implements ConfigPort {
     if (this.failPrepare) throw this.failPrepare
     return { newText: input.text ?? '', newHash: 'b'.repeat(64), baseHash: input.baseHash, diff: { summary: '1 change', changes: [{ pointer: '/risk/max_position', apply: 'hot' }] } }
   }
-  async commit(p: { newText: string; newHash: string }) {
-    this.log.push('write')
-    if (this.failCommit) throw this.failCommit
-    this.written = p.newText
-    this.hash = p.newHash
-    return { backup: 'config.toml.bak.20260101_000000', hash: p.newHash }
+  stagedMode: string | null = null
+  abandoned = 0
+  async stage(p: { newText: string; newHash: string }, mode: 'atomic' | 'in-place') {
+    this.log.push('stage')
+    this.stagedMode = mode
+    return {
+      backup: 'config.toml.bak.20260101_000000',
+      hash: p.newHash,
+      commit: async () => {
+        this.log.push('write')
+        if (this.failCommit) throw this.failCommit
+        this.written = p.newText
+        this.hash = p.newHash
+      },
+      finish: async () => ({ warnings: [] }),
+      abandon: async () => {
+        this.abandoned++
+      },
+    }
   }
   async currentHash() {
     return this.hash
@@ -94,15 +121,19 @@ class FakeConfig implements ConfigPort {
   }
 }
 
-function setup(n = 3, pausedByTrader: ContainerRef[] = []) {
+function setup(n = 3, pausedByTrader: ContainerRef[] = [], extra: { applyMode?: 'auto' | 'paused'; singleFileMounts?: 'refuse' | 'write-in-place' } = {}) {
   const stack = new FakeStack(refs(n), pausedByTrader)
   const config = new FakeConfig(stack.calls)
+  stack.fileHash = () => config.hash
   const journal = new Journal(join(mkdtempSync(join(tmpdir(), 'sr-')), 'journal.json'))
   const progress: StepReportT[] = []
   const finished: RunReportT[] = []
   const alerts: string[] = []
   const wf = new SaveAndRestart({
     stack, config, journal, history: new RunHistory(null), configPath: '/cfg/config.toml', unpauseRetries: 2, retryDelayMs: 1,
+    // The paused path unless a test asks: the fake diff's one change is hot.
+    applyMode: extra.applyMode ?? 'paused',
+    ...(extra.singleFileMounts ? { singleFileMounts: extra.singleFileMounts } : {}),
     emit: { progress: (_id, s) => progress.push(s), finished: (r) => finished.push(r), alert: (a) => alerts.push(a.message) },
   })
   return { stack, config, journal, wf, progress, finished, alerts }
@@ -114,7 +145,8 @@ describe('Save & Restart step machine', () => {
   it('runs validate → pause → write → unpause → reload → verify in order and reports', async () => {
     const { stack, wf, progress, journal } = setup()
     const r = await wf.run(input, ctx)
-    expect(stack.calls).toEqual(['pause', 'write', 'unpause c0,c1,c2', 'reload'])
+    // Staged before the pause; each container's file read after the unpause, before the reload.
+    expect(stack.calls).toEqual(['stage', 'pause', 'write', 'unpause c0,c1,c2', 'read files', 'reload'])
     expect(r.outcome).toBe('applied')
     expect(r.backup).toMatch(/^config\.toml\.bak\./)
     expect(r.freezeWindowMs).toBeGreaterThanOrEqual(0)
@@ -142,7 +174,7 @@ describe('Save & Restart step machine', () => {
     const r = await wf.run(input, ctx)
     expect(r.outcome).toBe('failed')
     expect(config.written).toBeNull()
-    expect(stack.calls).toEqual(['pause', 'unpause c0,c1,c3'])
+    expect(stack.calls).toEqual(['stage', 'pause', 'unpause c0,c1,c3'])
     expect([...stack.state.values()].every((s) => s === 'running')).toBe(true)
     expect(r.message).toContain('svc-2')
   })
@@ -236,7 +268,8 @@ describe('what someone else froze stays frozen', () => {
   it('never pauses, unpauses or signals a container the trader paused, and says so per container', async () => {
     const { stack, wf } = setup(3, [traderPaused, aloneInService])
     const r = await wf.run(input, ctx)
-    expect(stack.calls).toEqual(['pause', 'write', 'unpause c0,c1,c2', 'reload'])
+    // Staged before the pause; each container's file read after the unpause, before the reload.
+    expect(stack.calls).toEqual(['stage', 'pause', 'write', 'unpause c0,c1,c2', 'read files', 'reload'])
     expect(stack.signalled.sort()).toEqual(['c0', 'c1', 'c2'])
     expect(stack.state.get('p0')).toBe('paused')
     expect(stack.state.get('p1')).toBe('paused')
@@ -246,7 +279,7 @@ describe('what someone else froze stays frozen', () => {
     expect(r.reload.deferred?.sort()).toEqual(['scanner', 'sentinel'])
     const held = r.containers?.find((c) => c.id === 'p0')
     expect(held).toMatchObject({ before: 'paused', pausedByRun: false, expected: 'paused', after: 'paused', ok: true, reload: 'deferred' })
-    expect(held?.note).toBe('paused by the trader, left paused, reload deferred')
+    expect(held?.note).toBe('paused by the trader, left paused, reload deferred; sees the new file at /config/config.toml (read through the archive API)')
     expect(r.containers?.find((c) => c.id === 'c1')).toMatchObject({ pausedByRun: true, after: 'running', ok: true, reload: 'proved' })
     // Not "applied": the held containers still run the old settings until they are reloaded.
     expect(r.outcome).toBe('applied_unconfirmed')
@@ -269,7 +302,7 @@ describe('what someone else froze stays frozen', () => {
     expect(stack.state.get('c1')).toBe('paused')
     expect(stack.signalled).not.toContain('c1')
     expect(r.pausedBefore.map((c) => c.id)).toEqual(['c1'])
-    expect(r.containers?.find((c) => c.id === 'c1')?.note).toBe('paused by the trader, left paused, reload deferred')
+    expect(r.containers?.find((c) => c.id === 'c1')?.note).toBe('paused by the trader, left paused, reload deferred; sees the new file at /config/config.toml (read through the archive API)')
   })
 
   it('verify flags a held container that someone resumed during the run', async () => {
@@ -296,7 +329,7 @@ describe('what someone else froze stays frozen', () => {
     expect(verify?.status).toBe('warning')
     expect(verify?.detail).toContain('reload evidence not requested')
     expect(r.containers?.find((c) => c.id === 'c0')?.reload).toBe('signalled')
-    expect(r.containers?.find((c) => c.id === 'p0')?.note).toBe('paused by the trader, left paused, reload deferred')
+    expect(r.containers?.find((c) => c.id === 'p0')?.note).toBe('paused by the trader, left paused, reload deferred; sees the new file at /config/config.toml (read through the archive API)')
   })
 
   it('recovery resumes only what the dead run paused, and only if still paused', async () => {
@@ -319,5 +352,119 @@ describe('what someone else froze stays frozen', () => {
     expect(res.resumed.find((x) => x.id === 'c1')?.outcome).toBe('already')
     expect(stack.state.get('p0')).toBe('paused')
     expect(wf.recovery.pending).toBeNull()
+  })
+})
+
+describe('how containers see the file decides the run', () => {
+  const fileMount = (r: ContainerRef): Partial<ContainerSight> =>
+    r.id === 'c1'
+      ? {
+          kind: 'file',
+          refusal: {
+            summary: 'svc-1 bind-mounts the single file',
+            text: 'container svc-1 bind-mounts the single file /srv/cfg/config.toml at /config/config.toml',
+            fix: { replace: '- /srv/cfg/config.toml:/config/config.toml', with: '- /srv/cfg:/config:ro' },
+          },
+        }
+      : {}
+
+  it('refuses before pausing or writing when a container bind-mounts the file itself, naming the compose fix', async () => {
+    const { stack, config, wf } = setup()
+    stack.sights = fileMount
+    const r = await wf.run(input, ctx)
+    expect(r.outcome).toBe('failed')
+    expect(r.errorCode).toBe('conflict')
+    expect(stack.calls).toEqual([])
+    expect(config.log).not.toContain('stage')
+    expect(r.message).toContain('svc-1')
+    expect(r.message).toContain('replace "- /srv/cfg/config.toml:/config/config.toml" with "- /srv/cfg:/config:ro"')
+    expect(r.message).toContain('write-in-place')
+  })
+
+  it('with config.singleFileMounts = write-in-place, stages an in-place write and says so', async () => {
+    const { stack, config, wf } = setup(3, [], { singleFileMounts: 'write-in-place', applyMode: 'auto' })
+    stack.sights = fileMount
+    const r = await wf.run(input, ctx)
+    expect(config.stagedMode).toBe('in-place')
+    expect(r.writeMode).toBe('in-place')
+    // Every change is hot, but an in-place write can be read half-done: the stack is paused.
+    expect(r.mode).toBe('paused')
+    expect(stack.calls).toContain('pause')
+    expect(r.outcome).toBe('applied')
+  })
+
+  it('a container that does not see the new bytes fails verify, and its reload line does not count', async () => {
+    const { stack, wf } = setup()
+    stack.sights = (r) => (r.id === 'c2' ? { seen: { via: 'archive', sha256: 'c'.repeat(64) } } : {})
+    const r = await wf.run(input, ctx)
+    expect(r.outcome).toBe('applied_unconfirmed')
+    expect(r.reload.notProved).toEqual(['scanner'])
+    expect(r.reload.proved).toEqual(['orchestrator'])
+    const c2 = r.containers?.find((c) => c.id === 'c2')
+    expect(c2?.ok).toBe(false)
+    expect(c2?.file?.matches).toBe(false)
+    expect(c2?.note).toContain('NOT the file that was written')
+  })
+
+  it('a hot-only change is applied without pausing: no pause, no unpause, freeze 0', async () => {
+    const { stack, wf } = setup(3, [], { applyMode: 'auto' })
+    const r = await wf.run(input, ctx)
+    expect(stack.calls).toEqual(['stage', 'write', 'read files', 'reload'])
+    expect(r.mode).toBe('hot')
+    expect(r.freezeWindowMs).toBe(0)
+    expect(r.freezeClock).toBe('none')
+    expect(r.steps.find((s) => s.step === 'pause')?.status).toBe('skipped')
+    expect(r.outcome).toBe('applied')
+    expect(r.message).toContain('applied without pausing')
+  })
+
+  it('the trader can force the paused path for a hot change', async () => {
+    const { stack, wf } = setup(3, [], { applyMode: 'auto' })
+    const r = await wf.run({ ...input, mode: 'paused' }, ctx)
+    expect(r.mode).toBe('paused')
+    expect(stack.calls).toContain('pause')
+  })
+
+  it('mode hot is refused, before anything is touched, when a change needs a restart', async () => {
+    const { stack, config, wf } = setup(3, [], { applyMode: 'auto' })
+    const prepare = config.prepare.bind(config)
+    config.prepare = async (i) => ({ ...(await prepare(i)), diff: { summary: '1 change', changes: [{ pointer: '/scanner/workers', apply: 'restart' }] } })
+    const r = await wf.run({ ...input, mode: 'hot' }, ctx)
+    expect(r.outcome).toBe('failed')
+    expect(r.message).toContain('/scanner/workers (restart)')
+    expect(stack.calls).toEqual([])
+  })
+
+  it('recovery after a crash with the new file in place resumes, then reloads and verifies', async () => {
+    const { stack, config, wf, journal } = setup()
+    stack.state.set('c0', 'paused')
+    stack.state.set('c1', 'paused')
+    config.hash = 'b'.repeat(64)
+    await journal.write({
+      version: 1, runId: 'r3', who: 'trader', door: 'ipc', startedAt: 't', phase: 'paused', configPath: '/cfg/config.toml',
+      baseHash: HASH, newHash: 'b'.repeat(64), backup: 'config.toml.bak.20260101_000000', targets: refs(3), paused: refs(2),
+    })
+    const info = await wf.recovery.check(false, ctx)
+    expect(info?.config).toBe('new')
+    expect(info?.backup).toBe('config.toml.bak.20260101_000000')
+    stack.calls.length = 0
+    const res = await wf.recovery.resolve('resume', ctx)
+    expect(stack.calls).toEqual(['unpause c0,c1', 'read files', 'reload'])
+    expect(res.afterResume?.ok).toBe(true)
+    expect(res.afterResume?.reload.proved.sort()).toEqual(['orchestrator', 'scanner'])
+    expect(res.afterResume?.detail).toContain('3/3 container(s) seen holding the new file')
+  })
+
+  it('recovery with nothing left paused but the new file in place still reloads and verifies', async () => {
+    const { stack, config, wf, journal, alerts } = setup()
+    config.hash = 'b'.repeat(64)
+    await journal.write({
+      version: 1, runId: 'r4', who: 'trader', door: 'ipc', startedAt: 't', phase: 'verifying', configPath: '/cfg/config.toml',
+      baseHash: HASH, newHash: 'b'.repeat(64), backup: 'config.toml.bak.20260101_000000', targets: refs(3), paused: [],
+    })
+    await wf.recovery.check(false, ctx)
+    expect(stack.calls).toEqual(['read files', 'reload'])
+    expect(alerts.join()).toContain('Recovery ran the reload and verify: reload proved for')
+    expect(await journal.read()).toBeNull()
   })
 })

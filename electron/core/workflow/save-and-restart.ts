@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import type { CallContext } from '../api/call-context'
-import type { ContainerCheckT, RunReportT, StepReportT } from '../api/contract/workflow'
+import type { RunReportT, StepReportT } from '../api/contract/workflow'
 import { CoreError, isCoreError } from '../errors'
 import type { Journal, JournalRecord } from './journal'
-import type { ConfigPort, ContainerRef, ContainerResult, PreparedConfig, ReloadReport, StackPort } from './ports'
+import { planApply, type ApplyMode, type ApplyPlan } from './apply-plan'
+import type { ConfigPort, ContainerRef, ContainerResult, PreparedConfig, ReloadReport, StackPort, StagedConfig } from './ports'
+import { checkContainers, deferredServices, discountUnseen, proveFiles, reloadStates } from './reload-verify'
 import type { RunHistory } from './run-history'
 import { RecoveryManager } from './recovery'
 import { StepTracker } from './step-tracker'
@@ -15,6 +17,8 @@ export interface SaveAndRestartInput {
   baseHash: string
   reason?: string
   verifyReload?: boolean
+  /** auto (default: deps.applyMode): hot when every changed field is hot; paused: always pause; hot: never. */
+  mode?: ApplyMode
 }
 
 export interface WorkflowEmitter {
@@ -33,6 +37,10 @@ export interface SaveAndRestartDeps {
   unpauseRetries: number
   retryDelayMs?: number
   now?: () => Date
+  /** settings workflow.applyMode; default auto. */
+  applyMode?: 'auto' | 'paused'
+  /** settings config.singleFileMounts; default refuse. */
+  singleFileMounts?: 'refuse' | 'write-in-place'
 }
 
 interface InFlight {
@@ -130,95 +138,137 @@ export class SaveAndRestart {
       return report
     }
 
-    // 1. validate — nothing is touched until the new config is known good.
+    // 1. validate, plan and stage — nothing is paused until the new config is known good, every
+    // container is known to see the saved file, and the slow part of the write is done.
     steps.start('validate')
     let prepared: PreparedConfig
     let targets: { running: ContainerRef[]; paused: ContainerRef[] }
+    let plan: Extract<ApplyPlan, { ok: true }>
+    let staged: StagedConfig
     try {
       prepared = await config.prepare(input)
       targets = await stack.runningTargets()
+      const sights = await stack.configViews([...targets.running, ...targets.paused])
+      report.diff = prepared.diff
+      report.newHash = prepared.newHash
+      const planned = planApply({
+        changes: prepared.diff.changes,
+        requested: input.mode,
+        setting: this.deps.applyMode ?? 'auto',
+        singleFileMounts: this.deps.singleFileMounts ?? 'refuse',
+        sights,
+      })
+      if (!planned.ok) {
+        throw new CoreError('conflict', planned.refusals.length ? `${planned.message}\n\n${planned.refusals.join('\n\n')}` : planned.message)
+      }
+      plan = planned
+      staged = await config.stage(prepared, plan.writeMode)
     } catch (err) {
       steps.end('validate', 'failed', { detail: errText(err) })
       return finish('failed', `Nothing was paused or written: ${errText(err)}`, err)
     }
-    report.diff = prepared.diff
-    report.newHash = prepared.newHash
+    report.mode = plan.mode
+    report.writeMode = plan.writeMode
+    report.backup = staged.backup
     report.pausedBefore = targets.paused
-    steps.end('validate', 'ok', { detail: prepared.diff.summary })
+    steps.end('validate', 'ok', {
+      detail: [prepared.diff.summary, `backup ${staged.backup} and the new file staged`, ...plan.notes].join('; '),
+    })
 
+    const hot = plan.mode === 'hot'
     const journalBase: JournalRecord = {
-      version: 1, runId, who: ctx.who, door: ctx.door, startedAt: report.startedAt, phase: 'pausing',
-      configPath: this.deps.configPath, baseHash: prepared.baseHash, newHash: prepared.newHash, backup: null,
-      targets: targets.running, paused: [], pausedBefore: targets.paused,
+      version: 1, runId, who: ctx.who, door: ctx.door, startedAt: report.startedAt, phase: hot ? 'writing' : 'pausing',
+      configPath: this.deps.configPath, baseHash: prepared.baseHash, newHash: staged.hash, backup: staged.backup,
+      targets: hot ? [] : targets.running, paused: [], pausedBefore: targets.paused,
     }
     try {
       await journal.write(journalBase)
     } catch (err) {
+      await staged.abandon()
+      report.backup = null
       steps.start('pause')
       steps.end('pause', 'failed', { detail: `cannot write the run journal: ${errText(err)}` })
       return finish('failed', `Nothing was paused: the run journal could not be written (${errText(err)}).`, err)
     }
 
-    // 2. pause — in parallel; any container that cannot be frozen aborts the run. Only running
-    // containers are targets: what someone else paused is left exactly as it is, before and after.
-    const leftAlone = targets.paused.length ? `; left alone, paused by the trader: ${names(targets.paused)}` : ''
-    steps.start('pause', `${targets.running.length} running container(s)${leftAlone}`)
-    const freezeStart = this.now()
-    const paused = await stack.pause(targets.running, ctx, why)
-    const ours = refsWith(paused, ['ok'])
-    // 'already': paused by someone else between listing and pausing. Not ours, so never resumed.
-    report.pausedBefore = [...targets.paused, ...refsWith(paused, ['already'])]
-    const bad = paused.filter((r) => r.outcome !== 'ok' && r.outcome !== 'already')
-    journalBase.pausedBefore = report.pausedBefore
-    await journal.write({ ...journalBase, phase: 'paused', paused: ours }).catch(() => undefined)
-    if (bad.length > 0) {
-      steps.end('pause', 'failed', { containers: paused, detail: `could not pause ${bad.map((b) => `${b.name} (${b.outcome})`).join(', ')}` })
-      return this.abortAfterPause(report, steps, ours, ctx, freezeStart, finish,
-        `Pause failed for ${bad.map((b) => b.name).join(', ')}; config.toml was not changed`)
-    }
-    steps.end('pause', 'ok', { containers: paused })
+    let ours: ContainerRef[]
+    if (hot) {
+      ours = targets.running
+      steps.skip('pause', 'hot change: every changed field is x-apply hot, so the stack was not paused')
+      const w = await this.commitStaged(staged, steps, report)
+      if (!w.ok) return finish('failed', `Could not write config.toml (${errText(w.err)}); the previous file is unchanged. Nothing was paused.`, w.err)
+      steps.skip('unpause', 'nothing was paused')
+      report.freezeWindowMs = 0
+      report.freezeClock = 'none'
+      await this.finishStaged(staged, steps)
+    } else {
+      // 2. pause — in parallel; any container that cannot be frozen aborts the run. Only running
+      // containers are targets: what someone else paused is left exactly as it is, before and after.
+      const leftAlone = targets.paused.length ? `; left alone, paused by the trader: ${names(targets.paused)}` : ''
+      steps.start('pause', `${targets.running.length} running container(s)${leftAlone}`)
+      const freezeStart = this.now()
+      const paused = await stack.pause(targets.running, ctx, why)
+      ours = refsWith(paused, ['ok'])
+      // 'already': paused by someone else between listing and pausing. Not ours, so never resumed.
+      report.pausedBefore = [...targets.paused, ...refsWith(paused, ['already'])]
+      const bad = paused.filter((r) => r.outcome !== 'ok' && r.outcome !== 'already')
+      journalBase.pausedBefore = report.pausedBefore
+      // What the run paused, and what it found paused, for recovery: written while the rename
+      // happens, not before it, since every fsync inside the freeze is time the stack stands still.
+      const pausedRecord = journal.write({ ...journalBase, phase: 'paused', paused: ours }).catch(() => undefined)
+      if (bad.length > 0) {
+        await pausedRecord
+        await staged.abandon()
+        report.backup = null
+        steps.end('pause', 'failed', { containers: paused, detail: `could not pause ${bad.map((b) => `${b.name} (${b.outcome})`).join(', ')}` })
+        return this.abortAfterPause(report, steps, ours, ctx, freezeStart, finish,
+          `Pause failed for ${bad.map((b) => b.name).join(', ')}; config.toml was not changed`)
+      }
+      steps.end('pause', 'ok', { containers: paused })
 
-    // 3. back up and write.
-    steps.start('write')
-    try {
-      const committed = await config.commit(prepared)
-      report.backup = committed.backup
-      report.newHash = committed.hash
-      await journal.write({ ...journalBase, phase: 'written', backup: committed.backup, paused: ours }).catch(() => undefined)
-      // An outside edit that raced the rename is kept in a backup (or, rarely, lost): the trader must hear it.
-      const raced = committed.warnings ?? []
-      steps.end('write', 'ok', { detail: [`backup ${committed.backup}`, ...raced].join('; ') })
-    } catch (err) {
-      steps.end('write', 'failed', { detail: errText(err) })
-      return this.abortAfterPause(report, steps, ours, ctx, freezeStart, finish,
-        `Could not write config.toml (${errText(err)}); the previous file is unchanged`, err)
-    }
+      // 3. write: inside the freeze only the last check, the rename and the directory fsync.
+      const [w] = await Promise.all([this.commitStaged(staged, steps, report), pausedRecord])
+      if (!w.ok) {
+        return this.abortAfterPause(report, steps, ours, ctx, freezeStart, finish,
+          `Could not write config.toml (${errText(w.err)}); the previous file is unchanged`, w.err)
+      }
 
-    // 4. unpause — retried within a bound; anything still frozen becomes a loud, persistent alert.
-    steps.start('unpause')
-    const un = await unpauseWithRetry(stack, ours, ctx, why, this.deps.unpauseRetries, this.deps.retryDelayMs)
-    report.freezeWindowMs = this.now().getTime() - freezeStart.getTime()
-    if (un.stillPaused.length > 0) {
-      report.leftPaused = un.stillPaused
-      steps.end('unpause', 'failed', { containers: un.results, detail: `still paused: ${names(un.stillPaused)}` })
-      this.raiseStillPaused(runId, un.stillPaused)
-      await this.recovery.adoptStillPaused(runId, ctx, un.stillPaused, report.backup, report.pausedBefore)
-      report.containers = await this.checkContainers(ours, report.pausedBefore, new Map())
-      return finish('unpause_failed',
-        `The new config was written (backup ${report.backup ?? '-'}), but ${un.stillPaused.length} container(s) are still paused: ${names(un.stillPaused)}. Resume them from the Stack tab or the alert.`)
+      // 4. unpause — retried within a bound; anything still frozen becomes a loud, persistent alert.
+      steps.start('unpause')
+      const un = await unpauseWithRetry(stack, ours, ctx, why, this.deps.unpauseRetries, this.deps.retryDelayMs)
+      const freezeEnd = this.now()
+      await this.measureFreeze(report, ours, freezeStart, freezeEnd)
+      await this.finishStaged(staged, steps)
+      if (un.stillPaused.length > 0) {
+        report.leftPaused = un.stillPaused
+        steps.end('unpause', 'failed', { containers: un.results, detail: `still paused: ${names(un.stillPaused)}` })
+        this.raiseStillPaused(runId, un.stillPaused)
+        await this.recovery.adoptStillPaused(runId, ctx, un.stillPaused, report.backup, report.pausedBefore)
+        report.containers = await checkContainers(stack, ours, report.pausedBefore, new Map())
+        return finish('unpause_failed',
+          `The new config was written (backup ${report.backup ?? '-'}), but ${un.stillPaused.length} container(s) are still paused: ${names(un.stillPaused)}. Resume them from the Stack tab or the alert.`)
+      }
+      steps.end('unpause', 'ok', { containers: un.results })
     }
-    steps.end('unpause', 'ok', { containers: un.results })
+    // The new file is in place and nothing is frozen by the run: a crash from here leaves recovery
+    // only the reload and verify to do.
+    await journal.write({ ...journalBase, phase: 'verifying', paused: [] }).catch(() => undefined)
 
-    // 5. reload: each service's signal, then its own log line as the only proof we accept. The
-    // services of containers the trader paused are included so the report can say their reload
+    // 5. reload: first, each container must be seen to hold the new file (evidence from one that
+    // does not proves nothing); then each service's signal, and its own log line as the only proof.
+    // The services of containers the trader paused are included so the report can say their reload
     // was deferred; the stack signals only containers that are running when it inspects them.
     const services = [...new Set([...targets.running, ...report.pausedBefore].map((r) => r.service))]
     const awaitEvidence = input.verifyReload !== false
     const writtenAt = this.now()
+    const proofs = await proveFiles(stack, [...ours, ...report.pausedBefore], report.newHash)
     steps.start('reload', services.join(', '))
     let evidence: ReloadReport | null = null
     try {
-      evidence = await stack.reload(services, writtenAt, { awaitEvidence })
+      evidence = discountUnseen(
+        await stack.reload(services, writtenAt, { awaitEvidence, ...(prepared.newValue !== undefined ? { config: prepared.newValue } : {}) }),
+        proofs,
+      )
       const deferred = deferredServices(evidence)
       report.reload = awaitEvidence
         ? { proved: evidence.proved, notProved: evidence.notProved, unverifiable: evidence.unverifiable, deferred }
@@ -241,31 +291,38 @@ export class SaveAndRestart {
       steps.end('reload', 'warning', { detail: errText(err) })
     }
 
-    // 6. verify: the file on disk is still the one we wrote, everything the run paused is running
-    // again, and everything the trader had paused is still paused. Checked even when reload
-    // evidence was not requested: leaving the stack in a state nobody was told of is never fine.
+    // 6. verify: the file on disk is still the one we wrote, each container sees it, everything the
+    // run paused is running again, and everything the trader had paused is still paused. Checked
+    // even when reload evidence was not requested: leaving the stack in a state nobody was told of
+    // is never fine.
     steps.start('verify')
     const problems: string[] = []
     const onDisk = await config.currentHash().catch(() => null)
     if (onDisk !== report.newHash) problems.push('config.toml on disk no longer matches what was written')
-    report.containers = await this.checkContainers(ours, report.pausedBefore, reloadStates(evidence, awaitEvidence))
+    report.containers = await checkContainers(stack, ours, report.pausedBefore, reloadStates(evidence, awaitEvidence), proofs, hot ? 'hot' : 'paused')
     const wrong = report.containers.filter((c) => !c.ok)
     for (const c of wrong) problems.push(`${c.name}: ${c.note}`)
     const deferredNames = report.containers.filter((c) => c.reload === 'deferred').map((c) => c.name)
     if (deferredNames.length) problems.push(`reload deferred for ${deferredNames.join(', ')} (paused by the trader): not re-read yet`)
     if (report.reload.notProved.length) problems.push(`reload not proved by ${report.reload.notProved.join(', ')}`)
+    const seen = report.containers.filter((c) => c.file?.matches === true).length
+    const unseen = report.containers.filter((c) => c.file && c.file.matches === null).map((c) => `${c.name} (${c.file?.note})`)
+    const fileNote = `${seen}/${report.containers.length} container(s) seen holding the new file${unseen.length ? `; file not checked: ${unseen.join(', ')}` : ''}`
     const stillPausedNote = report.pausedBefore.length && !wrong.some((c) => !c.pausedByRun)
       ? `, ${report.pausedBefore.length} paused by the trader still paused`
       : ''
     const okDetail = report.pausedBefore.length === 0
-      ? `config in place, stack running, ${awaitEvidence ? 'reload proved' : 'reload evidence not requested'}`
-      : `config in place, ${ours.length} resumed container(s) running${stillPausedNote}`
+      ? `config in place, stack running, ${awaitEvidence ? 'reload proved' : 'reload evidence not requested'}; ${fileNote}`
+      : `config in place, ${ours.length} ${hot ? 'running' : 'resumed'} container(s) running${stillPausedNote}; ${fileNote}`
     steps.end('verify', problems.length ? 'warning' : 'ok', {
       detail: problems.length ? `${problems.join('; ')}${awaitEvidence ? '' : '; reload evidence not requested'}` : okDetail,
     })
     await journal.clear()
 
-    const base = `Applied ${prepared.diff.summary}; backup ${report.backup ?? '-'}; stack frozen ${report.freezeWindowMs} ms.`
+    const frozen = hot
+      ? 'hot change: applied without pausing.'
+      : `stack frozen ${report.freezeWindowMs} ms${report.freezeClock === 'engine' ? ' (engine events)' : ''}.`
+    const base = `Applied ${prepared.diff.summary}; backup ${report.backup ?? '-'}; ${frozen}`
     const notes: string[] = []
     if (report.reload.notProved.length > 0)
       notes.push(`Reload not confirmed for ${report.reload.notProved.join(', ')}: check those services' logs, or restart them.`)
@@ -276,33 +333,41 @@ export class SaveAndRestart {
     return finish('applied', base)
   }
 
-  /**
-   * Inspect every container the run knows about and judge it: what the run paused must be running
-   * again, what someone else had paused must still be paused (the run never resumes it).
-   */
-  private async checkContainers(
-    ours: ContainerRef[],
-    pausedBefore: ContainerRef[],
-    reload: Map<string, ContainerCheckT['reload']>,
-  ): Promise<ContainerCheckT[]> {
-    const all = [...ours, ...pausedBefore]
-    const st = await this.deps.stack.states(all).catch(() => new Map<string, string>())
-    const judge = (r: ContainerRef, pausedByRun: boolean): ContainerCheckT => {
-      const expected = pausedByRun ? 'running' : 'paused'
-      const after = st.get(r.id) ?? 'unknown'
-      const ok = after === expected
-      const rl = reload.get(r.id) ?? (pausedByRun ? 'not_sent' : 'deferred')
-      let note: string
-      if (pausedByRun) {
-        note = ok ? `paused by this run, running again, reload ${RELOAD_WORDS[rl]}` : `paused by this run, but ${after} now`
-      } else {
-        note = ok
-          ? `paused by the trader, left paused, reload ${RELOAD_WORDS[rl]}`
-          : `paused by the trader and left alone by this run, but ${after} now (resumed by someone else?); reload ${RELOAD_WORDS[rl]}`
-      }
-      return { ...pick(r), before: pausedByRun ? 'running' : 'paused', pausedByRun, expected, after, ok, reload: rl, note }
+  /** The rename (or in-place write); on failure the staged files are gone and the old file is live. */
+  private async commitStaged(staged: StagedConfig, steps: StepTracker, report: RunReportT): Promise<{ ok: true } | { ok: false; err: unknown }> {
+    steps.start('write')
+    try {
+      await staged.commit()
+    } catch (err) {
+      report.backup = null
+      steps.end('write', 'failed', { detail: errText(err) })
+      return { ok: false, err }
     }
-    return [...ours.map((r) => judge(r, true)), ...pausedBefore.map((r) => judge(r, false))]
+    report.newHash = staged.hash
+    steps.end('write', 'ok', { detail: `backup ${staged.backup}${report.writeMode === 'in-place' ? '; written in place (not crash-atomic)' : ''}` })
+    return { ok: true }
+  }
+
+  /** After the freeze: the write's after-checks. An outside edit that raced the rename must be heard. */
+  private async finishStaged(staged: StagedConfig, steps: StepTracker): Promise<void> {
+    try {
+      const { warnings } = await staged.finish()
+      if (warnings.length) steps.amend('write', warnings.join('; '))
+    } catch (err) {
+      steps.amend('write', `after-write checks failed: ${errText(err)}`)
+    }
+  }
+
+  /**
+   * The freeze the containers saw, from the engines' own pause/unpause events; Stackdeck's clock
+   * (first pause request to last unpause confirmed) when the events cannot tell.
+   */
+  private async measureFreeze(report: RunReportT, ours: ContainerRef[], start: Date, end: Date): Promise<void> {
+    const client = end.getTime() - start.getTime()
+    report.freezeWindowClientMs = client
+    const engine = ours.length ? await this.deps.stack.engineFreeze(ours, start.getTime(), end.getTime()).catch(() => null) : null
+    report.freezeWindowMs = engine ?? client
+    report.freezeClock = engine === null ? 'stackdeck' : 'engine'
   }
 
   /** Failure after pausing: resume what we froze, report exactly what happened. */
@@ -318,17 +383,17 @@ export class SaveAndRestart {
   ): Promise<RunReportT> {
     steps.start('unpause', 'rolling back')
     const un = await unpauseWithRetry(this.deps.stack, ours, ctx, 'Save & Restart rollback', this.deps.unpauseRetries, this.deps.retryDelayMs)
-    report.freezeWindowMs = this.now().getTime() - freezeStart.getTime()
+    await this.measureFreeze(report, ours, freezeStart, this.now())
     if (un.stillPaused.length > 0) {
       report.leftPaused = un.stillPaused
       steps.end('unpause', 'failed', { containers: un.results, detail: `still paused: ${names(un.stillPaused)}` })
       this.raiseStillPaused(report.runId, un.stillPaused)
       await this.recovery.adoptStillPaused(report.runId, ctx, un.stillPaused, null, report.pausedBefore)
-      report.containers = await this.checkContainers(ours, report.pausedBefore, new Map())
+      report.containers = await checkContainers(this.deps.stack, ours, report.pausedBefore, new Map())
       return finish('unpause_failed', `${what}. Resuming failed: ${names(un.stillPaused)} are still paused.`, err)
     }
     steps.end('unpause', 'ok', { containers: un.results, detail: 'rolled back' })
-    report.containers = await this.checkContainers(ours, report.pausedBefore, new Map())
+    report.containers = await checkContainers(this.deps.stack, ours, report.pausedBefore, new Map())
     await this.deps.journal.clear()
     return finish('failed', `${what}. The ${ours.length} paused container(s) were resumed.`, err)
   }
@@ -342,42 +407,6 @@ export class SaveAndRestart {
       sticky: true,
     })
   }
-}
-
-const RELOAD_WORDS: Record<ContainerCheckT['reload'], string> = {
-  proved: 'proved',
-  not_proved: 'not proved',
-  unverifiable: 'unverifiable',
-  signalled: 'signal sent',
-  deferred: 'deferred',
-  not_sent: 'not sent',
-}
-
-const pick = ({ id, name, service, endpoint }: ContainerRef): ContainerRef => ({ id, name, service, endpoint })
-
-function deferredServices(r: ReloadReport): string[] {
-  return [...new Set(r.details.filter((d) => d.deferred).map((d) => d.service))]
-}
-
-/** Per container id, what its reload did, in the report's words. */
-function reloadStates(r: ReloadReport | null, awaited: boolean): Map<string, ContainerCheckT['reload']> {
-  const m = new Map<string, ContainerCheckT['reload']>()
-  for (const d of r?.details ?? []) {
-    const failedSignal = d.error?.startsWith('signal') === true
-    m.set(
-      d.id,
-      d.deferred
-        ? 'deferred'
-        : d.proved === true
-          ? 'proved'
-          : failedSignal || (d.error !== undefined && /not (running|signalled)|gone/.test(d.error))
-            ? 'not_sent'
-            : d.proved === null
-              ? awaited ? 'unverifiable' : 'signalled'
-              : 'not_proved',
-    )
-  }
-  return m
 }
 
 function refsWith(results: ContainerResult[], outcomes: ContainerResult['outcome'][]): ContainerRef[] {

@@ -1,7 +1,7 @@
 import type { CallContext } from '../api/call-context'
 import type { StackService } from '../stack/stack-service'
 import type { ActionResult } from '../stack/types'
-import type { ContainerRef, ContainerResult, StackPort } from './ports'
+import type { ContainerRef, ContainerResult, ContainerSight, StackPort } from './ports'
 
 /**
  * Maps the stack engine onto what Save & Restart needs. `skipped` (the container stopped running
@@ -22,7 +22,7 @@ function toResults(r: ActionResult): ContainerResult[] {
 
 const asRefs = (targets: ContainerRef[]) => targets.map(({ id, endpoint, name, service }) => ({ id, endpoint, name, service }))
 
-export function createStackPort(stack: StackService): StackPort {
+export function createStackPort(stack: StackService, configPath: string): StackPort {
   return {
     async runningTargets() {
       const snap = await stack.list()
@@ -54,8 +54,39 @@ export function createStackPort(stack: StackService): StackPort {
     async states(targets: ContainerRef[]) {
       return stack.inspectStates(targets)
     },
-    async reload(services: string[], since: Date, opts: { awaitEvidence?: boolean } = {}) {
-      const r = await stack.reload({ services, since, ...(opts.awaitEvidence === false ? { awaitEvidence: false } : {}) })
+    async configViews(targets: ContainerRef[], opts: { readFiles?: boolean } = {}) {
+      const report = await stack.configViews(configPath, {
+        targets: asRefs(targets),
+        ...(opts.readFiles ? { readFiles: true, readInside: ['file'] as const } : {}),
+      })
+      return report.containers.map((c): ContainerSight => {
+        // A single-file mount is proved only from inside (the archive shows the host file); a
+        // directory mount by the archive read, which needs nothing in the image.
+        const inside = c.view.kind === 'file'
+        const seen = inside
+          ? c.inside ? { via: 'exec' as const, sha256: c.inside.sha256 } : null
+          : c.file ? { via: 'archive' as const, sha256: c.file.sha256 } : null
+        return {
+          id: c.id,
+          name: c.name,
+          endpoint: c.endpoint,
+          kind: c.view.kind,
+          containerPath: c.view.containerPath,
+          refusal: c.refusal ? { summary: c.refusal.summary, text: c.refusal.text, fix: c.refusal.fix } : null,
+          reason: c.view.reason ?? (c.view.notes.length ? c.view.notes.join('; ') : null),
+          seen,
+          seenError: inside ? c.insideError : c.fileError,
+        }
+      })
+    },
+    engineFreeze: async (targets, sinceMs, untilMs) => (await stack.engineFreeze(targets, sinceMs, untilMs))?.ms ?? null,
+    async reload(services: string[], since: Date, opts: { awaitEvidence?: boolean; config?: unknown } = {}) {
+      const r = await stack.reload({
+        services,
+        since,
+        ...(opts.awaitEvidence === false ? { awaitEvidence: false } : {}),
+        ...(opts.config !== undefined ? { config: opts.config } : {}),
+      })
       return {
         proved: r.proved,
         notProved: r.notProved,

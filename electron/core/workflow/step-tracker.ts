@@ -35,6 +35,15 @@ export class StepTracker {
     this.emit(this.runId, { ...rep })
   }
 
+  /** Adds to an ended step's detail (what a later check found about it) and announces it again. */
+  amend(step: StepName, more: string): void {
+    const rep = this.steps.find((s) => s.step === step)
+    if (!rep) return
+    rep.detail = rep.detail ? `${rep.detail}; ${more}` : more
+    if (rep.status === 'ok') rep.status = 'warning'
+    this.emit(this.runId, { ...rep })
+  }
+
   skip(step: StepName, detail: string): void {
     this.end(step, 'skipped', { detail })
   }

@@ -1,6 +1,7 @@
 import { Type } from 'typebox'
 import { ev, op } from '../define'
 import { Fact, KillswitchFactValue, TradingFactValue } from './state'
+import { ConfigViewsInput, ConfigViewsReportT } from './config-views'
 import { ALLOWED_SIGNALS } from '../../stack/signals'
 import { CONTAINER_HEALTHS, CONTAINER_STATES, OUTCOMES } from '../../stack/types'
 
@@ -184,6 +185,14 @@ export const stackOperations = {
     input: Type.Object({ ...actionInput, signal: StackSignalName }, { additionalProperties: false }),
     result: StackActionResult,
     http: { method: 'POST', path: '/stack/signal' },
+  }),
+  'stack.configViews': op({
+    summary:
+      'How each stack container sees config.toml: directory, single-file bind (keeps the old file after a save), volume or not at all; with the compose fix for a single-file mount, and optionally the bytes each container sees.',
+    scope: 'read',
+    input: ConfigViewsInput,
+    result: ConfigViewsReportT,
+    http: { method: 'GET', path: '/stack/config-views' },
   }),
 } as const
 

@@ -34,6 +34,24 @@ export const StepReport = Type.Object({
 const ContainerRefT = Type.Object({ id: Type.String(), name: Type.String(), service: Type.String(), endpoint: Type.String() })
 
 /**
+ * Whether one container sees the file the run wrote: read where the container sees config.toml,
+ * through the engine's archive API (directory mounts), or from inside with exec (single-file
+ * mounts, whose pinned inode the archive read cannot show), and compared with the new hash.
+ */
+export const ContainerFileProof = Type.Object({
+  view: Type.Union(
+    [Type.Literal('directory'), Type.Literal('file'), Type.Literal('volume'), Type.Literal('none'), Type.Literal('unknown')],
+    { description: 'How the container mounts config.toml (stack.configViews).' },
+  ),
+  containerPath: Type.Union([Type.String(), Type.Null()]),
+  via: Type.Union([Type.Literal('archive'), Type.Literal('exec'), Type.Literal('none')]),
+  sha256: Type.Union([Type.String(), Type.Null()]),
+  matches: Type.Union([Type.Boolean(), Type.Null()], { description: 'Same bytes as written; null: could not be read (see note).' }),
+  note: Type.String(),
+})
+export type ContainerFileProofT = Static<typeof ContainerFileProof>
+
+/**
  * One container's part in a run, checked at the end: what the run found, whether the run itself
  * paused it, what state it must be in afterwards, what inspect saw, and what its reload did.
  */
@@ -54,6 +72,7 @@ export const ContainerCheck = Type.Object({
     { description: 'deferred: it was paused, so it was not signalled (a signal would unfreeze it) and has not re-read config.toml.' },
   ),
   note: Type.String({ description: 'The same in plain words, e.g. "paused by the trader, left paused, reload deferred".' }),
+  file: Type.Optional(ContainerFileProof),
 })
 export type ContainerCheckT = Static<typeof ContainerCheck>
 
@@ -82,7 +101,27 @@ export const RunReport = Type.Object({
   }),
   backup: Type.Union([Type.String(), Type.Null()]),
   newHash: Type.Union([Type.String(), Type.Null()]),
-  freezeWindowMs: Type.Union([Type.Number(), Type.Null()], { description: 'First pause start to last unpause end.' }),
+  freezeWindowMs: Type.Union([Type.Number(), Type.Null()], {
+    description: 'How long the containers were frozen: first pause to last unpause; 0 for a hot apply. freezeClock says whose clock measured it.',
+  }),
+  freezeClock: Type.Optional(
+    Type.Union([Type.Literal('engine'), Type.Literal('stackdeck'), Type.Literal('none')], {
+      description: "engine: from the engine's own pause/unpause events (what the containers saw); stackdeck: Stackdeck's clock around its calls (events unavailable); none: nothing was paused.",
+    }),
+  ),
+  freezeWindowClientMs: Type.Optional(
+    Type.Union([Type.Number(), Type.Null()], { description: "The same window on Stackdeck's clock: first pause request to last unpause confirmed." }),
+  ),
+  mode: Type.Optional(
+    Type.Union([Type.Literal('paused'), Type.Literal('hot')], {
+      description: 'paused: the stack was frozen around the write; hot: every changed field is x-apply hot, so nothing was paused.',
+    }),
+  ),
+  writeMode: Type.Optional(
+    Type.Union([Type.Literal('atomic'), Type.Literal('in-place')], {
+      description: 'atomic: temp file and rename; in-place: rewritten in the same inode for single-file bind mounts (settings config.singleFileMounts), not crash-atomic.',
+    }),
+  ),
   reload: Type.Object({
     proved: Type.Array(Type.String()),
     notProved: Type.Array(Type.String()),
@@ -125,6 +164,23 @@ export const RecoveryInfo = Type.Object({
   backup: Type.Union([Type.String(), Type.Null()]),
 })
 
+/**
+ * After resuming what an interrupted run left paused with the NEW config on disk: the run's last
+ * steps, reload and verify, so the services actually read it. Also run at start-up when nothing
+ * was left paused but the new file was already in place.
+ */
+export const RecoveryFollowUp = Type.Object({
+  reload: Type.Object({
+    proved: Type.Array(Type.String()),
+    notProved: Type.Array(Type.String()),
+    unverifiable: Type.Array(Type.String()),
+    deferred: Type.Array(Type.String()),
+  }),
+  containers: Type.Array(ContainerCheck),
+  ok: Type.Boolean({ description: 'Every container sees the new file and every verifiable reload was proved.' }),
+  detail: Type.String(),
+})
+
 export const WorkflowStatus = Type.Object({
   running: Type.Union([
     Type.Null(),
@@ -146,6 +202,12 @@ export const workflowOperations = {
         baseHash: Type.String({ pattern: '^[a-f0-9]{64}$', description: 'sha256 of the file as loaded; a different file on disk is a conflict.' }),
         reason: Type.Optional(Type.String({ maxLength: 500 })),
         verifyReload: Type.Optional(Type.Boolean({ default: true })),
+        mode: Type.Optional(
+          Type.Union([Type.Literal('auto'), Type.Literal('paused'), Type.Literal('hot')], {
+            description:
+              'auto (default: settings workflow.applyMode): apply without pausing when every changed field is x-apply hot, else pause. paused: always pause. hot: never pause; refused when a changed field needs a restart.',
+          }),
+        ),
       },
       { additionalProperties: false },
     ),
@@ -170,7 +232,11 @@ export const workflowOperations = {
     summary: 'After a crash mid-run: resume the containers the interrupted run left paused, or dismiss the notice.',
     scope: 'operate',
     input: Type.Object({ action: Type.Union([Type.Literal('resume'), Type.Literal('dismiss')]) }, { additionalProperties: false }),
-    result: Type.Object({ resumed: Type.Array(ContainerOutcome), dismissed: Type.Boolean() }),
+    result: Type.Object({
+      resumed: Type.Array(ContainerOutcome),
+      dismissed: Type.Boolean(),
+      afterResume: Type.Optional(RecoveryFollowUp),
+    }),
     http: { method: 'POST', path: '/workflow/recover' },
   }),
 } as const
