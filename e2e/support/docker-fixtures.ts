@@ -85,6 +85,8 @@ export interface StartFixturesOptions {
   /** Extra env vars for service.sh (AGENT_ID, FAIL_MODE, ...); a function gets the container index. */
   env?: PerIndex<Record<string, string>>
   /** Host directory bind-mounted read-only at /config (service.sh reads /config/config.toml). */
+  /** Bind mounts replacing the default `<configDir>:/config:ro`, per container index or for all. */
+  binds?: string[] | ((i: number) => string[])
   configDir?: string
   /** 'none' by default; 'host' when `redis` is true (Redis listens on loopback). */
   network?: 'none' | 'host'
@@ -123,7 +125,9 @@ export async function startFixtures(opts: StartFixturesOptions = {}): Promise<st
       StopTimeout: 5,
       HostConfig: {
         NetworkMode: network,
-        Binds: opts.configDir ? [`${opts.configDir}:/config:ro`] : [],
+        Binds: opts.binds
+          ? typeof opts.binds === 'function' ? opts.binds(i) : opts.binds
+          : opts.configDir ? [`${opts.configDir}:/config:ro`] : [],
       },
     })
     if (opts.start !== false) await container.start()

@@ -81,6 +81,12 @@ export interface FixtureServiceSpec {
   reloadTimeoutMs?: number
   /** Extra env for service.sh, e.g. RELOAD_LINE. */
   env?: Record<string, string>
+  /**
+   * How its containers mount the config: the directory (default, as documented); the single FILE
+   * (the layout that keeps the old inode after a save); or, for container `index` only, another
+   * directory holding a copy of the config (a replica whose mount points elsewhere).
+   */
+  configMount?: 'directory' | 'file' | { elsewhere: number }
 }
 
 /** The two services of the trading stack, `total` containers split between them. */
@@ -153,11 +159,22 @@ export async function createWorkflowFixtures(opts: FixtureOptions = {}): Promise
     const containers: FixtureContainer[] = []
     for (const s of specs) {
       if (s.count === 0) continue
+      const mount = s.configMount ?? 'directory'
+      let elsewhere: string | null = null
+      if (typeof mount === 'object') {
+        elsewhere = join(root, `elsewhere-${s.name}`)
+        await mkdir(elsewhere, { recursive: true })
+        await writeFile(join(elsewhere, 'config.toml'), opts.configText ?? EXAMPLE_CONFIG, { mode: 0o644 })
+      }
       const ids = await startFixtures({
         count: s.count,
         service: s.name,
         labels: { app: s.app, [RUN_LABEL]: run },
         configDir,
+        ...(mount === 'file' ? { binds: [`${configPath}:/config/config.toml:ro`] } : {}),
+        ...(typeof mount === 'object' && elsewhere
+          ? { binds: (i: number) => [`${i === mount.elsewhere ? elsewhere : configDir}:/config:ro`] }
+          : {}),
         // Without Redis the loop only sleeps; a long interval keeps 50 containers from forking every second.
         env: { HEARTBEAT_INTERVAL: '30', ...s.env },
         docker,

@@ -234,5 +234,47 @@ export async function describeConfigViews(input: DescribeConfigViewsInput): Prom
       describeOne(input, t, clients.get(t.endpoint), isLocal(t.endpoint), realPath, hostSha256),
     ),
   )
+  if (input.readFiles) await readWhereSiblingsDo(input, containers, clients, hostSha256)
   return { at: new Date().toISOString(), configPath: input.configPath, realPath, hostSha256, containers }
+}
+
+/**
+ * A container whose mounts do not show the config (a volume, or a bind of some other directory)
+ * may still read a config.toml at the path its service's other containers use: compose gives
+ * every replica the same mounts, so one that differs is the misconfigured one. Read what it holds
+ * there, so a stale or different file is caught instead of passing as "not mounted".
+ */
+async function readWhereSiblingsDo(
+  input: DescribeConfigViewsInput,
+  containers: ContainerConfigView[],
+  clients: ReadonlyMap<string, EndpointClient>,
+  hostSha256: string | null,
+): Promise<void> {
+  const pathOf = new Map<string, string>()
+  for (const c of containers)
+    if (c.service && c.view.containerPath && !pathOf.has(c.service)) pathOf.set(c.service, c.view.containerPath)
+  await Promise.all(
+    containers.map(async (c) => {
+      const path = c.service ? pathOf.get(c.service) : undefined
+      const client = clients.get(c.endpoint)
+      if (!path || !client || c.view.containerPath || (c.view.kind !== 'none' && c.view.kind !== 'volume')) return
+      try {
+        const read = await readContainerFile(client.docker, { id: c.id, name: c.name, endpoint: c.endpoint }, path, {
+          timeoutMs: input.timeoutMs ?? 10_000,
+          ...(input.maxBytes !== undefined ? { maxBytes: input.maxBytes } : {}),
+        })
+        c.file = {
+          path: read.path,
+          resolvedPath: read.resolvedPath,
+          size: read.size,
+          sha256: read.sha256,
+          matchesHost: hostSha256 === null ? null : read.sha256 === hostSha256,
+          provesContainerView: true,
+        }
+        c.view.notes.push(`read at ${path}, where the other containers of ${c.service} see config.toml`)
+      } catch (err) {
+        c.fileError = isCoreError(err) ? err.message : `${c.name}: ${path}: ${String(err)}`
+      }
+    }),
+  )
 }

@@ -57,7 +57,7 @@ async function waitForStack(host: RunningHost, n: number) {
  * Starts a run over HTTP and SIGKILLs the host the instant it announces the end of the pause step.
  * Resolves when the process is dead, with what the host reported for that step.
  */
-async function crashAfterPause(host: RunningHost, input: { text: string; baseHash: string }) {
+async function crashAfterPause(host: RunningHost, input: { text: string; baseHash: string }, at: 'pause' | 'write' = 'pause') {
   const ws = new WebSocket(`${host.url.replace(/^http/, 'ws')}/api/ws`, ['stackdeck.v1'], {
     headers: { authorization: `Bearer ${host.token}` },
   })
@@ -70,7 +70,7 @@ async function crashAfterPause(host: RunningHost, input: { text: string; baseHas
   const seen: { pauseStep: PauseStep | null } = { pauseStep: null }
   ws.on('message', (data: Buffer) => {
     const m = JSON.parse(data.toString('utf8')) as { event?: string; payload?: { step?: { step: string; status: string } } }
-    if (m.event === 'workflow.progress' && m.payload?.step?.step === 'pause' && m.payload.step.status !== 'running') {
+    if (m.event === 'workflow.progress' && m.payload?.step?.step === at && m.payload.step.status !== 'running') {
       host.proc.kill('SIGKILL')
       seen.pauseStep = m.payload.step
     }
@@ -110,7 +110,7 @@ describe.skipIf(!hasTestDocker())('Save & Restart survives the host being SIGKIL
   })
 
   it('a restarted host reports the paused containers and the config state, and resumes them on request', async () => {
-    const settings = fx.hostSettings({ workflow: { unpauseRetries: 3, autoResumeOnRecovery: false } })
+    const settings = fx.hostSettings({ workflow: { unpauseRetries: 3, autoResumeOnRecovery: false, applyMode: 'paused' } })
     const before = await readFile(fx.configPath, 'utf8')
     const next = withRiskMaxPosition(before, '6_300')
 
@@ -138,8 +138,11 @@ describe.skipIf(!hasTestDocker())('Save & Restart survives the host being SIGKIL
     const recovery = status.recovery as RecoveryInfoT
     expect(sorted(recovery.stillPaused.map((c) => c.id))).toEqual(sorted(paused))
     expect(recovery.config).toBe(diskState)
-    // 'paused' is journaled before the pause step ends, 'written' right after the rename.
-    expect(diskState === 'old' ? ['paused'] : ['paused', 'written']).toContain(recovery.phase)
+    // 'paused' is journaled alongside the rename (no fsync inside the freeze waits for it): a kill
+    // at the end of the pause step may land before that record, while the journal still says 'pausing'.
+    expect(['pausing', 'paused']).toContain(recovery.phase)
+    // Staged before the pause: the journal names the backup from the start (it was null here before).
+    expect(recovery.backup).toMatch(/^config\.toml\.bak\./)
     expect(recovery.who).toBe('admin')
     // Still paused: the new host did not touch them on its own (autoResumeOnRecovery is off).
     expect([...(await engineStates(fx.docker, fx.ids)).values()].every((s) => s === 'paused')).toBe(true)
@@ -165,8 +168,42 @@ describe.skipIf(!hasTestDocker())('Save & Restart survives the host being SIGKIL
     await second.stop()
   })
 
+  it('killed after the write: recovery resumes the containers, then reloads and verifies the new file in each', async () => {
+    const settings = fx.hostSettings({ workflow: { unpauseRetries: 3, autoResumeOnRecovery: false, applyMode: 'paused' } })
+    const before = await readFile(fx.configPath, 'utf8')
+    const next = withRiskMaxPosition(before, '6_350')
+
+    const first = await start(settings)
+    await waitForStack(first, 20)
+    const crash = await crashAfterPause(first, { text: next, baseHash: sha256(before) }, 'write')
+    expect(crash.signal).toBe('SIGKILL')
+    expect(crash.pauseStep?.status).toBe('ok')
+    expect(sha256(await readFile(fx.configPath))).toBe(sha256(next))
+    const states0 = await engineStates(fx.docker, fx.ids)
+    expect(fx.ids.filter((id) => states0.get(id) === 'paused')).toHaveLength(20)
+
+    const second = await start(settings)
+    const recovery = (await api<WorkflowStatus>(second, 'GET', '/workflow')).body.recovery as RecoveryInfoT
+    expect(recovery.config).toBe('new')
+    expect(recovery.backup).toMatch(/^config\.toml\.bak\./)
+    const resumed = await api<{
+      resumed: Array<{ id: string; outcome: string }>
+      afterResume?: { ok: boolean; detail: string; reload: { proved: string[]; notProved: string[] }; containers: Array<{ id: string; file?: { matches: boolean | null } }> }
+    }>(second, 'POST', '/workflow/recover', { action: 'resume' })
+    expect(resumed.status).toBe(200)
+    expect(resumed.body.resumed.filter((r) => r.outcome !== 'ok')).toEqual([])
+    // Resuming alone would leave all 20 on the old config: recovery ran the reload and verify.
+    const after = resumed.body.afterResume
+    expect(after?.ok, after?.detail).toBe(true)
+    expect(sorted(after?.reload.proved ?? [])).toEqual(['orchestrator', 'scanner'])
+    expect(after?.containers.filter((c) => c.file?.matches === true)).toHaveLength(20)
+    expect(after?.detail).toContain('20/20 container(s) seen holding the new file')
+    expect([...(await engineStates(fx.docker, fx.ids)).values()].every((s) => s === 'running')).toBe(true)
+    await second.stop()
+  })
+
   it('with workflow.autoResumeOnRecovery the restarted host resumes them at start-up', async () => {
-    const settings = fx.hostSettings({ workflow: { unpauseRetries: 3, autoResumeOnRecovery: true } })
+    const settings = fx.hostSettings({ workflow: { unpauseRetries: 3, autoResumeOnRecovery: true, applyMode: 'paused' } })
     const before = await readFile(fx.configPath, 'utf8')
     const next = withRiskMaxPosition(before, '6_400')
 
@@ -210,7 +247,7 @@ describe.skipIf(!hasTestDocker())('recovery after a crash leaves what the trader
     const ours = fx.ids.filter((id) => id !== held.id)
     // The trader's own `docker pause`, before the run.
     execFileSync('docker', ['-H', fx.host, 'pause', held.id], { env: { ...process.env, DOCKER_CONTEXT: '' }, stdio: 'ignore' })
-    const settings = fx.hostSettings({ workflow: { unpauseRetries: 3, autoResumeOnRecovery: false } })
+    const settings = fx.hostSettings({ workflow: { unpauseRetries: 3, autoResumeOnRecovery: false, applyMode: 'paused' } })
     const before = await readFile(fx.configPath, 'utf8')
     const first = await startHost(hosts, settings)
     await waitForStack(first, 3)
@@ -239,7 +276,7 @@ describe.skipIf(!hasTestDocker())('recovery after a crash leaves what the trader
     const held = fx.containers[2] as (typeof fx.containers)[number]
     const ours = fx.ids.filter((id) => id !== held.id)
     execFileSync('docker', ['-H', fx.host, 'pause', held.id], { env: { ...process.env, DOCKER_CONTEXT: '' }, stdio: 'ignore' })
-    const settings = fx.hostSettings({ workflow: { unpauseRetries: 3, autoResumeOnRecovery: true } })
+    const settings = fx.hostSettings({ workflow: { unpauseRetries: 3, autoResumeOnRecovery: true, applyMode: 'paused' } })
     const before = await readFile(fx.configPath, 'utf8')
     const first = await startHost(hosts, settings)
     await waitForStack(first, 3)

@@ -71,7 +71,7 @@ export function createStackPort(stack: StackService, configPath: string): StackP
           name: c.name,
           endpoint: c.endpoint,
           kind: c.view.kind,
-          containerPath: c.view.containerPath,
+          containerPath: c.view.containerPath ?? c.file?.path ?? null,
           refusal: c.refusal ? { summary: c.refusal.summary, text: c.refusal.text, fix: c.refusal.fix } : null,
           reason: c.view.reason ?? (c.view.notes.length ? c.view.notes.join('; ') : null),
           seen,
