@@ -396,6 +396,22 @@ describe.skipIf(!enabled)('control API routes against the real host, engine and 
       },
     ],
     [
+      'stack.configViews',
+      async () => {
+        const r = await ok('stack.configViews', { readFiles: true }, readToken())
+        expect(r.singleFileMounts).toBe('refuse')
+        expect(r.hostSha256).toBe(sha256(await readFile(ws.configPath, 'utf8')))
+        const ids = r.containers.map((c) => c.id).sort()
+        expect(ids).toEqual([...orch, ...scan].sort())
+        for (const c of r.containers) {
+          expect(c.view.kind, c.name).toBe('directory')
+          expect(c.view.containerPath).toBe('/config/config.toml')
+          expect(c.refusal).toBeNull()
+          expect(c.file?.matchesHost, c.fileError ?? '').toBe(true)
+        }
+      },
+    ],
+    [
       'stack.restart',
       async () => {
         const t0 = await startedAt(scan[0] as string)
@@ -505,14 +521,18 @@ describe.skipIf(!enabled)('control API routes against the real host, engine and 
         expect(r.outcome, r.message).toBe('applied')
         expect(r.who).toBe(TOKEN_NAMES.operate)
         expect(r.door).toBe('http')
+        // log_level is x-apply hot, and workflow.applyMode defaults to auto: applied without pausing.
+        expect(r.mode).toBe('hot')
+        expect(r.freezeWindowMs).toBe(0)
         expect(r.steps.map((s) => `${s.step}:${s.status}`)).toEqual([
           'validate:ok',
-          'pause:ok',
+          'pause:skipped',
           'write:ok',
-          'unpause:ok',
+          'unpause:skipped',
           'reload:ok',
           'verify:ok',
         ])
+        expect(r.containers?.every((c) => c.file?.matches === true && c.file.via === 'archive')).toBe(true)
         expect(r.reload.proved.sort()).toEqual(['orch', 'scan'])
         expect(await readFile(ws.configPath, 'utf8')).toBe(text)
         expect(await readFile(join(ws.configDir, r.backup as string), 'utf8')).toBe(before)
