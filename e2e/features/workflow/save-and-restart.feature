@@ -24,12 +24,23 @@ Feature: Pause/Edit/Unpause Workflow
 
   Scenario: A write that fails resumes the stack and keeps the old config
     Given containers are running
-    And the config directory cannot be written
+    And the config directory becomes read-only once the stack is paused
     When I click "Save & Restart"
     Then PauseStack is called
     And UnpauseStack is called
     And the run ends "failed"
     And the report says "Could not write config.toml"
+    And config.toml still holds the old settings
+    And once the directory is writable again, the start-up clean-up leaves only a backup of the old settings
+    And every container is running
+
+  Scenario: A config directory that cannot be written pauses nothing
+    Given containers are running
+    And the config directory cannot be written
+    When I click "Save & Restart"
+    Then the run ends "failed"
+    And the report says "Nothing was paused or written"
+    And PauseStack is not called
     And config.toml is unchanged
     And every container is running
 

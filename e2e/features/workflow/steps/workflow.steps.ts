@@ -14,6 +14,7 @@ import {
   removeContainerNow,
   withRiskMaxPosition,
 } from '../../../support/workflow-harness'
+import { cleanUpLeftovers } from '../../../../electron/core/config/config-writer'
 import type { WorkflowWorld } from './workflow-world'
 
 setDefaultTimeout(120_000)
@@ -64,6 +65,17 @@ Given('the new settings break the schema', function (this: WorkflowWorld) {
 Given('the config directory cannot be written', function (this: WorkflowWorld) {
   // chattr +i: root ignores file modes, not the immutable flag.
   this.cleanups.push(makeImmutable(this.h.configDir))
+})
+
+// The backup and the temp file are staged before the pause; this makes the rename itself fail.
+Given('the config directory becomes read-only once the stack is paused', function (this: WorkflowWorld) {
+  const off = this.h.onProgress(({ step }) => {
+    if (step.step === 'pause' && step.status === 'ok') {
+      off()
+      this.cleanups.push(makeImmutable(this.h.configDir))
+    }
+  })
+  this.cleanups.push(off)
 })
 
 Given('the Docker engine stops answering once config.toml is written', function (this: WorkflowWorld) {
@@ -184,6 +196,21 @@ Then('config.toml is unchanged', async function (this: WorkflowWorld) {
   assert.equal(await readFile(this.h.configPath, 'utf8'), this.loaded)
   // Not a stray temp file or backup either.
   assert.deepEqual(await listDir(this.h.configDir), this.dirAtLoad)
+})
+
+Then('config.toml still holds the old settings', async function (this: WorkflowWorld) {
+  assert.equal(await readFile(this.h.configPath, 'utf8'), this.loaded)
+})
+
+// A rename that fails in a read-only directory cannot remove what was staged there either: the
+// temp file goes at the next start-up (or save); the backup of the unchanged file is a valid one.
+Then('once the directory is writable again, the start-up clean-up leaves only a backup of the old settings', async function (this: WorkflowWorld) {
+  for (const fn of this.cleanups.splice(0).reverse()) await fn()
+  await cleanUpLeftovers(this.h.configPath)
+  const extra = (await listDir(this.h.configDir)).filter((n) => !this.dirAtLoad.includes(n))
+  assert.equal(extra.length, 1, `one backup left, not ${extra.join(', ')}`)
+  assert.match(extra[0] as string, /^config\.toml\.bak\./)
+  assert.equal(await readFile(join(this.h.configDir, extra[0] as string), 'utf8'), this.loaded)
 })
 
 Then("config.toml keeps the other editor's change", async function (this: WorkflowWorld) {
