@@ -13,7 +13,7 @@ export const SAVE_AND_RESTART_STATUS: ReadonlyArray<{ status: number; when: stri
   },
   {
     status: 409,
-    when: '`failed` with `errorCode` `conflict` (the file changed on disk, or an interrupted run awaits recovery) or `not_found` (a `value` edit of a file that does not exist). Nothing was paused or written. A run already in flight is refused with 409 `busy` (an error, not a report).',
+    when: '`failed` with `errorCode` `conflict` (the file changed on disk, an interrupted run awaits recovery, a container bind-mounts config.toml itself, or `mode: hot` was asked for a change that needs a restart) or `not_found` (a `value` edit of a file that does not exist). Nothing was paused or written. A run already in flight is refused with 409 `busy` (an error, not a report).',
   },
   {
     status: 422,
