@@ -3,6 +3,9 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 import reactHooks from 'eslint-plugin-react-hooks'
 import globals from 'globals'
+import importX from 'eslint-plugin-import-x'
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript'
+import local, { importXSettings } from './eslint-rules/code-layering.js'
 
 /**
  * Layering (DESIGN.md §2), in the spirit of VS Code's code-layering rule: each folder names what
@@ -17,7 +20,7 @@ const NO_NODE = {
 }
 
 export default tseslint.config(
-  { ignores: ['scripts/*.d.mts', 'out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', '.testenv/**', '.helpers/**'] },
+  { ignores: ['scripts/*.d.mts', 'eslint-rules/*.d.ts', 'out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', '.testenv/**', '.helpers/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -36,6 +39,16 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js', '**/*.mjs', '**/*.cjs'], ...tseslint.configs.disableTypeChecked },
+  {
+    // The allow-list (eslint-rules/code-layering.js, table in docs/architecture.md §2) and no cycles.
+    files: ['electron/**/*.ts', 'renderer/**/*.{ts,tsx}'],
+    plugins: { local, 'import-x': importX },
+    settings: importXSettings(createTypeScriptImportResolver({ project: ['./tsconfig.node.json', './tsconfig.web.json'], noWarnOnMultipleProjects: true })),
+    rules: {
+      'local/code-layering': 'error',
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+    },
+  },
   { files: ['electron/core/**/*.ts'], ignores: ['**/*.test.ts'], rules: layer([NO_ELECTRON, NO_RENDERER]) },
   { files: ['electron/server/**/*.ts', 'electron/cli/**/*.ts'], ignores: ['**/*.test.ts'], rules: layer([NO_ELECTRON, NO_RENDERER]) },
   { files: ['electron/main/**/*.ts'], ignores: ['**/*.test.ts'], rules: layer([NO_RENDERER]) },

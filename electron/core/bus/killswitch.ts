@@ -4,6 +4,9 @@ import { CoreError } from '../errors'
 import type { KillswitchAck } from './payload-schemas'
 import { AckRound } from './killswitch-round'
 import { iso } from './time'
+import { refs, type FrozenRef } from '../api/records'
+
+export type { FrozenRef }
 
 /** What the killswitch needs from Redis; `redis-store.ts` implements it, unit tests use a stand-in. */
 export interface KillswitchStore {
@@ -36,13 +39,6 @@ export interface KillswitchAuditRecord {
   error?: string
 }
 
-/** A container, as the killswitch remembers it across restarts (in its Redis record). */
-export interface FrozenRef {
-  id: string
-  name: string
-  service: string
-  endpoint: string
-}
 
 /**
  * What a Docker-level pause did: `paused` were running and this pause froze them; `alreadyPaused`
@@ -161,15 +157,6 @@ function parseStored(raw: string): Stored | null {
 }
 
 /** Records written by older versions have no lists; anything malformed counts as none. */
-export function refs(x: unknown): FrozenRef[] {
-  if (!Array.isArray(x)) return []
-  return x.flatMap((r) => {
-    const o = r as Partial<FrozenRef> | null
-    return o && typeof o.id === 'string' && typeof o.endpoint === 'string'
-      ? [{ id: o.id, endpoint: o.endpoint, name: typeof o.name === 'string' ? o.name : o.id.slice(0, 12), service: typeof o.service === 'string' ? o.service : '' }]
-      : []
-  })
-}
 
 const keyOf = (r: FrozenRef) => `${r.endpoint}/${r.id}`
 function union(a: FrozenRef[], b: FrozenRef[]): FrozenRef[] {

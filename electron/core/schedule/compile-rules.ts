@@ -1,4 +1,4 @@
-import type { EarlyClose, ScheduleRules, TimeSpec } from './schedule-rules'
+import type { EarlyClose, ScheduleRules, TimeSpec } from './rule-types'
 import {
   CronSeries,
   DailySeries,

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis'
+import { parseFlagRecord } from '../api/records'
 import type { FlagState, FlagWrite, TradingFlag } from './trading-flag'
 
 /**
@@ -34,35 +35,6 @@ redis.call('PUBLISH', ARGV[2], out)
 return out
 `
 
-/** Plain `true`/`false`/`1`/`0` (written by hand or an older tool) reads as version 0. */
-export function parseFlagRecord(raw: string | null): FlagState | null {
-  if (raw === null) return null
-  const t = raw.trim().toLowerCase()
-  const plain = (value: boolean): FlagState => ({
-    value,
-    version: 0,
-    who: 'unknown',
-    why: 'plain value in Redis',
-    at: '',
-  })
-  if (t === 'true' || t === '1' || t === 'on') return plain(true)
-  if (t === 'false' || t === '0' || t === 'off') return plain(false)
-  try {
-    const v = JSON.parse(raw) as Record<string, unknown>
-    const value = typeof v.value === 'boolean' ? v.value : typeof v.enabled === 'boolean' ? v.enabled : null
-    if (value === null) return null
-    return {
-      value,
-      version: typeof v.version === 'number' && Number.isFinite(v.version) ? v.version : 0,
-      who: typeof v.who === 'string' ? v.who : 'unknown',
-      why: typeof v.why === 'string' ? v.why : '',
-      at: typeof v.at === 'string' ? v.at : '',
-      ...(typeof v.source === 'string' && { source: v.source }),
-    }
-  } catch {
-    return null
-  }
-}
 
 export class RedisTradingFlag implements TradingFlag {
   readonly key: string

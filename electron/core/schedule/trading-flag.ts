@@ -1,17 +1,6 @@
-/**
- * The `trading_enabled` flag the trading services obey. Stored state with a version (Redis key in
- * production: redis-trading-flag.ts), so a reader can tell a new decision from a re-announcement.
- */
-export interface FlagState {
-  value: boolean
-  version: number
-  who: string
-  why: string
-  /** ISO instant of the write. */
-  at: string
-  /** Who wrote it, as a FlagSource (absent in records of older tools). */
-  source?: string
-}
+import type { FlagState } from '../api/records'
+
+export type { FlagState }
 
 export type FlagSource = 'schedule' | 'override' | 'killswitch' | 'manual'
 

@@ -1,21 +1,8 @@
+import { ALLOWED_SIGNALS } from '../api/contract/stack-values'
+
+export { ALLOWED_SIGNALS }
 import { CoreError } from '../errors'
 
-/**
- * Signals Stackdeck will send. STOP/CONT/TSTP are left out on purpose: they would fight with the
- * freezer-based pause and make the shown state a lie.
- */
-export const ALLOWED_SIGNALS = [
-  'SIGHUP',
-  'SIGINT',
-  'SIGQUIT',
-  'SIGUSR1',
-  'SIGUSR2',
-  'SIGTERM',
-  'SIGKILL',
-  'SIGWINCH',
-  'SIGALRM',
-  'SIGPWR',
-] as const
 export type AllowedSignal = (typeof ALLOWED_SIGNALS)[number]
 
 const allowed = new Set<string>(ALLOWED_SIGNALS)

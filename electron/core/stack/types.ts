@@ -1,21 +1,14 @@
+import { CONTAINER_HEALTHS, CONTAINER_STATES, OUTCOMES } from '../api/contract/stack-values'
+
+export { CONTAINER_HEALTHS, CONTAINER_STATES, OUTCOMES }
 /**
  * Domain types of the stack engine. The contract rows in `api/contract/stack.ts` describe the same
  * shapes as TypeBox schemas; `stack-handlers.ts` returns these values typed as the contract's results,
  * so the two cannot drift without a compile error.
  */
 
-export const CONTAINER_STATES = [
-  'running',
-  'paused',
-  'restarting',
-  'exited',
-  'dead',
-  'created',
-  'removing',
-] as const
 export type ContainerState = (typeof CONTAINER_STATES)[number]
 
-export const CONTAINER_HEALTHS = ['healthy', 'unhealthy', 'starting', 'none'] as const
 export type ContainerHealth = (typeof CONTAINER_HEALTHS)[number]
 
 export interface EndpointSpec {
@@ -106,7 +99,6 @@ export type ActionKind = 'pause' | 'unpause' | 'restart' | 'signal'
  * container, unpausing one that is not running). Reported instead of `failed` so a stack-wide pause
  * with a finished one-shot container still counts as a success.
  */
-export const OUTCOMES = ['ok', 'already', 'skipped', 'gone', 'failed', 'timeout'] as const
 export type Outcome = (typeof OUTCOMES)[number]
 
 export interface Target {

@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { refs, type KillswitchMirror, type StoredKillswitch } from '../bus/killswitch'
+import { refs } from '../api/records'
+import type { KillswitchMirror, StoredKillswitch } from '../bus/killswitch'
 
 /**
  * The killswitch record as this Stackdeck last knew it, in the state dir. Redis stays the truth;

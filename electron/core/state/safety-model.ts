@@ -1,7 +1,7 @@
 import { TRADING_SOURCES, type SafetyStateT } from '../api/contract/state'
 import type { ConnectionInfoT, KillswitchStateT, TradingStateT } from '../api/contract/bus'
 import type { StackSnapshot } from '../stack/types'
-import { parseFlagRecord } from '../schedule/redis-trading-flag'
+import { parseFlagRecord } from '../api/records'
 import { FactCell } from './fact'
 
 /**

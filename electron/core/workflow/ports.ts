@@ -3,6 +3,9 @@
  * machine can be reasoned about (and unit-tested) apart from Docker and the file system.
  */
 import type { CallContext } from '../api/call-context'
+import type { RunReportT, StepReportT } from '../api/contract/workflow'
+import type { Journal } from './journal'
+import type { RunHistory } from './run-history'
 
 export interface ContainerRef {
   id: string
@@ -115,4 +118,26 @@ export interface StagedConfig {
   finish(): Promise<{ warnings: string[] }>
   /** Before commit: drops the backup and temp file made for this save. */
   abandon(): Promise<void>
+}
+
+export interface WorkflowEmitter {
+  progress(runId: string, step: StepReportT): void
+  finished(report: RunReportT): void
+  alert(a: { id: string; level: 'info' | 'warning' | 'critical'; title: string; message: string; sticky: boolean }): void
+}
+
+export interface SaveAndRestartDeps {
+  stack: StackPort
+  config: ConfigPort
+  journal: Journal
+  history: RunHistory
+  emit: WorkflowEmitter
+  configPath: string
+  unpauseRetries: number
+  retryDelayMs?: number
+  now?: () => Date
+  /** settings workflow.applyMode; default auto. */
+  applyMode?: 'auto' | 'paused'
+  /** settings config.singleFileMounts; default refuse. */
+  singleFileMounts?: 'refuse' | 'write-in-place'
 }

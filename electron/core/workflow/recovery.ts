@@ -3,7 +3,7 @@ import type { Static } from 'typebox'
 import type { RecoveryFollowUp, RecoveryInfo } from '../api/contract/workflow'
 import type { JournalRecord } from './journal'
 import type { ContainerRef, ContainerResult } from './ports'
-import type { SaveAndRestartDeps } from './save-and-restart'
+import type { SaveAndRestartDeps } from './ports'
 import { checkContainers, deferredServices, discountUnseen, proveFiles, reloadStates } from './reload-verify'
 import { unpauseWithRetry } from './unpause-with-retry'
 

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto'
 import type { CallContext } from '../api/call-context'
-import type { RunReportT, StepReportT } from '../api/contract/workflow'
+import type { RunReportT } from '../api/contract/workflow'
 import { CoreError, isCoreError } from '../errors'
-import type { Journal, JournalRecord } from './journal'
+import type { JournalRecord } from './journal'
 import { planApply, type ApplyMode, type ApplyPlan } from './apply-plan'
-import type { ConfigPort, ContainerRef, ContainerResult, PreparedConfig, ReloadReport, StackPort, StagedConfig } from './ports'
+import type { ContainerRef, ContainerResult, PreparedConfig, ReloadReport, SaveAndRestartDeps, StagedConfig } from './ports'
+
+export type { SaveAndRestartDeps, WorkflowEmitter } from './ports'
 import { checkContainers, deferredServices, discountUnseen, proveFiles, reloadStates } from './reload-verify'
-import type { RunHistory } from './run-history'
 import { RecoveryManager } from './recovery'
 import { StepTracker } from './step-tracker'
 import { unpauseWithRetry } from './unpause-with-retry'
@@ -19,28 +20,6 @@ export interface SaveAndRestartInput {
   verifyReload?: boolean
   /** auto (default: deps.applyMode): hot when every changed field is hot; paused: always pause; hot: never. */
   mode?: ApplyMode
-}
-
-export interface WorkflowEmitter {
-  progress(runId: string, step: StepReportT): void
-  finished(report: RunReportT): void
-  alert(a: { id: string; level: 'info' | 'warning' | 'critical'; title: string; message: string; sticky: boolean }): void
-}
-
-export interface SaveAndRestartDeps {
-  stack: StackPort
-  config: ConfigPort
-  journal: Journal
-  history: RunHistory
-  emit: WorkflowEmitter
-  configPath: string
-  unpauseRetries: number
-  retryDelayMs?: number
-  now?: () => Date
-  /** settings workflow.applyMode; default auto. */
-  applyMode?: 'auto' | 'paused'
-  /** settings config.singleFileMounts; default refuse. */
-  singleFileMounts?: 'refuse' | 'write-in-place'
 }
 
 interface InFlight {

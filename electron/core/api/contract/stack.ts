@@ -2,8 +2,7 @@ import { Type } from 'typebox'
 import { ev, op } from '../define'
 import { Fact, KillswitchFactValue, TradingFactValue } from './state'
 import { ConfigViewsInput, ConfigViewsReportT } from './config-views'
-import { ALLOWED_SIGNALS } from '../../stack/signals'
-import { CONTAINER_HEALTHS, CONTAINER_STATES, OUTCOMES } from '../../stack/types'
+import { ALLOWED_SIGNALS, CONTAINER_HEALTHS, CONTAINER_STATES, OUTCOMES } from './stack-values'
 
 // Enum rather than a union of literals: JSON Schema `enum`, and TypeBox keeps the static union.
 const literals = <const T extends string[]>(values: readonly [...T], description?: string) =>
