@@ -1,8 +1,9 @@
 import { checkShape, MAX_INPUT_DEPTH, type ShapeLimits } from '../api/bounded-shape'
 import type { AgentRegistry } from './agent-registry'
 import type { ChannelCounter, ChannelStats, MalformedReason } from './channel-stats'
-import type { EventRing } from './event-ring'
+import { eventSource, type EventRing } from './event-ring'
 import { globToRegExp, typeFor } from './glob'
+import { flatMaxLength, isFlatObject, surelyNotJson } from './flat-json'
 import {
   AGENT_ID_PATTERN,
   isCommandAck,
@@ -105,8 +106,10 @@ export function hasExponent(message: string): boolean {
 }
 
 /**
- * The hot path: one Map lookup for the channel's cached route, a size check, one JSON.parse, one
- * shape walk (depth, key count, finite numbers), and slot writes into the ring. Nothing here throws to the caller; anything unparseable is counted
+ * The hot path: one Map lookup for the channel's cached route, a size check, then for plain traffic
+ * that is a small flat object one regexp test (flat-json.ts; the ring keeps the text and parses it
+ * when read), and for control traffic or anything the scan is unsure of one
+ * JSON.parse and one shape walk. Nothing here throws to the caller; anything unparseable is counted
  * on its channel and dropped.
  */
 export class Ingest {
@@ -121,6 +124,8 @@ export class Ingest {
   /** Shortest message that could break the depth or key bound, or hold a 309-digit number. */
   private readonly walkFrom: number
   private readonly commandSuffix = '.ack'
+  /** Longest text the flat-object fast path takes (0: off); see flat-json.ts. */
+  private readonly flatMax: number
   internalErrors = 0
 
   constructor(
@@ -144,6 +149,7 @@ export class Ingest {
     const d = this.shape.maxDepth
     const n = this.shape.maxEntries ?? DEFAULT_MAX_ENTRIES
     this.walkFrom = Math.min(2 * (d + 1), 2 * n + 1, 309)
+    this.flatMax = flatMaxLength({ maxDepth: d, maxEntries: n })
   }
 
   /** The user's patterns (events) and, implicitly, the control patterns. Returns everything to PSUBSCRIBE. */
@@ -170,6 +176,16 @@ export class Ingest {
       if (len > this.maxBytes || (len * 3 > this.maxBytes && Buffer.byteLength(message) > this.maxBytes)) {
         return this.drop(route, 'oversized', now, message)
       }
+      // Fast path for plain traffic (quotes, signals: nearly all of it): one native regexp test
+      // proves a small flat object instead of building it; the ring parses it when read. It
+      // accepts only what the full path below accepts (see flat-json.ts); anything it is not sure
+      // of goes the full way, which gives the exact reason.
+      if (route.kind === 'plain' && isFlatObject(message, this.flatMax)) {
+        this.stats.accepted(route.counter)
+        if (route.event) this.ring.pushText(channel, route.type, now, message, len)
+        return
+      }
+      if (surelyNotJson(message)) return this.drop(route, 'not_json', now, message)
       let payload: unknown
       try {
         payload = JSON.parse(message)
@@ -190,12 +206,7 @@ export class Ingest {
         return this.drop(route, 'bad_shape', now, message)
       }
       this.stats.accepted(route.counter)
-      if (route.event) {
-        const p = payload as { source?: unknown; agent_id?: unknown }
-        const source =
-          typeof p.source === 'string' ? p.source : typeof p.agent_id === 'string' ? p.agent_id : null
-        this.ring.push(channel, route.type, source, now, payload, len)
-      }
+      if (route.event) this.ring.push(channel, route.type, eventSource(payload), now, payload, len)
     } catch (err) {
       // A bug in a handler must not take the subscriber down; count it and carry on.
       this.internalErrors++
