@@ -46,6 +46,12 @@ export class EventRing {
   private readonly baseId: number
   /** Oldest retained id; `firstId > lastId` means empty. */
   private head: number
+  /**
+   * Slots of head and of the next id (`id % capacity`), kept as small integers: ids are ~1.7e15,
+   * past int32, so `%` on them is a floating-point remainder, too slow for every push.
+   */
+  private headSlot: number
+  private nextSlot: number
   private tail: number
   private bytes = 0
   private evictedCount = 0
@@ -63,6 +69,8 @@ export class EventRing {
     this.baseId = Math.max(1, Math.floor(opts.firstId ?? Date.now() * 1000))
     this.head = this.baseId
     this.tail = this.baseId - 1
+    this.headSlot = this.baseId % this.capacity
+    this.nextSlot = this.headSlot
   }
 
   get firstId(): number {
@@ -87,8 +95,7 @@ export class EventRing {
     payload: unknown,
     size: number,
   ): number {
-    const id = this.slotFor(size)
-    const slot = id % this.capacity
+    const slot = this.claim(size)
     this.channels[slot] = channel
     this.types[slot] = type
     this.sources[slot] = source
@@ -96,7 +103,7 @@ export class EventRing {
     this.lazy[slot] = 0
     this.ts[slot] = ts
     this.sizes[slot] = size
-    return id
+    return this.tail
   }
 
   /**
@@ -105,8 +112,7 @@ export class EventRing {
    * first read and kept. Bus rate is far above read rate: most events are never parsed here.
    */
   pushText(channel: string, type: string, ts: number, text: string, size: number): number {
-    const id = this.slotFor(size)
-    const slot = id % this.capacity
+    const slot = this.claim(size)
     this.channels[slot] = channel
     this.types[slot] = type
     this.sources[slot] = null
@@ -114,11 +120,11 @@ export class EventRing {
     this.lazy[slot] = 1
     this.ts[slot] = ts
     this.sizes[slot] = size
-    return id
+    return this.tail
   }
 
-  /** Evict what no longer fits, claim the next id and account for its bytes. */
-  private slotFor(size: number): number {
+  /** Evict what no longer fits, claim the next id (this.tail) and account for its bytes; returns its slot. */
+  private claim(size: number): number {
     while (
       this.tail - this.head + 1 >= this.capacity ||
       (this.bytes + size > this.maxBytes && this.tail >= this.head)
@@ -126,7 +132,10 @@ export class EventRing {
       this.evictOldest()
     }
     this.bytes += size
-    return ++this.tail
+    this.tail++
+    const slot = this.nextSlot
+    this.nextSlot = slot + 1 === this.capacity ? 0 : slot + 1
+    return slot
   }
 
   /** Parse a slot stored as text (once), and fill in its source. */
@@ -150,7 +159,8 @@ export class EventRing {
   }
 
   private evictOldest(): void {
-    const slot = this.head % this.capacity
+    const slot = this.headSlot
+    this.headSlot = slot + 1 === this.capacity ? 0 : slot + 1
     this.bytes -= this.sizes[slot] ?? 0
     this.payloads[slot] = undefined
     this.lazy[slot] = 0
