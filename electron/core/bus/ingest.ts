@@ -114,6 +114,12 @@ export function hasExponent(message: string): boolean {
  */
 export class Ingest {
   private readonly routes = new Map<string, Route>()
+  /**
+   * The last channel seen and its route: bursts on one channel (quote ticks) skip the Map, whose
+   * lookup hashes every new channel string; `===` on equal strings is a length check + compare.
+   */
+  private lastChannel: string | null = null
+  private lastRoute: Route | undefined = undefined
   private userPatterns: Array<{ pattern: string; re: RegExp }> = []
   private allPatterns: Array<{ pattern: string; re: RegExp }> = []
   private readonly names: ChannelNames
@@ -158,16 +164,20 @@ export class Ingest {
     this.userPatterns = [...new Set(user)].map((pattern) => ({ pattern, re: globToRegExp(pattern) }))
     this.allPatterns = all.map((pattern) => ({ pattern, re: globToRegExp(pattern) }))
     this.routes.clear()
+    this.lastChannel = null
+    this.lastRoute = undefined
     return all
   }
 
   handle(pattern: string, channel: string, message: string): void {
     try {
-      let route = this.routes.get(channel)
+      let route = channel === this.lastChannel ? this.lastRoute : this.routes.get(channel)
       if (route === undefined) {
         route = this.learn(pattern, channel)
         if (route === undefined) return
       }
+      this.lastChannel = channel
+      this.lastRoute = route
       if (pattern !== route.pattern) return
       const now = this.now()
       const len = message.length
