@@ -314,9 +314,9 @@ export async function runBusBench(opts: BusBenchOptions): Promise<BusBenchResult
   log(`bus-bench (${mode} mode, ${n.toLocaleString('en-US')} messages x ${rounds} rounds, medians)`)
   log(`  bare ioredis psubscribe (count only) : ${fmt(b.median)}  ${Math.round(b.cpuNsPerMsg)} ns cpu/msg`)
   log(`  stackdeck bus (parse+registry+ring)  : ${fmt(s.median)}  ${Math.round(s.cpuNsPerMsg)} ns cpu/msg`)
-  log(`  ratio (throughput, medians)          : ${result.ratio.toFixed(2)}`)
-  log(`  ratio (throughput, per-round median)  : ${result.pairedRatio.toFixed(2)}`)
-  log(`  ratio (cpu per message)              : ${result.cpuRatio.toFixed(2)}`)
+  log(`  ratio (throughput, medians)          : ${result.ratio.toFixed(3)}`)
+  log(`  ratio (throughput, per-round median) : ${result.pairedRatio.toFixed(3)}`)
+  log(`  ratio (cpu per message)              : ${result.cpuRatio.toFixed(3)}`)
   printGoals(result.goals, log)
   return result
 }

@@ -34,8 +34,9 @@ export function goal(name: string, value: number | null, op: Goal['op'], target:
   return { name, value: value !== null && Number.isFinite(value) ? value : null, op, target, met: ok, unit }
 }
 
+/** Three decimals for ratios: 0.596 must not print as a 0.60 that reads as meeting >= 0.60. */
 const show = (v: number, unit: string) =>
-  unit === 'x' ? `${v.toFixed(2)}x` : `${Number.isInteger(v) ? v : v.toFixed(1)} ${unit}`
+  unit === 'x' ? `${v.toFixed(3)}x` : `${Number.isInteger(v) ? v : v.toFixed(1)} ${unit}`
 
 /** `goal: <name> <op> <target>: <value> MET` (or NOT MET / not measured). */
 export function goalLine(g: Goal): string {
