@@ -17,6 +17,7 @@ import { ConfigService } from '../electron/core/config/config-service'
 import { applyPlainValue, type EditResult } from '../electron/core/config/toml-edit'
 import { parseToml, toPlain } from '../electron/core/config/toml-values'
 import { withEdits } from '../electron/core/config/__fixtures__/value-path'
+import { goal, printBenchJson } from './report'
 
 const SCHEMA = resolve(import.meta.dirname, '../schemas/config.schema.json')
 
@@ -181,7 +182,12 @@ async function main(): Promise<void> {
     )
   if (goals.some((g) => !g.met) && loadavg()[0]! > cpus().length)
     console.log('   note: load average above the CPU count: wall figures include time spent waiting for a core; see the cpu column')
-  console.log(JSON.stringify({ bench: 'config', ...r, loadavg: loadavg(), goals }))
+  printBenchJson('config', {
+    ...r,
+    loadavg: loadavg(),
+    ratios: Object.fromEntries(goals.map((g) => [g.goal, g.ratio])),
+    goals: goals.map((g) => goal(`${g.goal} (ms, 2,000-line file)`, g.ms, '<=', g.goalMs, 'ms')),
+  })
 }
 
 // A missed goal is a result, not a failure: only an error (could not measure) exits non-zero.

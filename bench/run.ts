@@ -5,10 +5,18 @@
  *
  *   npm run bench                      all of them
  *   npm run bench -- --only stack,bus  a subset, by name
+ *
+ * Each bench prints MET / NOT MET per goal and one `BENCH_JSON {...}` line; this runner passes the
+ * output through, picks that line out, and ends with a summary: per bench, ok or could not measure,
+ * and how many goals were MET / NOT MET. Exit code: non-zero ONLY when a bench could not measure
+ * (it crashed, its environment was missing, or it printed no BENCH_JSON line); a missed goal is a
+ * result, never a failure.
  */
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { parseBenchJson, type BenchSummary } from './report'
 
 const BENCHES = ['stack', 'bus', 'config', 'workflow', 'ui-monitor'] as const
 
@@ -22,32 +30,86 @@ function selected(): string[] {
   return names
 }
 
-function runOne(file: string): Promise<number> {
+/** Run one bench, passing its output through, and keep the BENCH_JSON lines it prints. */
+function runOne(file: string): Promise<{ code: number; summaries: BenchSummary[] }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file], { stdio: 'inherit', env: process.env })
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)))
-    child.on('error', () => resolve(1))
+    const summaries: BenchSummary[] = []
+    const child = spawn(process.execPath, ['--import', 'tsx', file], {
+      stdio: ['inherit', 'pipe', 'inherit'],
+      env: process.env,
+    })
+    const lines = createInterface({ input: child.stdout })
+    lines.on('line', (line) => {
+      process.stdout.write(`${line}\n`)
+      const s = parseBenchJson(line)
+      if (s !== null) summaries.push(s)
+    })
+    let code: number | null = null
+    let closed = false
+    const done = () => {
+      if (code !== null && closed) resolve({ code, summaries })
+    }
+    // 'exit' can come before the last lines are read: wait for both.
+    lines.on('close', () => {
+      closed = true
+      done()
+    })
+    child.on('exit', (c, signal) => {
+      code = c ?? (signal ? 128 : 1)
+      done()
+    })
+    child.on('error', () => {
+      code = 1
+      closed = true
+      done()
+    })
   })
 }
 
+interface Result {
+  name: string
+  status: 'ok' | 'could not measure' | 'absent'
+  why: string
+  met: number
+  notMet: number
+  notMeasured: number
+  seconds: number
+}
+
 async function main(): Promise<void> {
-  const results: Array<{ name: string; code: number | 'absent'; seconds: number }> = []
+  const results: Result[] = []
   for (const name of selected()) {
     const file = join(import.meta.dirname, `${name}-bench.ts`)
     if (!existsSync(file)) {
       console.log(`\n===== bench: ${name} absent (${file} does not exist), skipped`)
-      results.push({ name, code: 'absent', seconds: 0 })
+      results.push({ name, status: 'absent', why: '', met: 0, notMet: 0, notMeasured: 0, seconds: 0 })
       continue
     }
     console.log(`\n===== bench: ${name}`)
     const t0 = performance.now()
-    const code = await runOne(file)
-    results.push({ name, code, seconds: (performance.now() - t0) / 1000 })
+    const { code, summaries } = await runOne(file)
+    const goals = summaries.flatMap((s) => s.goals)
+    const why =
+      code !== 0 ? `exit ${code}` : summaries.length === 0 ? 'no BENCH_JSON line' : summaries.length > 1 ? `${summaries.length} BENCH_JSON lines` : ''
+    results.push({
+      name,
+      status: why === '' ? 'ok' : 'could not measure',
+      why,
+      met: goals.filter((g) => g.met === true).length,
+      notMet: goals.filter((g) => g.met === false).length,
+      notMeasured: goals.filter((g) => g.met === null).length,
+      seconds: (performance.now() - t0) / 1000,
+    })
   }
   console.log('\n===== benchmarks run')
-  for (const r of results)
-    console.log(`  ${r.name.padEnd(11)} ${r.code === 'absent' ? 'absent' : r.code === 0 ? 'ok' : `exit ${r.code}`}  ${r.seconds.toFixed(0)} s`)
-  if (results.some((r) => typeof r.code === 'number' && r.code !== 0)) process.exitCode = 1
+  for (const r of results) {
+    const status = r.status === 'could not measure' ? `could not measure (${r.why})` : r.status
+    const goals =
+      r.status === 'absent' ? '' : `goals: ${r.met} MET, ${r.notMet} NOT MET${r.notMeasured ? `, ${r.notMeasured} not measured` : ''}`
+    console.log(`  ${r.name.padEnd(11)} ${status.padEnd(20)} ${goals.padEnd(34)} ${r.seconds.toFixed(0)} s`)
+  }
+  // Missed goals are results; only a bench that could not measure fails the run.
+  if (results.some((r) => r.status === 'could not measure')) process.exitCode = 1
 }
 
 main().catch((err: unknown) => {

@@ -37,6 +37,7 @@ import { startHostProcess, type RunningHost } from '../e2e/support/host-process'
 import { testKey, testRedisUrl } from '../e2e/support/redis-fixture'
 import { testSettings } from '../e2e/support/test-settings'
 import { CHROMIUM, CHROMIUM_ARGS } from '../playwright.config'
+import { goal, printBenchJson, printGoals } from './report'
 
 const ROOT = resolve(import.meta.dirname, '..')
 const AGENTS = 1000
@@ -447,9 +448,13 @@ function report(r: Run): void {
     processCpuPct: w.processCpuPct,
   })
   const la = (w: WindowResult) => ({ p50: pct(w.latency, 50), p95: pct(w.latency, 95), p99: pct(w.latency, 99), toHostP99: pct(w.toHost, 99), n: w.latency.length, appP99: pct(w.appLatency, 99) })
-  console.log(
-    JSON.stringify({
-      bench: 'ui-monitor',
+  const goals = [
+    goal('frame time p95 under load (ms)', workP95, '<', FRAME_TARGET_MS, 'ms'),
+    goal('heartbeat → grid row latency p99, whole load (ms)', latP99, '<', LATENCY_TARGET_MS, 'ms'),
+    goal('JS heap bounded over the soak (1 = yes)', b.bounded ? 1 : 0, '==', 1, ''),
+  ]
+  printGoals(goals)
+  printBenchJson('ui-monitor', {
       agents: AGENTS,
       eventsPerS: EVENTS_PER_S,
       minutes: r.minutes,
@@ -459,8 +464,8 @@ function report(r: Run): void {
       frames: { baseline: fr(idle), loaded: fr(start), end: fr(end), ratioP95: workP95 / pct(idle.work, 95), targetMs: FRAME_TARGET_MS, met: workP95 < FRAME_TARGET_MS },
       latency: { baseline: la(light), loaded: la(start), end: la(end), whole: { p50: pct(r.soak.total, 50), p99: latP99, toHostP99: pct(r.soak.toHost, 99), n: r.soak.total.length }, ratioP99: latP99 / pct(light.latency, 99), targetMs: LATENCY_TARGET_MS, met: latP99 < LATENCY_TARGET_MS },
       heap: { idleMb: r.idleHeap.heapMb, startMb: heapStart, maxMb: heapMax, endMb: heapEnd, ratioEndStart: heapEnd / heapStart, ...b, samples: heap },
-    }),
-  )
+      goals,
+  })
 }
 
 async function main(): Promise<void> {

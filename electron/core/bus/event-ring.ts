@@ -18,6 +18,12 @@ export interface RingQuery {
 
 export const MAX_QUERY_LIMIT = 200
 
+/** An event's source: the payload's `source`, else its `agent_id`, when a string. */
+export function eventSource(payload: object): string | null {
+  const p = payload as { source?: unknown; agent_id?: unknown }
+  return typeof p.source === 'string' ? p.source : typeof p.agent_id === 'string' ? p.agent_id : null
+}
+
 /**
  * Bounded event buffer with a monotonically increasing cursor. Stored as parallel arrays
  * (struct-of-arrays) so a push allocates nothing: the hot ingest path only writes slots.
@@ -30,11 +36,22 @@ export class EventRing {
   private readonly types: string[]
   private readonly sources: Array<string | null>
   private readonly payloads: unknown[]
+  /**
+   * 1: the slot holds the payload's JSON text, checked at ingest (flat-json.ts) but not parsed yet;
+   * its source is worked out when it is.
+   */
+  private readonly lazy: Uint8Array
   private readonly ts: Float64Array
   private readonly sizes: Float64Array
   private readonly baseId: number
   /** Oldest retained id; `firstId > lastId` means empty. */
   private head: number
+  /**
+   * Slots of head and of the next id (`id % capacity`), kept as small integers: ids are ~1.7e15,
+   * past int32, so `%` on them is a floating-point remainder, too slow for every push.
+   */
+  private headSlot: number
+  private nextSlot: number
   private tail: number
   private bytes = 0
   private evictedCount = 0
@@ -46,11 +63,14 @@ export class EventRing {
     this.types = new Array<string>(this.capacity)
     this.sources = new Array<string | null>(this.capacity)
     this.payloads = new Array<unknown>(this.capacity)
+    this.lazy = new Uint8Array(this.capacity)
     this.ts = new Float64Array(this.capacity)
     this.sizes = new Float64Array(this.capacity)
     this.baseId = Math.max(1, Math.floor(opts.firstId ?? Date.now() * 1000))
     this.head = this.baseId
     this.tail = this.baseId - 1
+    this.headSlot = this.baseId % this.capacity
+    this.nextSlot = this.headSlot
   }
 
   get firstId(): number {
@@ -75,34 +95,82 @@ export class EventRing {
     payload: unknown,
     size: number,
   ): number {
+    const slot = this.claim(size)
+    this.channels[slot] = channel
+    this.types[slot] = type
+    this.sources[slot] = source
+    this.payloads[slot] = payload
+    this.lazy[slot] = 0
+    this.ts[slot] = ts
+    this.sizes[slot] = size
+    return this.tail
+  }
+
+  /**
+   * Like push, with the payload as its JSON text. The caller promises `JSON.parse(text)` is an
+   * object that breaks no shape bound (ingest checked it); the object and its source are built on
+   * first read and kept. Bus rate is far above read rate: most events are never parsed here.
+   */
+  pushText(channel: string, type: string, ts: number, text: string, size: number): number {
+    const slot = this.claim(size)
+    this.channels[slot] = channel
+    this.types[slot] = type
+    this.sources[slot] = null
+    this.payloads[slot] = text
+    this.lazy[slot] = 1
+    this.ts[slot] = ts
+    this.sizes[slot] = size
+    return this.tail
+  }
+
+  /** Evict what no longer fits, claim the next id (this.tail) and account for its bytes; returns its slot. */
+  private claim(size: number): number {
     while (
       this.tail - this.head + 1 >= this.capacity ||
       (this.bytes + size > this.maxBytes && this.tail >= this.head)
     ) {
       this.evictOldest()
     }
-    const id = ++this.tail
-    const slot = id % this.capacity
-    this.channels[slot] = channel
-    this.types[slot] = type
-    this.sources[slot] = source
-    this.payloads[slot] = payload
-    this.ts[slot] = ts
-    this.sizes[slot] = size
     this.bytes += size
-    return id
+    this.tail++
+    const slot = this.nextSlot
+    this.nextSlot = slot + 1 === this.capacity ? 0 : slot + 1
+    return slot
+  }
+
+  /** Parse a slot stored as text (once), and fill in its source. */
+  private materialise(slot: number): void {
+    if (this.lazy[slot] === 0) return
+    let v: unknown
+    try {
+      v = JSON.parse(this.payloads[slot] as string)
+    } catch {
+      // Unreachable while ingest keeps its promise; the text itself is still the truest answer.
+      v = this.payloads[slot]
+    }
+    this.payloads[slot] = v
+    this.sources[slot] = typeof v === 'object' && v !== null ? eventSource(v) : null
+    this.lazy[slot] = 0
+  }
+
+  private sourceAt(slot: number): string | null {
+    this.materialise(slot)
+    return this.sources[slot] ?? null
   }
 
   private evictOldest(): void {
-    const slot = this.head % this.capacity
+    const slot = this.headSlot
+    this.headSlot = slot + 1 === this.capacity ? 0 : slot + 1
     this.bytes -= this.sizes[slot] ?? 0
     this.payloads[slot] = undefined
+    this.lazy[slot] = 0
     this.head++
     this.evictedCount++
   }
 
   private at(id: number): BusEventT {
     const slot = id % this.capacity
+    this.materialise(slot)
     return {
       id,
       channel: this.channels[slot] ?? '',
@@ -118,7 +186,7 @@ export class EventRing {
     if (type === undefined && source === undefined) return null
     const dotted = type === undefined ? '' : `${type}.`
     return (slot) => {
-      if (source !== undefined && this.sources[slot] !== source) return false
+      if (source !== undefined && this.sourceAt(slot) !== source) return false
       if (type !== undefined) {
         const ch = this.channels[slot] ?? ''
         if (this.types[slot] !== type && ch !== type && !ch.startsWith(dotted)) return false

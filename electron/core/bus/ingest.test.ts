@@ -346,3 +346,35 @@ describe('Ingest malformed messages', () => {
     )
   })
 })
+
+describe('Ingest fast path (flat objects kept as text)', () => {
+  it('serves every kept event exactly as JSON.parse would have built it, whichever path took it', () => {
+    const { deliver, ring, stats } = setup()
+    const messages = [
+      '{"symbol":"AAPL","bid":1.5,"ask":1.6,"source":"quotes"}', // flat: fast path
+      '{"symbol":"MSFT","book":{"bid":[1,2]},"source":"depth"}', // nested: full path
+      '{"agent_id":"a-1","note":"x\\"y"}', // escape: full path
+      '{"source":1,"agent_id":"a-2","n":1e3}', // exponent: full path
+      '{"source":"first","source":"last"}', // duplicate keys, fast path
+      '{}',
+    ]
+    for (const m of messages) deliver('data.market.quotes', m)
+    expect(stats.totalAccepted).toBe(messages.length)
+    const page = ring.query({ since: 0, limit: 50 })
+    expect(page.events.map((e) => e.payload)).toEqual(messages.map((m) => JSON.parse(m) as unknown))
+    expect(page.events.map((e) => e.source)).toEqual(['quotes', 'depth', 'a-1', 'a-2', 'last', null])
+    expect(ring.query({ source: 'last' }).events).toHaveLength(1)
+  })
+
+  it('still refuses on the fast path what the full path refuses, for the same reason', () => {
+    const { deliver, stats } = setup()
+    deliver('data.market.quotes', 'not json')
+    deliver('data.market.quotes', '{"a":1e999}')
+    deliver('data.market.quotes', '[1,2]')
+    deliver('data.market.quotes', '{"a":1,}')
+    expect(stats.totalAccepted).toBe(0)
+    expect(stats.malformedByReason.not_json).toBe(2)
+    expect(stats.malformedByReason.non_finite).toBe(1)
+    expect(stats.malformedByReason.not_object).toBe(1)
+  })
+})

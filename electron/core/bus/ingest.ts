@@ -1,8 +1,9 @@
 import { checkShape, MAX_INPUT_DEPTH, type ShapeLimits } from '../api/bounded-shape'
 import type { AgentRegistry } from './agent-registry'
 import type { ChannelCounter, ChannelStats, MalformedReason } from './channel-stats'
-import type { EventRing } from './event-ring'
+import { eventSource, type EventRing } from './event-ring'
 import { globToRegExp, typeFor } from './glob'
+import { flatMaxLength, isFlatObject, surelyNotJson } from './flat-json'
 import {
   AGENT_ID_PATTERN,
   isCommandAck,
@@ -105,12 +106,20 @@ export function hasExponent(message: string): boolean {
 }
 
 /**
- * The hot path: one Map lookup for the channel's cached route, a size check, one JSON.parse, one
- * shape walk (depth, key count, finite numbers), and slot writes into the ring. Nothing here throws to the caller; anything unparseable is counted
+ * The hot path: one Map lookup for the channel's cached route, a size check, then for plain traffic
+ * that is a small flat object one regexp test (flat-json.ts; the ring keeps the text and parses it
+ * when read), and for control traffic or anything the scan is unsure of one
+ * JSON.parse and one shape walk. Nothing here throws to the caller; anything unparseable is counted
  * on its channel and dropped.
  */
 export class Ingest {
   private readonly routes = new Map<string, Route>()
+  /**
+   * The last channel seen and its route: bursts on one channel (quote ticks) skip the Map, whose
+   * lookup hashes every new channel string; `===` on equal strings is a length check + compare.
+   */
+  private lastChannel: string | null = null
+  private lastRoute: Route | undefined = undefined
   private userPatterns: Array<{ pattern: string; re: RegExp }> = []
   private allPatterns: Array<{ pattern: string; re: RegExp }> = []
   private readonly names: ChannelNames
@@ -121,6 +130,8 @@ export class Ingest {
   /** Shortest message that could break the depth or key bound, or hold a 309-digit number. */
   private readonly walkFrom: number
   private readonly commandSuffix = '.ack'
+  /** Longest text the flat-object fast path takes (0: off); see flat-json.ts. */
+  private readonly flatMax: number
   internalErrors = 0
 
   constructor(
@@ -144,6 +155,7 @@ export class Ingest {
     const d = this.shape.maxDepth
     const n = this.shape.maxEntries ?? DEFAULT_MAX_ENTRIES
     this.walkFrom = Math.min(2 * (d + 1), 2 * n + 1, 309)
+    this.flatMax = flatMaxLength({ maxDepth: d, maxEntries: n })
   }
 
   /** The user's patterns (events) and, implicitly, the control patterns. Returns everything to PSUBSCRIBE. */
@@ -152,16 +164,20 @@ export class Ingest {
     this.userPatterns = [...new Set(user)].map((pattern) => ({ pattern, re: globToRegExp(pattern) }))
     this.allPatterns = all.map((pattern) => ({ pattern, re: globToRegExp(pattern) }))
     this.routes.clear()
+    this.lastChannel = null
+    this.lastRoute = undefined
     return all
   }
 
   handle(pattern: string, channel: string, message: string): void {
     try {
-      let route = this.routes.get(channel)
+      let route = channel === this.lastChannel ? this.lastRoute : this.routes.get(channel)
       if (route === undefined) {
         route = this.learn(pattern, channel)
         if (route === undefined) return
       }
+      this.lastChannel = channel
+      this.lastRoute = route
       if (pattern !== route.pattern) return
       const now = this.now()
       const len = message.length
@@ -170,6 +186,16 @@ export class Ingest {
       if (len > this.maxBytes || (len * 3 > this.maxBytes && Buffer.byteLength(message) > this.maxBytes)) {
         return this.drop(route, 'oversized', now, message)
       }
+      // Fast path for plain traffic (quotes, signals: nearly all of it): one native regexp test
+      // proves a small flat object instead of building it; the ring parses it when read. It
+      // accepts only what the full path below accepts (see flat-json.ts); anything it is not sure
+      // of goes the full way, which gives the exact reason.
+      if (route.kind === 'plain' && isFlatObject(message, this.flatMax)) {
+        this.stats.accepted(route.counter)
+        if (route.event) this.ring.pushText(channel, route.type, now, message, len)
+        return
+      }
+      if (surelyNotJson(message)) return this.drop(route, 'not_json', now, message)
       let payload: unknown
       try {
         payload = JSON.parse(message)
@@ -190,12 +216,7 @@ export class Ingest {
         return this.drop(route, 'bad_shape', now, message)
       }
       this.stats.accepted(route.counter)
-      if (route.event) {
-        const p = payload as { source?: unknown; agent_id?: unknown }
-        const source =
-          typeof p.source === 'string' ? p.source : typeof p.agent_id === 'string' ? p.agent_id : null
-        this.ring.push(channel, route.type, source, now, payload, len)
-      }
+      if (route.event) this.ring.push(channel, route.type, eventSource(payload), now, payload, len)
     } catch (err) {
       // A bug in a handler must not take the subscriber down; count it and carry on.
       this.internalErrors++
