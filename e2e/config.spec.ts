@@ -193,6 +193,14 @@ test('Save & Restart from the form: steps tick, the toast reports success, the c
 
   await numberField(page, '/risk/max_open_orders').fill('55')
   await expect(page.getByTestId('save-restart')).toBeEnabled()
+  // max_open_orders is x-apply hot, so it would apply without pausing: force the paused path (keyboard).
+  await expect(page.getByTestId('apply-mode-hint')).toHaveAttribute('data-mode', 'hot')
+  await expect(page.getByTestId('apply-mode-hint')).toHaveText('hot: applied without pausing')
+  await page.getByTestId('force-paused').focus()
+  await page.keyboard.press('Space')
+  await expect(page.getByTestId('force-paused')).toBeChecked()
+  await expect(page.getByTestId('apply-mode-hint')).toHaveAttribute('data-mode', 'paused')
+  await expect(page.getByTestId('apply-mode-hint')).toHaveText(/^paused \(you asked\): the stack will be paused for (about \d+ ms|an unknown time)/)
   // Record every status each step shows, to see the list tick rather than only its end state.
   // (A string, not a function: this file is type-checked without the DOM library.)
   await page.evaluate(`(() => {
@@ -215,6 +223,10 @@ test('Save & Restart from the form: steps tick, the toast reports success, the c
   const seen = await page.evaluate<string[]>('window.__steps')
   expect(seen).toContain('step-pause:running')
   expect(seen.indexOf('step-pause:ok')).toBeLessThan(seen.indexOf('step-verify:ok'))
+  // The report: paused, the freeze with its clock, and per container the proof that it sees the new file.
+  await expect(page.getByTestId('run-summary')).toHaveAttribute('data-mode', 'paused')
+  await expect(page.getByTestId('run-freeze')).toHaveText(/^frozen \d+ ms \((engine events|Stackdeck’s clock)\)$/)
+  await expect(page.locator('[data-testid=container-checks] [data-testid=file-proof][data-matches=true]')).toHaveCount(ids.length)
 
   const text = onDisk()
   expect(text).toContain('max_open_orders = 55')
@@ -228,4 +240,39 @@ test('Save & Restart from the form: steps tick, the toast reports success, the c
   await expect(page.getByTestId('config-hash')).toHaveText(sha(text).slice(0, 12))
   await expect(page.getByTestId('unsaved-indicator')).toHaveAttribute('data-dirty', 'false')
   await expect(page.getByTestId('backup-row')).toHaveCount(backupsOnDisk().length)
+  // "Pause the stack anyway" was for that run only: the next edit starts unticked.
+  await numberField(page, '/risk/max_open_orders').fill('56')
+  await expect(page.getByTestId('force-paused')).not.toBeChecked()
+  await page.getByRole('button', { name: 'Discard edits' }).click()
+  await page.getByTestId('confirm-ok').click()
+  await expect(page.getByTestId('unsaved-indicator')).toHaveAttribute('data-dirty', 'false')
+})
+
+test('How the stack sees this file: both fixtures mount the directory and see the host bytes', async ({ page }) => {
+  test.skip(!hasTestDocker(), 'SKIPPED: no test Docker engine (run through scripts/with-test-env.sh)')
+  await openConfig(page)
+  const panel = page.getByTestId('config-views-panel')
+  await expect(panel.getByTestId('config-views-summary')).toHaveText(`${ids.length} containers: ${ids.length} directory.`)
+  await expect(panel.locator('[data-testid=config-view-entry][data-kind=directory]')).toHaveCount(ids.length)
+  await expect(page.getByTestId('single-file-refusal')).toHaveCount(0)
+  await panel.getByTestId('check-config-views').click()
+  await expect(panel.locator('[data-testid=config-view-entry][data-verdict=match]')).toHaveCount(ids.length)
+  await expect(panel.getByTestId('config-view-verdict').first()).toContainText('Same bytes as the host file')
+})
+
+test('a hot-only change applies without pausing: the hint says so, and the report says not paused', async ({ page }) => {
+  test.skip(!hasTestDocker(), 'SKIPPED: no test Docker engine (run through scripts/with-test-env.sh)')
+  await openConfig(page)
+  for (const id of ids) await waitForLog(id, /started pid=/)
+  const now = Number(/max_open_orders = (\d+)/.exec(onDisk())?.[1] ?? 40)
+  await numberField(page, '/risk/max_open_orders').fill(String(now + 1))
+  await expect(page.getByTestId('apply-mode-hint')).toHaveText('hot: applied without pausing')
+  await page.getByTestId('save-restart').click()
+  await expect(page.getByTestId('confirm-dialog')).toContainText('nothing is paused')
+  await page.getByTestId('confirm-ok').click()
+  await expect(page.getByTestId('step-verify')).toHaveAttribute('data-status', 'ok', { timeout: 60_000 })
+  await expect(page.getByTestId('step-pause')).toHaveAttribute('data-status', 'skipped')
+  await expect(page.getByTestId('run-summary')).toHaveAttribute('data-mode', 'hot')
+  await expect(page.getByTestId('run-freeze')).toHaveText('not paused')
+  for (const id of ids) expect((await execIn(id, ['cat', '/config/config.toml'])).output).toBe(onDisk())
 })

@@ -1,19 +1,43 @@
-import { expect, test } from '@playwright/test'
-import { hasTestDocker, removeFixtures, startFixtures, testDocker } from './support/docker-fixtures'
+import { chmodSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { expect, test, type Page } from '@playwright/test'
+import { createConfigDir, hasTestDocker, removeFixtures, startFixtures, testDocker, testImage, testLabels } from './support/docker-fixtures'
 import { startHostProcess, type RunningHost } from './support/host-process'
 import { testSettings } from './support/test-settings'
 
-// Real engine, real host, real browser: the Stack tab through the WebSocket door.
+// Real engine, real host, real browser: the Stack tab through the WebSocket door. The orchestrator
+// fixtures mount the config directory, the scanners mount nothing, and one feeder bind-mounts the
+// config FILE itself: the three views the Config column must tell apart.
 const run = `stack-${Math.random().toString(36).slice(2, 8)}`
+const EXAMPLE = readFileSync(resolve(import.meta.dirname, '../config.example.toml'), 'utf8')
 let host: RunningHost
+let cfg: Awaited<ReturnType<typeof createConfigDir>> | undefined
 let ids: string[] = []
+let orchIds: string[] = []
+let feederName = ''
+const nameOf = async (id: string) => (await testDocker().getContainer(id).inspect()).Name.replace(/^\//, '')
 
 test.skip(!hasTestDocker(), 'SKIPPED: no test Docker engine (run through `npm test` or scripts/with-test-env.sh)')
 
 test.beforeAll(async () => {
-  const orch = await startFixtures({ count: 2, service: 'orch', labels: { app: 'python-orchestrator', e2e: run } })
+  cfg = await createConfigDir(EXAMPLE)
+  chmodSync(cfg.dir, 0o755)
+  chmodSync(cfg.path, 0o644)
+  const orch = await startFixtures({ count: 2, service: 'orch', labels: { app: 'python-orchestrator', e2e: run }, configDir: cfg.dir })
   const scan = await startFixtures({ count: 4, service: 'scan', labels: { app: 'go-scanner', e2e: run } })
-  ids = [...orch, ...scan]
+  // A single-file bind mount, as many compose files do it: it keeps the old inode after a save.
+  const feeder = await testDocker().createContainer({
+    Image: testImage(),
+    name: `sdt-feeder-0-${run}`,
+    Env: ['SERVICE_NAME=feeder-0'],
+    Labels: { app: 'feeder', e2e: run, ...testLabels() },
+    StopTimeout: 5,
+    HostConfig: { NetworkMode: 'none', Binds: [`${cfg.path}:/config/config.toml:ro`] },
+  })
+  await feeder.start()
+  orchIds = orch
+  ids = [...orch, ...scan, feeder.id]
+  feederName = await nameOf(feeder.id)
   // One container left exited, to prove the view shows real states rather than assuming "running".
   await testDocker().getContainer(scan[3] as string).stop({ t: 0 })
   host = await startHostProcess(
@@ -21,7 +45,10 @@ test.beforeAll(async () => {
       services: [
         { name: 'orchestrator', selector: { app: 'python-orchestrator', e2e: run }, reload: { signal: 'SIGUSR1' } },
         { name: 'scanner', selector: { app: 'go-scanner', e2e: run }, reload: { signal: 'SIGHUP' } },
+        { name: 'feeder', selector: { app: 'feeder', e2e: run }, reload: { signal: 'SIGHUP' } },
       ],
+      config: { path: cfg.path },
+      schedule: { enabled: false },
     }),
   )
 })
@@ -29,13 +56,16 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await host?.stop()
   await removeFixtures({ e2e: run })
+  await cfg?.cleanup()
 })
+
+const running = () => ids.filter((_, i) => i !== 5)
 
 test('lists the fixture containers by service with their real states', async ({ page }) => {
   await page.goto(`${host.url}/#token=${host.token}`)
   await expect(page.getByText('api: open')).toBeVisible()
   const rows = page.getByTestId('container-row')
-  await expect(rows).toHaveCount(6)
+  await expect(rows).toHaveCount(7)
   await expect(page.locator('[data-testid=service-card][data-service=orchestrator] [data-testid=container-row]')).toHaveCount(2)
   await expect(page.locator('[data-testid=service-card][data-service=scanner] [data-testid=container-row]')).toHaveCount(4)
   // Compare every row with what the engine itself says.
@@ -50,21 +80,21 @@ test('lists the fixture containers by service with their real states', async ({ 
 
 test('pauses the stack from the UI, every running badge turns paused, then resumes', async ({ page }) => {
   await page.goto(`${host.url}/#token=${host.token}`)
-  await expect(page.getByTestId('container-row')).toHaveCount(6)
+  await expect(page.getByTestId('container-row')).toHaveCount(7)
   await page.getByTestId('pause-stack').click()
   await expect(page.getByTestId('toast-success').filter({ hasText: 'Paused' })).toBeVisible()
-  await expect(page.locator('[data-testid=container-row][data-state=paused]')).toHaveCount(5)
-  for (const id of ids.slice(0, 5)) expect((await testDocker().getContainer(id).inspect()).State.Paused).toBe(true)
+  await expect(page.locator('[data-testid=container-row][data-state=paused]')).toHaveCount(6)
+  for (const id of running()) expect((await testDocker().getContainer(id).inspect()).State.Paused).toBe(true)
 
   await page.getByTestId('resume-stack').click()
-  await expect(page.locator('[data-testid=container-row][data-state=running]')).toHaveCount(5)
+  await expect(page.locator('[data-testid=container-row][data-state=running]')).toHaveCount(6)
   await expect(page.locator('[data-testid=container-row][data-state=paused]')).toHaveCount(0)
-  for (const id of ids.slice(0, 5)) expect((await testDocker().getContainer(id).inspect()).State.Running).toBe(true)
+  for (const id of running()) expect((await testDocker().getContainer(id).inspect()).State.Running).toBe(true)
 })
 
 test('a container paused behind Stackdeck’s back shows up live, without a reload', async ({ page }) => {
   await page.goto(`${host.url}/#token=${host.token}`)
-  await expect(page.getByTestId('container-row')).toHaveCount(6)
+  await expect(page.getByTestId('container-row')).toHaveCount(7)
   const c = testDocker().getContainer(ids[0] as string)
   const name = (await c.inspect()).Name.replace(/^\//, '')
   await c.pause()
@@ -75,9 +105,68 @@ test('a container paused behind Stackdeck’s back shows up live, without a relo
 
 test('a restart asks for confirmation first', async ({ page }) => {
   await page.goto(`${host.url}/#token=${host.token}`)
-  await expect(page.getByTestId('container-row')).toHaveCount(6)
+  await expect(page.getByTestId('container-row')).toHaveCount(7)
   await page.getByRole('button', { name: 'Restart stack…' }).click()
   await expect(page.getByTestId('confirm-dialog')).toBeVisible()
   await page.keyboard.press('Escape')
   await expect(page.getByTestId('confirm-dialog')).toBeHidden()
+})
+
+const row = (page: Page, name: string) => page.locator(`[data-testid=container-row][data-name="${name}"]`)
+
+test('the Config column shows how each container sees config.toml; a single-file mount opens to its compose fix', async ({ page, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'])
+  await page.goto(`${host.url}/#token=${host.token}`)
+  await expect(page.getByTestId('container-row')).toHaveCount(7)
+  for (const id of orchIds) await expect(row(page, await nameOf(id))).toHaveAttribute('data-config-kind', 'directory')
+  await expect(page.locator('[data-testid=service-card][data-service=scanner] [data-testid=container-row][data-config-kind=none]')).toHaveCount(4)
+  await expect(row(page, feederName)).toHaveAttribute('data-config-kind', 'file')
+  await expect(row(page, await nameOf(orchIds[0] as string)).getByTestId('config-view-badge')).toHaveText(/✓ directory/)
+  await expect(page.getByTestId('stack-single-file-note')).toContainText(feederName)
+
+  // Keyboard: the badge is a button; Enter opens the detail with the refusal and the exact fix.
+  const badge = row(page, feederName).getByTestId('config-view-badge')
+  await expect(badge).toHaveText(/⚠ single file/)
+  await badge.focus()
+  await page.keyboard.press('Enter')
+  await expect(badge).toHaveAttribute('aria-expanded', 'true')
+  const detail = page.locator(`[data-testid=config-view-row][data-name="${feederName}"]`)
+  await expect(detail.getByTestId('config-view-detail')).toContainText('/config/config.toml')
+  await expect(detail.getByTestId('fix-replace')).toHaveText(`- ${cfg?.path}:/config/config.toml:ro`)
+  await expect(detail.getByTestId('fix-with')).toHaveText(`- ${cfg?.dir}:/config:ro`)
+  await detail.getByTestId('copy-fix').click()
+  await expect(page.getByTestId('toast-success').filter({ hasText: 'Compose line copied' })).toBeVisible()
+  expect(await page.evaluate<string>('navigator.clipboard.readText()')).toBe(`- ${cfg?.dir}:/config:ro`)
+  await page.keyboard.press('Escape')
+  await badge.focus()
+  await page.keyboard.press('Enter')
+  await expect(detail).toHaveCount(0)
+})
+
+test('the Config tab warns before Save & Restart that the single-file mount will be refused, and the run is', async ({ page }) => {
+  await page.goto(`${host.url}/#token=${host.token}`)
+  await page.getByRole('tab', { name: 'Config' }).click()
+  const panel = page.getByTestId('config-views-panel')
+  await expect(panel.getByTestId('config-views-summary')).toHaveText('7 containers: 2 directory, 1 single-file, 4 not mounted.')
+
+  // Reading what each container sees: the directory mounts match; the single-file one is proved from inside.
+  await panel.getByTestId('check-config-views').click()
+  for (const id of orchIds)
+    await expect(panel.locator(`[data-testid=config-view-entry][data-name="${await nameOf(id)}"]`)).toHaveAttribute('data-verdict', 'match')
+  const feeder = panel.locator(`[data-testid=config-view-entry][data-name="${feederName}"]`)
+  await expect(feeder).toHaveAttribute('data-verdict', 'match')
+  await expect(feeder).toContainText('cannot prove')
+
+  await page.getByTestId('field-/risk/max_open_orders').getByRole('spinbutton', { name: 'max_open_orders' }).fill('41')
+  const banner = page.getByTestId('single-file-refusal')
+  await expect(banner).toContainText('Save & Restart will be refused')
+  await expect(banner.locator(`[data-testid=refusal-fix][data-name="${feederName}"]`)).toContainText(`- ${cfg?.dir}:/config:ro`)
+  await expect(page.getByTestId('apply-mode-hint')).toHaveAttribute('data-mode', 'refused')
+
+  // The core agrees: refused before anything is paused.
+  await page.getByTestId('save-restart').click()
+  await page.getByTestId('confirm-ok').click()
+  await expect(page.getByTestId('step-validate')).toHaveAttribute('data-status', 'failed')
+  await expect(page.getByTestId('toast-error').filter({ hasText: 'Save & Restart failed' })).toContainText('bind-mount config.toml itself')
+  expect(readFileSync(cfg?.path ?? '', 'utf8')).toBe(EXAMPLE)
 })

@@ -63,15 +63,26 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'save-restart',
-    usage: 'save-restart --file config.toml [--yes] [--reason R] [--no-verify] [--base-hash H]',
-    summary: 'Save & Restart with a new config.toml: validate, pause, write, unpause, reload, verify.',
+    usage: 'save-restart --file config.toml [--yes] [--reason R] [--no-verify] [--base-hash H] [--paused | --hot]',
+    summary:
+      'Save & Restart with a new config.toml: validate, pause, write, unpause, reload, verify. Hot changes apply without pausing; --paused forces the pause, --hot refuses a change that needs a restart.',
     options: {
       file: { type: 'string' },
+      paused: { type: 'boolean' },
+      hot: { type: 'boolean' },
       yes: { type: 'boolean', short: 'y' },
       ...reason,
       'no-verify': { type: 'boolean' },
       'base-hash': { type: 'string' },
     },
+    args: [0, 0],
+  },
+  {
+    name: 'config-views',
+    usage: 'config-views [--read]',
+    summary:
+      'How each container sees config.toml (directory, single file, volume, not mounted, unknown) and the compose fix for a single-file mount; --read also compares the bytes each one sees with the host file (exit 5 if one differs).',
+    options: { read: { type: 'boolean' } },
     args: [0, 0],
   },
   {

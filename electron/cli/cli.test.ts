@@ -133,9 +133,24 @@ function standIns(): Partial<Record<string, (input: never) => Promise<unknown>>>
       schema: {},
       schemaPath: '/x/schema.json',
     }),
-    'workflow.saveAndRestart': async (input: { text: string; baseHash: string }) => {
+    'workflow.saveAndRestart': async (input: { text: string; baseHash: string; mode?: string }) => {
       record('workflow.saveAndRestart', input)
       const t = now()
+      const hot = input.mode === 'hot'
+      const check = (name: string, file: object) => ({
+        id: `${name}-id`,
+        name,
+        service: 'scanner',
+        endpoint: 'local',
+        before: 'running' as const,
+        pausedByRun: !hot,
+        expected: 'running' as const,
+        after: 'running',
+        ok: true,
+        reload: 'not_proved' as const,
+        note: 'running again, no reload evidence',
+        file,
+      })
       return {
         runId: 'run-1',
         who: 'admin',
@@ -149,10 +164,63 @@ function standIns(): Partial<Record<string, (input: never) => Promise<unknown>>>
         diff: { summary: '1 change', changes: [{ pointer: '/a', apply: 'hot' }] },
         backup: 'config.toml.bak.20250101_000000',
         newHash: 'd'.repeat(64),
-        freezeWindowMs: 120,
+        freezeWindowMs: hot ? 0 : 120,
+        freezeClock: hot ? ('none' as const) : ('engine' as const),
+        freezeWindowClientMs: hot ? null : 164,
+        mode: hot ? ('hot' as const) : ('paused' as const),
+        writeMode: 'atomic' as const,
+        containers: [
+          check('scanner-1', { view: 'directory', containerPath: '/config/config.toml', via: 'archive', sha256: 'd'.repeat(64), matches: true, note: 'sees the new file (archive read)' }),
+          check('scanner-2', { view: 'directory', containerPath: '/cfg/config.toml', via: 'archive', sha256: 'e'.repeat(64), matches: false, note: 'reads another file at /cfg/config.toml' }),
+        ],
         reload: { proved: [], notProved: ['scanner'], unverifiable: [] },
         leftPaused: [],
         pausedBefore: [],
+      }
+    },
+    'stack.configViews': async (input: { readFiles?: boolean }) => {
+      record('stack.configViews', input)
+      const read = input.readFiles === true
+      const mount = (source: string, destination: string, rw: boolean) => ({ type: 'bind' as const, source, destination, rw })
+      const view = (kind: 'directory' | 'file' | 'none', m: ReturnType<typeof mount> | null) => ({
+        kind,
+        containerPath: m ? '/config/config.toml' : null,
+        mount: m,
+        sightings: m && kind !== 'none' ? [{ kind, containerPath: '/config/config.toml', mount: m, matchedBy: 'realpath' as const }] : [],
+        volumes: [],
+        sameHost: true,
+        reason: null,
+        notes: [],
+      })
+      const base = { endpoint: 'local', service: 'scanner', state: 'running', fileError: null, inside: null, insideError: null }
+      const archive = (sha: string, matchesHost: boolean, provesContainerView: boolean) =>
+        read ? { path: '/config/config.toml', resolvedPath: '/config/config.toml', size: 6, sha256: sha, matchesHost, provesContainerView } : null
+      return {
+        at: now(),
+        configPath: '/srv/cfg/config.toml',
+        realPath: '/srv/cfg/config.toml',
+        hostSha256: HASH,
+        singleFileMounts: 'refuse' as const,
+        containers: [
+          { ...base, id: 'dir-id', name: 'scanner-dir', view: view('directory', mount('/srv/cfg', '/config', false)), refusal: null, file: archive(HASH, true, true) },
+          {
+            ...base,
+            id: 'file-id',
+            name: 'scanner-file',
+            view: view('file', mount('/srv/cfg/config.toml', '/config/config.toml', true)),
+            refusal: {
+              summary: 'container scanner-file (file-id) bind-mounts the single file /srv/cfg/config.toml at /config/config.toml',
+              why: 'the mount is pinned to the old inode',
+              fix: { replace: '- /srv/cfg/config.toml:/config/config.toml', with: '- /srv/cfg:/config:ro' },
+              containerPathAfter: '/config/config.toml',
+              caveats: ['recreate the container (docker compose up -d) for the new mount to take effect'],
+              text: 'all of the above',
+            },
+            file: archive(HASH, true, false),
+            inside: read ? { path: '/config/config.toml', size: 5, sha256: 'f'.repeat(64), matchesHost: false } : null,
+          },
+          { ...base, id: 'none-id', name: 'scanner-none', view: view('none', null), refusal: null, file: null },
+        ],
       }
     },
     'bus.killswitch.engage': async (input: { reason: string }) => {
@@ -382,6 +450,8 @@ describe('stackdeck CLI against a real host', () => {
       ['killswitch', 'explode'],
       ['save-restart'],
       ['save-restart', '--file', join(dir, 'missing.toml'), '--yes'],
+      ['save-restart', '--file', join(dir, 'missing.toml'), '--yes', '--paused', '--hot'],
+      ['config-views', 'extra'],
       ['events', '--limit', 'lots'],
       ['health', '--timeout', '0'],
       [],
@@ -392,7 +462,7 @@ describe('stackdeck CLI against a real host', () => {
     expect(results[5]?.stderr).toMatch(/--yes/)
     const help = await cli(['--help'])
     expect(help.code).toBe(0)
-    for (const c of ['status', 'pause', 'save-restart', 'killswitch', 'events', 'audit', 'call'])
+    for (const c of ['status', 'pause', 'save-restart', 'config-views', 'killswitch', 'events', 'audit', 'call'])
       expect(help.stdout).toContain(c)
   }, 90_000)
 })
@@ -436,9 +506,55 @@ describe('stackdeck CLI commands (domain stand-ins behind the real host)', () =>
       expect(r.code, r.stderr).toBe(5)
       expect(r.stdout).toMatch(/APPLIED UNCONFIRMED/)
       expect(r.stdout).toMatch(/reload NOT proved: scanner/)
-      expect(received['workflow.saveAndRestart']).toContainEqual(
-        expect.objectContaining({ text: 'a = 2\n', baseHash: HASH, reason: 'tighten risk' }),
-      )
+      expect(r.stdout).toMatch(/^mode: paused$/m)
+      expect(r.stdout).toMatch(/^freeze: frozen 120 ms \(engine events; Stackdeck's clock 164 ms\)$/m)
+      expect(r.stdout).toMatch(/scanner-1\s+directory\s+archive\s+new\s+sees the new file \(archive read\)/)
+      expect(r.stdout).toMatch(/scanner-2\s+directory\s+archive\s+DIFFERS\s+reads another file/)
+      const sent = received['workflow.saveAndRestart'] ?? []
+      expect(sent).toContainEqual(expect.objectContaining({ text: 'a = 2\n', baseHash: HASH, reason: 'tighten risk' }))
+      // No flag: the host decides (settings workflow.applyMode).
+      expect(sent.find((i) => (i as { reason?: string }).reason === 'tighten risk')).not.toHaveProperty('mode')
+    },
+    60_000,
+  )
+
+  it.skipIf(!has('workflow.saveAndRestart') || !has('config.load'))(
+    'save-restart --paused and --hot send the mode; a hot run prints "not paused"',
+    async () => {
+      const file = join(dir, 'mode.toml')
+      await writeFile(file, 'a = 3\n')
+      const [paused, hot] = await Promise.all([
+        cli(['save-restart', '--file', file, '--yes', '--reason', 'forced pause', '--paused']),
+        cli(['save-restart', '--file', file, '--yes', '--reason', 'hot only', '--hot']),
+      ])
+      expect(paused.code, paused.stderr).toBe(5)
+      expect(hot.code, hot.stderr).toBe(5)
+      expect(hot.stdout).toMatch(/^mode: hot \(every changed field is x-apply hot: nothing was paused\)$/m)
+      expect(hot.stdout).toMatch(/^freeze: not paused$/m)
+      expect(received['workflow.saveAndRestart']).toContainEqual(expect.objectContaining({ reason: 'forced pause', mode: 'paused' }))
+      expect(received['workflow.saveAndRestart']).toContainEqual(expect.objectContaining({ reason: 'hot only', mode: 'hot' }))
+    },
+    60_000,
+  )
+
+  it.skipIf(!has('stack.configViews'))(
+    'config-views prints each container\'s view and the compose fix; --read compares the bytes and exits 5 when one differs',
+    async () => {
+      const [plain, read, json] = await Promise.all([cli(['config-views']), cli(['config-views', '--read']), cli(['config-views', '--json'])])
+      expect(plain.code, plain.stderr).toBe(0)
+      expect(plain.stdout).toMatch(/single-file mounts: refused by Save & Restart/)
+      expect(plain.stdout).toMatch(/scanner-dir\s+scanner\s+directory\s+\/config\/config\.toml\s+\/srv\/cfg:\/config:ro/)
+      expect(plain.stdout).toMatch(/scanner-file\s+scanner\s+SINGLE FILE\s+\/config\/config\.toml\s+\/srv\/cfg\/config\.toml:\/config\/config\.toml$/m)
+      expect(plain.stdout).toMatch(/scanner-none\s+scanner\s+not mounted/)
+      expect(plain.stdout).toContain('replace\n    - /srv/cfg/config.toml:/config/config.toml\n  with\n    - /srv/cfg:/config:ro')
+      expect(plain.stdout).not.toMatch(/BYTES/)
+      expect(read.code, read.stderr).toBe(5)
+      expect(read.stdout).toMatch(/scanner-dir .*\ssame\s+archive read c{12}/)
+      expect(read.stdout).toMatch(/scanner-file .*\sdiffers\s+inside \(exec cat\) f{12}; the archive read cannot prove a single-file mount/)
+      expect(json.code).toBe(0)
+      expect(JSON.parse(json.stdout)).toMatchObject({ singleFileMounts: 'refuse', containers: [{ name: 'scanner-dir' }, { name: 'scanner-file' }, { name: 'scanner-none' }] })
+      expect(received['stack.configViews']).toContainEqual({ readFiles: true })
+      expect(received['stack.configViews']).toContainEqual({ readFiles: false })
     },
     60_000,
   )

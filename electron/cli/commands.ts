@@ -8,6 +8,7 @@ import type {
   AppInfoT,
   AuditPageT,
   BusEventT,
+  ConfigViewsReportT,
   EventsPageT,
   HealthT,
   KillswitchResultT,
@@ -122,6 +123,7 @@ async function saveRestart(ctx: CommandContext): Promise<CommandOutput> {
   } catch (err) {
     throw usageError(`cannot read ${file}: ${(err as Error).message}`)
   }
+  if (values['paused'] === true && values['hot'] === true) throw usageError('give --paused or --hot, not both')
   let baseHash = stringOption(values, 'base-hash')
   if (baseHash !== undefined && !/^[a-f0-9]{64}$/.test(baseHash))
     throw usageError('--base-hash must be 64 hex digits (sha256)')
@@ -152,10 +154,20 @@ async function saveRestart(ctx: CommandContext): Promise<CommandOutput> {
   const reason = stringOption(values, 'reason')
   if (reason !== undefined) input['reason'] = reason
   if (values['no-verify'] === true) input['verifyReload'] = false
+  // Neither flag: the host decides (settings workflow.applyMode; auto applies an all-hot change without pausing).
+  if (values['paused'] === true) input['mode'] = 'paused'
+  if (values['hot'] === true) input['mode'] = 'hot'
   const r = (await ctx.client.call('workflow.saveAndRestart', input)) as RunReportT
   const exit: ExitCode =
     r?.outcome === 'applied' ? EXIT.ok : r?.outcome === 'applied_unconfirmed' ? EXIT.partial : EXIT.failed
   return done(r, render(fmt.formatRun, r), exit)
+}
+
+async function configViews(ctx: CommandContext): Promise<CommandOutput> {
+  const read = ctx.parsed.values['read'] === true
+  const r = (await ctx.client.call('stack.configViews', read ? { readFiles: true } : {})) as ConfigViewsReportT
+  const differs = read && (r?.containers ?? []).some((c) => fmt.viewBytesVerdict(c) === 'differs')
+  return done(r, render(fmt.formatConfigViews, r), differs ? EXIT.partial : EXIT.ok)
 }
 
 async function killswitch(ctx: CommandContext): Promise<CommandOutput> {
@@ -333,6 +345,7 @@ export const HANDLERS: Record<string, (ctx: CommandContext) => Promise<CommandOu
   pause: (ctx) => stackAction(ctx, 'stack.pause'),
   resume: (ctx) => stackAction(ctx, 'stack.resume'),
   'save-restart': saveRestart,
+  'config-views': configViews,
   killswitch,
   agents,
   events,

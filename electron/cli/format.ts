@@ -4,6 +4,7 @@ import type {
   AppInfoT,
   AuditPageT,
   BusEventT,
+  ConfigViewsReportT,
   HealthT,
   KillswitchResultT,
   KillswitchStateT,
@@ -141,7 +142,9 @@ export function formatRun(r: RunReportT): string {
   if (steps.length > 0) out.push('', table(['STEP', 'STATUS', 'MS', 'DETAIL'], steps))
   if (r.diff.summary) out.push('', `changes: ${r.diff.summary}`)
   if (r.backup) out.push(`backup: ${r.backup}`)
-  if (r.freezeWindowMs !== null) out.push(`paused for ${Math.round(r.freezeWindowMs)} ms`)
+  out.push(`mode: ${runMode(r)}`)
+  out.push(`freeze: ${freezeLine(r)}`)
+  if (r.writeMode === 'in-place') out.push('write: in place for single-file mounts (config.singleFileMounts = write-in-place): NOT crash-atomic')
   if (r.reload.notProved.length > 0) out.push(`reload NOT proved: ${r.reload.notProved.join(', ')}`)
   if (r.reload.unverifiable.length > 0) out.push(`reload unverifiable: ${r.reload.unverifiable.join(', ')}`)
   const held = (r.containers ?? []).filter((c) => !c.pausedByRun)
@@ -149,8 +152,96 @@ export function formatRun(r: RunReportT): string {
     out.push(`left paused as the trader had them (not signalled, reload deferred): ${held.map((c) => c.name).join(', ')}`)
   const wrong = (r.containers ?? []).filter((c) => !c.ok)
   if (wrong.length > 0) out.push(`NOT AS EXPECTED: ${wrong.map((c) => `${c.name} ${c.after} (want ${c.expected})`).join(', ')}`)
+  const proofs = (r.containers ?? []).filter((c) => c.file)
+  if (proofs.length > 0) {
+    out.push(
+      '',
+      table(
+        ['CONTAINER', 'VIEW', 'VIA', 'FILE', 'NOTE'],
+        proofs.map((c) => [
+          c.name,
+          c.file?.view ?? '-',
+          c.file?.via ?? '-',
+          c.file?.matches === true ? 'new' : c.file?.matches === false ? 'DIFFERS' : 'unproved',
+          clip(c.file?.note ?? '', 100),
+        ]),
+      ),
+    )
+  }
   if (r.leftPaused.length > 0)
     out.push(`STILL PAUSED: ${r.leftPaused.map((c) => c.name).join(', ')} (run \`stackdeck resume\`)`)
+  return out.join('\n')
+}
+
+function runMode(r: RunReportT): string {
+  if (r.mode === 'hot') return 'hot (every changed field is x-apply hot: nothing was paused)'
+  if (r.mode === 'paused') return 'paused'
+  return 'not reported (older host)'
+}
+
+const CLOCKS = { engine: 'engine events', stackdeck: "Stackdeck's clock" } as const
+
+/** "frozen 212 ms (engine events; Stackdeck's clock 248 ms)", "not paused" or "unknown". */
+export function freezeLine(r: Pick<RunReportT, 'mode' | 'freezeWindowMs' | 'freezeClock' | 'freezeWindowClientMs'>): string {
+  if (r.mode === 'hot' || r.freezeClock === 'none') return 'not paused'
+  if (r.freezeWindowMs === null) return 'unknown'
+  const clock = r.freezeClock ? CLOCKS[r.freezeClock] : null
+  const client =
+    r.freezeClock === 'engine' && typeof r.freezeWindowClientMs === 'number' ? `; Stackdeck's clock ${Math.round(r.freezeWindowClientMs)} ms` : ''
+  return `frozen ${Math.round(r.freezeWindowMs)} ms${clock ? ` (${clock}${client})` : ''}`
+}
+
+type ContainerViewT = ConfigViewsReportT['containers'][number]
+
+const VIEW_WORDS: Record<ContainerViewT['view']['kind'], string> = {
+  directory: 'directory',
+  file: 'SINGLE FILE',
+  volume: 'volume (unknown)',
+  none: 'not mounted',
+  unknown: 'unknown',
+}
+
+/**
+ * What a readFiles report says about one container's bytes. For a single-file mount only the inside
+ * read (exec cat) proves what it reads: the archive read shows the host's current file.
+ */
+export function viewBytesVerdict(c: ContainerViewT): 'same' | 'differs' | 'unproved' | '-' {
+  const got = c.view.kind === 'file' ? c.inside : c.file
+  if (got) return got.matchesHost === true ? 'same' : got.matchesHost === false ? 'differs' : 'unproved'
+  if (c.view.kind === 'none' || c.view.kind === 'volume') return c.fileError ? 'unproved' : '-'
+  return 'unproved'
+}
+
+function bytesNote(c: ContainerViewT): string {
+  if (c.view.kind === 'file') {
+    if (c.inside) return `inside (exec cat) ${c.inside.sha256.slice(0, 12)}; the archive read cannot prove a single-file mount`
+    return `inside read failed: ${c.insideError ?? 'not attempted'}`
+  }
+  if (c.file) return `archive read ${c.file.sha256.slice(0, 12)}`
+  return c.fileError ?? c.view.reason ?? ''
+}
+
+export function formatConfigViews(r: ConfigViewsReportT): string {
+  const read = r.containers.some((c) => c.file || c.inside || c.fileError || c.insideError)
+  const out = [
+    `config      ${r.configPath}${r.realPath && r.realPath !== r.configPath ? ` (-> ${r.realPath})` : ''}${r.hostSha256 ? `  sha256 ${r.hostSha256.slice(0, 12)}` : ''}`,
+    `single-file mounts: ${r.singleFileMounts === 'refuse' ? 'refused by Save & Restart (config.singleFileMounts = refuse)' : 'written in place, not crash-atomic (config.singleFileMounts = write-in-place)'}`,
+  ]
+  if (r.containers.length === 0) return [...out, 'no containers'].join('\n')
+  const headers = ['CONTAINER', 'SERVICE', 'VIEW', 'PATH IN CONTAINER', 'MOUNT', ...(read ? ['BYTES', 'HOW'] : [])]
+  const rows = r.containers.map((c) => {
+    const m = c.view.mount
+    const mount = m ? `${m.type === 'volume' ? (m.name ?? m.source) : m.source}:${m.destination}${m.rw ? '' : ':ro'}` : c.view.kind === 'unknown' ? (c.view.reason ?? '') : '-'
+    const row = [c.name, c.service ?? '-', VIEW_WORDS[c.view.kind], c.view.containerPath ?? '-', clip(mount, 80)]
+    return read ? [...row, viewBytesVerdict(c), clip(bytesNote(c), 90)] : row
+  })
+  out.push('', table(headers, rows))
+  for (const c of r.containers) {
+    const f = c.refusal
+    if (!f) continue
+    out.push('', `${f.summary}.`, '  fix: mount the directory. In the service\'s compose volumes, replace', `    ${f.fix.replace}`, '  with', `    ${f.fix.with}`)
+    for (const cav of f.caveats) out.push(`  - ${cav}`)
+  }
   return out.join('\n')
 }
 

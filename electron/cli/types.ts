@@ -13,6 +13,7 @@ import type {
   KillswitchResult,
   KillswitchState,
 } from '@core/api/contract/bus'
+import type { ConfigViewsReportT as ConfigViewsReportSchema } from '@core/api/contract/config-views'
 import type { ScheduleView } from '@core/api/contract/schedule'
 import type { StackActionResult, StackStatus } from '@core/api/contract/stack'
 import type { RunReport } from '@core/api/contract/workflow'
@@ -34,3 +35,4 @@ export type ScheduleViewT = Static<typeof ScheduleView>
 export type StackActionResultT = Static<typeof StackActionResult>
 export type StackStatusT = Static<typeof StackStatus>
 export type RunReportT = Static<typeof RunReport>
+export type ConfigViewsReportT = Static<typeof ConfigViewsReportSchema>

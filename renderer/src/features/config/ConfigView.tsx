@@ -6,7 +6,9 @@
 import { useRef, type KeyboardEvent } from 'react'
 import { StateBadge } from '../../components/StateBadge'
 import { RunProgress } from '../workflow/RunProgress'
-import { SaveRestartButton } from '../workflow/SaveRestartButton'
+import { ApplyModeChoice, SaveRestartButton } from '../workflow/SaveRestartButton'
+import { useConfigViews, useConfigViewsFeed } from '../stack/use-config-views'
+import { ConfigViewsPanel, SingleFileBanner } from './ConfigViewsPanel'
 import { ChangeList, RestartNote, UnifiedDiff } from './DiffView'
 import { DiskBanner } from './DiskBanner'
 import { HistoryPanel } from './HistoryPanel'
@@ -228,6 +230,10 @@ function ReviewPanel() {
   const blocker = useConfig((s) => saveBlocker(s))
   const saving = useConfig((s) => s.busy === 'save')
   const diff = v?.diff ?? (dirty ? last?.diff : null)
+  // Only the diff of the current draft says which fields change; an older one is not trusted for the hint.
+  const changes = v?.diff?.changes ?? null
+  const report = useConfigViews((s) => s.report)
+  const singleFile = report ? { count: report.containers.filter((c) => c.view.kind === 'file').length, setting: report.singleFileMounts } : null
   return (
     <section className="card cfg-review" aria-labelledby="cfg-review-title" data-testid="review">
       <h3 id="cfg-review-title">Review &amp; save</h3>
@@ -249,11 +255,13 @@ function ReviewPanel() {
       ) : (
         <p className="muted small">{v ? 'The edit does not parse: nothing to compare yet.' : 'Checking the edit…'}</p>
       )}
+      <SingleFileBanner />
+      {dirty && <ApplyModeChoice changes={changes} singleFile={singleFile} />}
       <div className="row cfg-actions">
         <button type="button" data-testid="config-save" disabled={!!blocker} title={blocker ?? 'Back up and write config.toml; nothing is paused, restarted or signalled'} onClick={() => void saveDraft()}>
           {saving ? 'Saving…' : 'Save'}
         </button>
-        <SaveRestartButton build={restartInput} describe={describeDraft} disabled={!!blocker} disabledReason={blocker ?? ''} />
+        <SaveRestartButton build={restartInput} describe={describeDraft} disabled={!!blocker} disabledReason={blocker ?? ''} changes={changes} singleFile={singleFile} />
         <span className="spacer" />
         <button type="button" className="small" disabled={!dirty} onClick={() => void discardEdits()}>
           Discard edits
@@ -270,6 +278,7 @@ function ReviewPanel() {
 
 export function ConfigView() {
   useConfigFeed()
+  useConfigViewsFeed()
   const loaded = useConfig((s) => s.base !== null)
   const loadError = useConfig((s) => s.loadError)
   if (!loaded)
@@ -296,6 +305,7 @@ export function ConfigView() {
         <aside className="cfg-side" aria-label="Review, progress and history">
           <ReviewPanel />
           <RunProgress />
+          <ConfigViewsPanel />
           <HistoryPanel />
         </aside>
       </div>

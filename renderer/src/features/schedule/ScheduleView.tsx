@@ -1,7 +1,7 @@
 import { useEffect } from 'react'
 import { getClient } from '../../api/client'
 import { RunProgress } from '../workflow/RunProgress'
-import { SaveRestartButton } from '../workflow/SaveRestartButton'
+import { ApplyModeChoice, SaveRestartButton } from '../workflow/SaveRestartButton'
 import { useWorkflow } from '../workflow/use-workflow'
 import { buildApply, describeApply, loadConfig, onChangedOnDisk, runPreview, useEditor } from './editor-store'
 import { OverridePanel } from './OverridePanel'
@@ -68,6 +68,7 @@ function ApplyBar() {
           </button>
         </div>
       )}
+      {dirty && <ApplyModeChoice />}
       <div className="row">
         <SaveRestartButton label="Apply Schedule" build={buildApply} describe={describeApply} disabled={!!blocked} disabledReason={blocked} />
         <button disabled={!dirty || running} onClick={() => void loadConfig('reset')} data-testid="discard-schedule">

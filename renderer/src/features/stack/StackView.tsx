@@ -8,6 +8,9 @@ import { confirmAction } from '../../store/confirm'
 import { SupervisionBadge } from '../supervise/SupervisionBadge'
 import { SupervisionPanel } from '../supervise/SupervisionPanel'
 import { runAction, targetKey, useStackFeed, useStackStore, type Snapshot } from './use-stack'
+import { ConfigViewBadge, ConfigViewDetail } from './ConfigViewBadge'
+import { viewKey } from './config-view-badge'
+import { useConfigViews, useConfigViewsFeed } from './use-config-views'
 
 type Service = Snapshot['services'][number]
 type Container = Service['containers'][number]
@@ -56,39 +59,60 @@ function Uptime({ c }: { c: Container }) {
   return <>{formatDuration(Number.isFinite(started) ? (now - started) / 1000 : c.uptimeS)}</>
 }
 
-function ContainerRow({ c }: { c: Container }) {
+/** Why a container has no row in the views report: still loading, the call failed, or not in it. */
+function useMissingReason(): string {
+  return useConfigViews((s) => (s.error ? `the views could not be fetched (${s.error})` : !s.report ? 'not fetched yet' : 'this container is not in the last report'))
+}
+
+function ContainerRow({ c, cols }: { c: Container; cols: number }) {
   const busy = useStackStore((s) => s.busy.has(c.id) || s.busy.has(`svc:${c.service}`) || s.busy.has('*'))
+  const view = useConfigViews((s) => s.report?.containers.find((v) => viewKey(v) === viewKey(c)))
+  const missing = useMissingReason()
+  const [open, setOpen] = useState(false)
+  const detailId = `cv-detail-${c.endpoint}-${c.id}`
   const target = { container: c.id }
   return (
-    <tr data-testid="container-row" data-name={c.name} data-state={c.state}>
-      <td className="mono">{c.name}</td>
-      <td>
-        <StateBadge state={c.state} />
-      </td>
-      <td>{c.health === 'none' ? <span className="muted">—</span> : <StateBadge state={c.health} />}</td>
-      <td>
-        <Uptime c={c} />
-      </td>
-      <td className="mono small muted">{c.image}</td>
-      <td className="small muted">{c.endpoint}</td>
-      <td>
-        <span className="row">
-          {c.state === 'paused' ? (
-            <button className="small" disabled={busy} onClick={() => void runAction('stack.resume', target)}>
-              Resume
+    <>
+      <tr data-testid="container-row" data-name={c.name} data-state={c.state} data-config-kind={view?.view.kind ?? 'unknown'}>
+        <td className="mono">{c.name}</td>
+        <td>
+          <StateBadge state={c.state} />
+        </td>
+        <td>{c.health === 'none' ? <span className="muted">—</span> : <StateBadge state={c.health} />}</td>
+        <td>
+          <Uptime c={c} />
+        </td>
+        <td className="mono small muted">{c.image}</td>
+        <td className="small muted">{c.endpoint}</td>
+        <td>
+          <ConfigViewBadge view={view} missing={missing} expanded={open} onToggle={() => setOpen(!open)} controls={detailId} />
+        </td>
+        <td>
+          <span className="row">
+            {c.state === 'paused' ? (
+              <button className="small" disabled={busy} onClick={() => void runAction('stack.resume', target)}>
+                Resume
+              </button>
+            ) : (
+              <button className="small" disabled={busy || c.state !== 'running'} onClick={() => void runAction('stack.pause', target)}>
+                Pause
+              </button>
+            )}
+            <button className="small" disabled={busy} onClick={() => void confirmRestart(c.name, target)}>
+              Restart…
             </button>
-          ) : (
-            <button className="small" disabled={busy || c.state !== 'running'} onClick={() => void runAction('stack.pause', target)}>
-              Pause
-            </button>
-          )}
-          <button className="small" disabled={busy} onClick={() => void confirmRestart(c.name, target)}>
-            Restart…
-          </button>
-          <SignalPicker what={c.name} target={target} disabled={busy || c.state !== 'running'} />
-        </span>
-      </td>
-    </tr>
+            <SignalPicker what={c.name} target={target} disabled={busy || c.state !== 'running'} />
+          </span>
+        </td>
+      </tr>
+      {open && (
+        <tr data-testid="config-view-row" data-name={c.name}>
+          <td colSpan={cols}>
+            <ConfigViewDetail view={view} missing={missing} id={detailId} />
+          </td>
+        </tr>
+      )}
+    </>
   )
 }
 
@@ -136,12 +160,13 @@ function ServiceCard({ s }: { s: Service }) {
               <th>Uptime</th>
               <th>Image</th>
               <th>Endpoint</th>
+              <th title="How the container sees config.toml: a directory mount sees every save; a single-file mount keeps the old file">Config</th>
               <th>Actions</th>
             </tr>
           </thead>
           <tbody>
             {s.containers.map((c) => (
-              <ContainerRow key={`${c.endpoint}/${c.id}`} c={c} />
+              <ContainerRow key={`${c.endpoint}/${c.id}`} c={c} cols={8} />
             ))}
           </tbody>
         </table>
@@ -150,8 +175,34 @@ function ServiceCard({ s }: { s: Service }) {
   )
 }
 
+/** One line over the services when a container bind-mounts config.toml itself, or when the views are unknown. */
+function ConfigViewsLine() {
+  const { report, error, loading } = useConfigViews()
+  if (error)
+    return (
+      <p className="small field-error" role="status" data-testid="config-views-error">
+        How the containers see config.toml is unknown: {error}
+      </p>
+    )
+  if (!report) return loading ? <p className="small muted">Checking how the containers see config.toml…</p> : null
+  const file = report.containers.filter((c) => c.view.kind === 'file')
+  if (file.length === 0) return null
+  const one = file.length === 1
+  return (
+    <p className="small cv-banner" role="status" data-testid="stack-single-file-note">
+      {file.length} container{one ? '' : 's'} bind-mount{one ? 's' : ''} config.toml as a single file ({file.map((c) => c.name).join(', ')}): after a save{' '}
+      {one ? 'it keeps' : 'they keep'} reading the old file.{' '}
+      {report.singleFileMounts === 'refuse'
+        ? 'Save & Restart refuses until the directory is mounted instead.'
+        : 'Save & Restart writes config.toml in place for them (config.singleFileMounts = write-in-place, not crash-atomic).'}{' '}
+      Open the <em>Config</em> badge of {one ? 'that container' : 'each one'} for the compose fix.
+    </p>
+  )
+}
+
 export function StackView() {
   useStackFeed()
+  useConfigViewsFeed()
   const { snapshot, error } = useStackStore()
   const busyAll = useStackStore((s) => s.busy.has(targetKey({})))
   // With every engine unreachable the container states are unknown: whole-stack actions say why they are off.
@@ -187,6 +238,7 @@ export function StackView() {
         </button>
       </div>
       <SupervisionPanel />
+      <ConfigViewsLine />
       {snapshot.services.map((s) => (
         <ServiceCard key={s.name} s={s} />
       ))}

@@ -1,10 +1,34 @@
 import { formatMs, formatTime } from '../../lib/format'
 import { StateBadge } from '../../components/StateBadge'
-import { useWorkflow, useWorkflowFeed, type StepReport } from './use-workflow'
+import { useWorkflow, useWorkflowFeed, type RunReport, type StepReport } from './use-workflow'
+import { freezeText } from './freeze-estimate'
 import { STEP_LABELS } from './step-labels'
 import { ContainerChecks } from './ContainerChecks'
+import './workflow.css'
 
 const ICON: Record<StepReport['status'], string> = { running: '◌', ok: '✓', failed: '✗', skipped: '–', warning: '!' }
+
+/** How the finished run applied: hot or paused, the freeze and whose clock measured it, an in-place write. */
+export function RunSummary({ report }: { report: RunReport }) {
+  const mode = report.mode ?? (report.freezeWindowMs ? 'paused' : null)
+  const client = report.freezeWindowClientMs
+  return (
+    <p className="small wf-run-summary" data-testid="run-summary" data-mode={mode ?? 'unknown'} data-write-mode={report.writeMode ?? 'atomic'}>
+      <span data-testid="run-mode">
+        <strong>{mode === 'hot' ? 'hot' : mode === 'paused' ? 'paused' : 'mode not reported'}</strong>
+        {mode === 'hot' ? ': applied without pausing' : ''}
+      </span>
+      <span data-testid="run-freeze" title={client != null && report.freezeClock === 'engine' ? `Stackdeck’s own clock: ${Math.round(client)} ms (pause requested to unpause confirmed)` : undefined}>
+        {freezeText(report)}
+      </span>
+      {report.writeMode === 'in-place' && (
+        <span className="field-error" data-testid="run-write-mode">
+          written in place (single-file mounts): not crash-atomic
+        </span>
+      )}
+    </p>
+  )
+}
 
 /** Live step list of the current (or last) run, plus past runs. */
 export function RunProgress() {
@@ -37,6 +61,7 @@ export function RunProgress() {
           ))}
         </ol>
       )}
+      {last && !running && <RunSummary report={last} />}
       {last && !running && <ContainerChecks report={last} />}
       {history.length > 0 && (
         <details>
@@ -62,7 +87,7 @@ export function RunProgress() {
                   <td>
                     <StateBadge state={r.outcome === 'applied' ? 'healthy' : r.outcome === 'applied_unconfirmed' ? 'degraded' : 'failed'} label={r.outcome} />
                   </td>
-                  <td>{r.freezeWindowMs === null ? '—' : formatMs(r.freezeWindowMs)}</td>
+                  <td>{r.freezeWindowMs === null ? '—' : freezeText(r)}</td>
                   <td className="mono small">{r.backup ?? '—'}</td>
                   <td className="small">{r.message}</td>
                 </tr>

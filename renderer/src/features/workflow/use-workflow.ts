@@ -8,6 +8,8 @@ import { toast } from '../../store/toasts'
 export type RunReport = EventPayload<'workflow.finished'>
 export type StepReport = EventPayload<'workflow.progress'>['step']
 export type Recovery = OpResult<'workflow.status'>['recovery']
+export type RecoverResult = OpResult<'workflow.recover'>
+export type AfterResume = NonNullable<RecoverResult['afterResume']>
 
 interface WorkflowStore {
   runId: string | null
@@ -17,6 +19,12 @@ interface WorkflowStore {
   /** The finished report of the run shown (null while one runs, or before any). */
   last: RunReport | null
   recovery: Recovery
+  /** What recovery's reload and verify found after the last "Resume them" (until dismissed). */
+  afterResume: AfterResume | null
+  /** "Pause the stack anyway": the next run is sent with mode 'paused'. Cleared when it starts. */
+  forcePaused: boolean
+  /** settings workflow.applyMode, or null when the settings could not be read. */
+  applyMode: 'auto' | 'paused' | null
   set(p: Partial<Omit<WorkflowStore, 'set'>>): void
 }
 
@@ -27,6 +35,9 @@ export const useWorkflow = create<WorkflowStore>((set) => ({
   history: [],
   last: null,
   recovery: null,
+  afterResume: null,
+  forcePaused: false,
+  applyMode: null,
   set: (p) => set(p),
 }))
 
@@ -63,6 +74,10 @@ export function useWorkflowFeed(): void {
       })
       .catch(() => undefined)
     client
+      .call('settings.get', {})
+      .then((r) => useWorkflow.getState().set({ applyMode: applyModeOf(r.settings) }))
+      .catch(() => undefined)
+    client
       .call('workflow.history', { limit: 20 })
       .then((h) => useWorkflow.getState().set({ history: h.runs }))
       .catch(() => undefined)
@@ -70,8 +85,17 @@ export function useWorkflowFeed(): void {
   }, [])
 }
 
+/** settings.get returns the settings untyped: read workflow.applyMode defensively (absent: the default, auto). */
+export function applyModeOf(settings: unknown): 'auto' | 'paused' | null {
+  if (typeof settings !== 'object' || settings === null) return null
+  const wf = (settings as { workflow?: unknown }).workflow
+  if (typeof wf !== 'object' || wf === null) return 'auto'
+  const m = (wf as { applyMode?: unknown }).applyMode
+  return m === 'paused' ? 'paused' : m === undefined || m === 'auto' ? 'auto' : null
+}
+
 export function reportToast(r: RunReport): void {
-  if (r.outcome === 'applied') toast.success('Configuration applied', r.message)
+  if (r.outcome === 'applied') toast.success(r.mode === 'hot' ? 'Configuration applied without pausing' : 'Configuration applied', r.message)
   else if (r.outcome === 'applied_unconfirmed')
     toast.warning(
       (r.reload.deferred ?? []).length > 0 ? 'Applied; containers you paused were left paused, reload deferred' : 'Applied, reload not confirmed',
@@ -84,7 +108,7 @@ export function reportToast(r: RunReport): void {
 
 /** Starts a run; the outcome arrives both as the result and as `workflow.finished`. */
 export async function saveAndRestart(input: OpInput<'workflow.saveAndRestart'>): Promise<RunReport | null> {
-  useWorkflow.getState().set({ running: true, steps: [], runId: null, last: null })
+  useWorkflow.getState().set({ running: true, steps: [], runId: null, last: null, forcePaused: false })
   try {
     const r = await getClient().call('workflow.saveAndRestart', input)
     reportToast(r)
