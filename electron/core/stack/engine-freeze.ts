@@ -49,6 +49,28 @@ async function readEvents(client: EndpointClient, ids: string[], sinceMs: number
   }
 }
 
+/** Slack for the engine's clock granularity against ours (a local engine shares our clock). */
+const MARGIN_MS = 50
+
+/** Per container its last pause and the first unpause after it; null unless every container has both. */
+function perContainer(events: DockerEvent[], ids: readonly string[]): { firstPauseNs: number; lastUnpauseNs: number } | null {
+  const action = (e: DockerEvent) => e.Action ?? e.status
+  let first = Infinity
+  let last = -Infinity
+  for (const id of ids) {
+    const mine = events
+      .filter((e) => (e.Actor?.ID ?? e.id) === id && e.timeNano !== undefined)
+      .sort((a, b) => (a.timeNano as number) - (b.timeNano as number))
+    const lastPause = mine.filter((e) => action(e) === 'pause').pop()
+    if (!lastPause) return null
+    const unpause = mine.find((e) => action(e) === 'unpause' && (e.timeNano as number) >= (lastPause.timeNano as number))
+    if (!unpause) return null
+    first = Math.min(first, lastPause.timeNano as number)
+    last = Math.max(last, unpause.timeNano as number)
+  }
+  return { firstPauseNs: first, lastUnpauseNs: last }
+}
+
 /**
  * null when the window cannot be told from the events (an engine did not answer, or not every
  * pause has its unpause yet): the caller then says it used its own clock.
@@ -70,19 +92,16 @@ export async function engineFreezeWindow(
     for (const [endpoint, ids] of byEndpoint) {
       const client = clients.get(endpoint)
       if (!client) return null
-      // The engine stamps events with its own clock: widen the query by a second each side, the
-      // container filter keeps it to this run's containers, and the pairing below to this window.
-      const events = await readEvents(client, ids, sinceMs - 1000, untilMs + 1000, timeoutMs)
-      const action = (e: DockerEvent) => e.Action ?? e.status
-      const p = events.filter((e) => action(e) === 'pause' && e.timeNano !== undefined)
-      const u = events.filter((e) => action(e) === 'unpause' && e.timeNano !== undefined)
-      if (p.length === 0 || u.length < p.length) return null
-      const first = Math.min(...p.map((e) => e.timeNano as number))
-      const last = Math.max(...u.map((e) => e.timeNano as number))
-      if (last < first) return null
-      widest = Math.max(widest, (last - first) / 1e6)
-      pauses += p.length
-      unpauses += u.length
+      // The query window is widened a little for clock granularity, never far enough to reach the
+      // previous run on the same containers; and the pairing below takes, per container, only its
+      // LAST pause and the unpause after it, so an earlier pair in the window cannot widen the freeze.
+      // `until` is never in the future: the engine would hold the stream open until then.
+      const events = await readEvents(client, ids, sinceMs - MARGIN_MS, Math.min(untilMs + MARGIN_MS, Date.now()), timeoutMs)
+      const window = perContainer(events, ids)
+      if (window === null) return null
+      widest = Math.max(widest, (window.lastUnpauseNs - window.firstPauseNs) / 1e6)
+      pauses += ids.length
+      unpauses += ids.length
     }
   } catch {
     return null

@@ -43,6 +43,13 @@ export interface ActionOptions {
   stopTimeoutS?: number
   /** Inspect each container first and skip it when paused (see ActionRequest.unlessPaused). */
   unlessPaused?: boolean
+  /** pause: an accepted call is the confirmation (see ActionRequest.trustAcceptedPause). */
+  trustAcceptedPause?: boolean
+  /**
+   * Send the pause/resume announcement without waiting for it (result.announced stays null): for a
+   * caller whose containers are frozen until it returns. A failure is logged, never thrown.
+   */
+  announceInBackground?: boolean
 }
 
 export type { StackServiceOptions } from './stack-options'
@@ -180,6 +187,7 @@ export class StackService {
       timeoutMs: this.o.actionTimeoutMs,
       restartStopTimeoutS: opts.stopTimeoutS ?? this.o.restartStopTimeoutS,
       ...(opts.unlessPaused ? { unlessPaused: true } : {}),
+      ...(opts.trustAcceptedPause ? { trustAcceptedPause: true } : {}),
       ...(signal ? { signal } : {}),
     }
     // An explicit stopTimeoutS wins; otherwise each service's own, then the stack default.
@@ -207,7 +215,11 @@ export class StackService {
     }
     if (action === 'pause' || action === 'unpause') {
       const names = containers.filter((c) => c.outcome === 'ok' || c.outcome === 'already').map((c) => c.name)
-      if (names.length > 0) {
+      if (names.length > 0 && opts.announceInBackground) {
+        void this.announce(action === 'pause' ? 'orchestrator.paused' : 'orchestrator.resumed', {
+          who: ctx.who, door: ctx.door, at: new Date().toISOString(), why: opts.reason ?? '', containers: names,
+        }).then((ok) => ok || this.o.log?.(`[stack] ${action} of ${names.length} container(s) was not announced on the bus`))
+      } else if (names.length > 0) {
         result.announced = await this.announce(
           action === 'pause' ? 'orchestrator.paused' : 'orchestrator.resumed',
           {

@@ -43,11 +43,13 @@ export function createStackPort(stack: StackService, configPath: string): StackP
     },
     async pause(targets: ContainerRef[], ctx: CallContext, why: string) {
       if (targets.length === 0) return []
-      return toResults(await stack.pause(ctx, { containers: asRefs(targets), reason: why }))
+      // Inside the freeze every round trip counts: the accepted pause is the confirmation, and the
+      // bus hears of it without the run waiting (verify inspects every container afterwards).
+      return toResults(await stack.pause(ctx, { containers: asRefs(targets), reason: why, trustAcceptedPause: true, announceInBackground: true }))
     },
     async unpause(targets: ContainerRef[], ctx: CallContext, why: string) {
       if (targets.length === 0) return []
-      return toResults(await stack.unpause(ctx, { containers: asRefs(targets), reason: why }))
+      return toResults(await stack.unpause(ctx, { containers: asRefs(targets), reason: why, announceInBackground: true }))
     },
     // By inspect, not from the snapshot: verify and recovery judge "still paused" / "running
     // again" on what the engine says now, and the snapshot trails it by its event delivery.
