@@ -9,7 +9,7 @@
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { readFile, rm } from 'node:fs/promises'
+import { readdir, readFile, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -57,7 +57,7 @@ async function waitForStack(host: RunningHost, n: number) {
  * Starts a run over HTTP and SIGKILLs the host the instant it announces the end of the pause step.
  * Resolves when the process is dead, with what the host reported for that step.
  */
-async function crashAfterPause(host: RunningHost, input: { text: string; baseHash: string }, at: 'pause' | 'write' = 'pause') {
+async function crashAfterPause(host: RunningHost, input: { text: string; baseHash: string }, at: 'validate' | 'pause' | 'write' = 'pause') {
   const ws = new WebSocket(`${host.url.replace(/^http/, 'ws')}/api/ws`, ['stackdeck.v1'], {
     headers: { authorization: `Bearer ${host.token}` },
   })
@@ -165,6 +165,28 @@ describe.skipIf(!hasTestDocker())('Save & Restart survives the host being SIGKIL
     expect(resumed.body.resumed.filter((r) => r.outcome !== 'ok')).toEqual([])
     expect([...(await engineStates(fx.docker, fx.ids)).values()].every((s) => s === 'running')).toBe(true)
     expect((await api<WorkflowStatus>(second, 'GET', '/workflow')).body.recovery).toBeNull()
+    await second.stop()
+  })
+
+  it('killed after staging, before the pause: nothing is paused, the old file is live, the staged temp file is removed at start-up', async () => {
+    const settings = fx.hostSettings({ workflow: { unpauseRetries: 3, autoResumeOnRecovery: false, applyMode: 'paused' } })
+    const before = await readFile(fx.configPath, 'utf8')
+    const first = await start(settings)
+    await waitForStack(first, 20)
+    const crash = await crashAfterPause(first, { text: withRiskMaxPosition(before, '6_250'), baseHash: sha256(before) }, 'validate')
+    expect(crash.signal).toBe('SIGKILL')
+    expect(crash.pauseStep?.status).toBe('ok')
+    expect(await readFile(fx.configPath, 'utf8')).toBe(before)
+    const staged = (await readdir(fx.configDir)).filter((n) => n.includes('.stackdeck-'))
+    expect(staged.length).toBeGreaterThan(0)
+
+    const second = await start(settings)
+    const status = (await api<WorkflowStatus>(second, 'GET', '/workflow')).body
+    // Nothing to resume: the recovery notice is raised and cleared, and the old file stays live.
+    expect(status.recovery).toBeNull()
+    expect([...(await engineStates(fx.docker, fx.ids)).values()].every((s) => s === 'running')).toBe(true)
+    expect(await readFile(fx.configPath, 'utf8')).toBe(before)
+    expect((await readdir(fx.configDir)).filter((n) => n.includes('.stackdeck-'))).toEqual([])
     await second.stop()
   })
 
