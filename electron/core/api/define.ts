@@ -1,4 +1,5 @@
 import type { Static, TSchema } from 'typebox'
+import type { CallContext } from './call-context'
 
 /**
  * Token scopes, ordered: `admin` includes `operate`, which includes `read`.
@@ -32,3 +33,8 @@ export const ev = <P extends TSchema>(def: EventDef<P>): EventDef<P> => def
 export type InputOf<D> = D extends OperationDef<infer I, TSchema> ? Static<I> : never
 export type ResultOf<D> = D extends OperationDef<TSchema, infer R> ? Static<R> : never
 export type PayloadOf<D> = D extends EventDef<infer P> ? Static<P> : never
+
+/** The handlers of a table of operations: one function per row, typed by its input and result schemas. */
+export type HandlersFor<Ops> = {
+  [N in keyof Ops]: (input: InputOf<Ops[N]>, ctx: CallContext) => Promise<ResultOf<Ops[N]>>
+}

@@ -6,19 +6,6 @@ import { operations, type ContractError, type Envelope, type Handlers, type Oper
 import { isCoreError } from '../errors'
 import { findLoneSurrogate } from './well-formed-strings'
 
-export class ContractCallError extends Error {
-  readonly code: ContractError['code']
-  readonly path?: string
-  readonly details?: ContractError['details']
-  constructor(e: ContractError) {
-    super(e.message)
-    this.name = 'ContractCallError'
-    this.code = e.code
-    if (e.path !== undefined) this.path = e.path
-    if (e.details !== undefined) this.details = e.details
-  }
-}
-
 export interface Dispatcher {
   has(name: string): name is OperationName
   /** Validates `input` against the contract before the handler ever sees it. Never throws. */

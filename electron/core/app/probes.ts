@@ -1,5 +1,4 @@
 import Docker from 'dockerode'
-import { Redis } from 'ioredis'
 import type { Probe } from './app-handlers'
 
 /** Ping with a hard deadline so /health never hangs on a dead engine. */
@@ -50,16 +49,3 @@ export async function probeDockerEndpoints(endpoints: Array<{ id: string; url: s
   }
 }
 
-export async function probeRedisUrl(url: string): Promise<Probe> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1500, retryStrategy: () => null })
-  client.on('error', () => undefined)
-  try {
-    await withDeadline(client.connect(), 2000, 'redis')
-    await withDeadline(client.ping(), 2000, 'redis')
-    return { ok: true, detail: 'ok' }
-  } catch (err) {
-    return { ok: false, detail: (err as Error).message }
-  } finally {
-    client.disconnect()
-  }
-}

@@ -1,12 +1,9 @@
-import type { CallContext } from '../api/call-context'
-import type { InputOf, ResultOf } from '../api/define'
+import type { HandlersFor } from '../api/define'
 import type { busOperations } from '../api/contract/bus'
 import type { BusClient } from './bus-client'
 
 type Ops = typeof busOperations
-export type BusHandlers = {
-  [N in keyof Ops]: (input: InputOf<Ops[N]>, ctx: CallContext) => Promise<ResultOf<Ops[N]>>
-}
+export type BusHandlers = HandlersFor<Ops>
 
 /** Contract handlers over a BusClient. Inputs were validated against the contract by the dispatcher. */
 export function createBusHandlers(bus: BusClient): BusHandlers {

@@ -27,8 +27,6 @@ export function globToRegExp(glob: string): RegExp {
 
 const escape = (c: string): string => c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
 
-export const hasGlob = (pattern: string): boolean => /[*?[\\]/.test(pattern)
-
 /**
  * Event type for a channel delivered through `pattern`: the pattern's literal prefix up to its
  * first wildcard, without trailing dots (`data.market.*` -> `data.market`); an exact pattern is

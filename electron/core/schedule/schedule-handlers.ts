@@ -1,5 +1,4 @@
-import type { CallContext } from '../api/call-context'
-import type { InputOf, ResultOf } from '../api/define'
+import type { HandlersFor } from '../api/define'
 import type { ScheduleRulesViewT, ScheduleViewT, scheduleOperations } from '../api/contract/schedule'
 import { CoreError, type ErrorDetail } from '../errors'
 import type { Scheduler, SchedulerStatus } from './scheduler'
@@ -10,9 +9,7 @@ import { isTradingWindow, nextTransitions } from './trading-window'
 import { machineTimeZone } from './zoned-time'
 
 type Ops = typeof scheduleOperations
-export type ScheduleHandlers = {
-  [N in keyof Ops]: (input: InputOf<Ops[N]>, ctx: CallContext) => Promise<ResultOf<Ops[N]>>
-}
+export type ScheduleHandlers = HandlersFor<Ops>
 
 export interface ScheduleHandlerDeps {
   /** null when the schedule is switched off in the settings: get still answers, override is refused. */

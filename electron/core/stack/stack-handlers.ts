@@ -1,13 +1,10 @@
-import type { CallContext } from '../api/call-context'
 import { CoreError } from '../errors'
-import type { InputOf, ResultOf } from '../api/define'
+import type { HandlersFor } from '../api/define'
 import type { stackOperations } from '../api/contract/stack'
 import type { StackService } from './stack-service'
 
 type Ops = typeof stackOperations
-export type StackHandlers = {
-  [N in keyof Ops]: (input: InputOf<Ops[N]>, ctx: CallContext) => Promise<ResultOf<Ops[N]>>
-}
+export type StackHandlers = HandlersFor<Ops>
 
 export interface ConfigViewOptions {
   /** settings config.path, absolute. */

@@ -1,13 +1,10 @@
-import type { CallContext } from '../api/call-context'
-import type { InputOf, ResultOf } from '../api/define'
+import type { HandlersFor } from '../api/define'
 import type { stateOperations } from '../api/contract/state'
 import type { FlagState, TradingFlag } from '../schedule/trading-flag'
 import type { SafetyModel } from './safety-model'
 
 type Ops = typeof stateOperations
-export type StateHandlers = {
-  [N in keyof Ops]: (input: InputOf<Ops[N]>, ctx: CallContext) => Promise<ResultOf<Ops[N]>>
-}
+export type StateHandlers = HandlersFor<Ops>
 
 export interface StateHandlerDeps {
   model: Pick<SafetyModel, 'current' | 'refresh'>

@@ -4,7 +4,7 @@
  * modules in the composition root.
  */
 import type { ContainerInfo, ContainerState } from '../stack/types'
-import type { CallContext, Door } from '../api/call-context'
+import type { Door } from '../api/call-context'
 
 /** The fields of the stack module's ContainerInfo that supervision reads; a ContainerInfo fits as is. */
 export type SupervisedContainer = Pick<ContainerInfo, 'id' | 'name' | 'endpoint' | 'service' | 'state' | 'health' | 'labels' | 'startedAt'>
@@ -138,4 +138,3 @@ export interface SupervisionEventSink<P> {
   emit(name: 'supervise.changed', payload: P): void
 }
 
-export const SUPERVISOR_CONTEXT: CallContext = { who: 'supervisor', door: 'supervisor' }

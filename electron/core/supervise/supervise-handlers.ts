@@ -1,12 +1,9 @@
-import type { CallContext } from '../api/call-context'
-import type { InputOf, ResultOf } from '../api/define'
+import type { HandlersFor } from '../api/define'
 import type { superviseOperations } from '../api/contract/supervise'
 import type { Supervisor } from './supervisor'
 
 type Ops = typeof superviseOperations
-export type SuperviseHandlers = {
-  [N in keyof Ops]: (input: InputOf<Ops[N]>, ctx: CallContext) => Promise<ResultOf<Ops[N]>>
-}
+export type SuperviseHandlers = HandlersFor<Ops>
 
 /** Contract handlers over a Supervisor. */
 export function createSuperviseHandlers(supervisor: Supervisor): SuperviseHandlers {

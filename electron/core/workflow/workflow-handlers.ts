@@ -1,16 +1,12 @@
-import type { Handler } from '../api/contract'
+import type { workflowOperations } from '../api/contract/workflow'
+import type { HandlersFor } from '../api/define'
 import type { SaveAndRestart } from './save-and-restart'
 import type { RunHistory } from './run-history'
 
 export function createWorkflowHandlers(
   wf: SaveAndRestart,
   history: RunHistory,
-): {
-  'workflow.saveAndRestart': Handler<'workflow.saveAndRestart'>
-  'workflow.status': Handler<'workflow.status'>
-  'workflow.history': Handler<'workflow.history'>
-  'workflow.recover': Handler<'workflow.recover'>
-} {
+): HandlersFor<typeof workflowOperations> {
   return {
     'workflow.saveAndRestart': (input, ctx) => wf.run(input, ctx),
     'workflow.status': async () => ({ running: wf.running, recovery: wf.recovery.pending, last: history.last }),

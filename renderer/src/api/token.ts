@@ -14,4 +14,3 @@ export function takeTokenFromLocation(): string | null {
 }
 
 export const storeToken = (t: string) => sessionStorage.setItem(KEY, t)
-export const clearToken = () => sessionStorage.removeItem(KEY)

@@ -1,7 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { ev, op } from '../define'
 
-export const STEP_NAMES = ['validate', 'pause', 'write', 'unpause', 'reload', 'verify'] as const
 const StepName = Type.Union([
   Type.Literal('validate'),
   Type.Literal('pause'),
