@@ -298,7 +298,7 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
         if (bus?.status().killswitch.engaged) return { reason: 'the killswitch is engaged', advice: 'Release the killswitch first.' }
         const run = workflow.running
         if (run) return { reason: `a Save & Restart run is in flight (${run.who})`, advice: 'Wait for the run to finish.' }
-        const containers = stack.snapshot().services.flatMap((s) => s.containers)
+        const containers = stack.containers()
         if (containers.length > 0 && containers.every((c) => c.state !== 'running') && containers.some((c) => c.state === 'paused'))
           return { reason: 'the stack is paused', advice: 'Resume the stack first.' }
         return null

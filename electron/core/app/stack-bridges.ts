@@ -11,19 +11,7 @@ import type { HeartbeatVerdict, StartOutcome, SupervisedContainer, SupervisedSta
 
 export const AGENT_LABEL = 'stackdeck.agent'
 
-function allContainers(stack: StackService): ContainerInfo[] {
-  const seen = new Set<string>()
-  const out: ContainerInfo[] = []
-  for (const s of stack.snapshot().services)
-    for (const c of s.containers) {
-      const key = `${c.endpoint}/${c.id}`
-      if (!seen.has(key)) {
-        seen.add(key)
-        out.push(c)
-      }
-    }
-  return out
-}
+const allContainers = (stack: StackService): ContainerInfo[] => stack.containers()
 
 /** Docker's default hostname is the first 12 hex digits of the container id. */
 export function containerForAgent(

@@ -19,6 +19,7 @@ import type {
   ActionResult,
   AnnounceFn,
   ContainerActionResult,
+  ContainerInfo,
   ContainerState,
   EndpointStatus,
   ReloadResult,
@@ -112,6 +113,23 @@ export class StackService {
   /** The current view without any Docker call (may be stale for endpoints that are not watched). */
   snapshot(): StackSnapshot {
     return this.store.snapshot()
+  }
+
+  /**
+   * Every container of a snapshot once: a container whose labels match two services is listed under
+   * each of them, and every caller that acts on "the stack" wants it once.
+   */
+  containers(snap: StackSnapshot = this.snapshot()): ContainerInfo[] {
+    const seen = new Set<string>()
+    const out: ContainerInfo[] = []
+    for (const s of snap.services)
+      for (const c of s.containers) {
+        const key = `${c.endpoint}/${c.id}`
+        if (seen.has(key)) continue
+        seen.add(key)
+        out.push(c)
+      }
+    return out
   }
 
   endpoints(): EndpointStatus[] {
@@ -391,10 +409,7 @@ export class StackService {
   ): Promise<ConfigViewsReport> {
     const { targets, ...rest } = opts
     const containers =
-      targets ??
-      (await this.list()).services.flatMap((s) =>
-        s.containers.map((c) => ({ id: c.id, endpoint: c.endpoint, name: c.name, service: c.service })),
-      )
+      targets ?? this.containers(await this.list()).map((c) => ({ id: c.id, endpoint: c.endpoint, name: c.name, service: c.service }))
     return describeConfigViews({
       configPath,
       endpoints: [...this.clients.values()],

@@ -25,19 +25,12 @@ const asRefs = (targets: ContainerRef[]) => targets.map(({ id, endpoint, name, s
 export function createStackPort(stack: StackService, configPath: string): StackPort {
   return {
     async runningTargets() {
-      const snap = await stack.list()
-      const seen = new Set<string>()
       const running: ContainerRef[] = []
       const paused: ContainerRef[] = []
-      for (const svc of snap.services) {
-        for (const c of svc.containers) {
-          const key = `${c.endpoint}/${c.id}`
-          if (seen.has(key)) continue
-          seen.add(key)
-          const ref = { id: c.id, name: c.name, service: c.service, endpoint: c.endpoint }
-          if (c.state === 'running') running.push(ref)
-          else if (c.state === 'paused') paused.push(ref)
-        }
+      for (const c of stack.containers(await stack.list())) {
+        const ref = { id: c.id, name: c.name, service: c.service, endpoint: c.endpoint }
+        if (c.state === 'running') running.push(ref)
+        else if (c.state === 'paused') paused.push(ref)
       }
       return { running, paused }
     },
