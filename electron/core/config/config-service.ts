@@ -28,6 +28,8 @@ export interface StagedSave {
   backup: string
   hash: string
   mode: 'atomic' | 'in-place'
+  /** True once commit() may have changed the live file, even if it then threw (a torn in-place write). */
+  readonly touched: boolean
   commit(): Promise<void>
   finish(): Promise<WriteResult>
   abandon(): Promise<void>
@@ -321,6 +323,9 @@ export class ConfigService {
       backup: staged.backup,
       hash: staged.hash,
       mode,
+      get touched() {
+        return staged.touched
+      },
       commit: async () => {
         try {
           await staged.commit()

@@ -569,6 +569,11 @@ export class StagedWrite {
     return sha256(this.bytes)
   }
 
+  /** The live file may differ from the original: set once the rename (or the in-place write) began. */
+  get touched(): boolean {
+    return this.committed
+  }
+
   static async stage(path: string, newText: string, baseHash: string, opts: WriteOptions & { mode?: 'atomic' | 'in-place' }): Promise<StagedWrite> {
     const target = await resolveConfigPath(path)
     const dir = dirname(target)

@@ -22,6 +22,9 @@ export function createConfigPort(service: ConfigService): ConfigPort {
         commit: () => staged.commit(),
         finish: async () => ({ warnings: (await staged.finish()).warnings }),
         abandon: () => staged.abandon(),
+        get touched() {
+          return staged.touched
+        },
       }
     },
     currentHash: () => service.currentHash(),

@@ -112,8 +112,12 @@ export interface ConfigPort {
 export interface StagedConfig {
   backup: string
   hash: string
-  /** The check-and-rename window only (or the in-place write). Throws with the old file in place. */
+  /**
+   * The check-and-rename window only (or the in-place write). Throws with the old file in place,
+   * unless `touched`: an in-place write that failed part-way may have left it incomplete.
+   */
   commit(): Promise<void>
+  readonly touched: boolean
   /** After the unpause: the after-checks. `warnings` name an outside edit kept in a backup, or lost. */
   finish(): Promise<{ warnings: string[] }>
   /** Before commit: drops the backup and temp file made for this save. */

@@ -95,14 +95,22 @@ class FakeConfig implements ConfigPort {
   }
   stagedMode: string | null = null
   abandoned = 0
+  /** The commit failed after it began changing the file (a torn in-place write). */
+  tornOnFail = false
   async stage(p: { newText: string; newHash: string }, mode: 'atomic' | 'in-place') {
     this.log.push('stage')
     this.stagedMode = mode
+    let touched = false
+    const torn = this.tornOnFail
     return {
+      get touched() {
+        return touched
+      },
       backup: 'config.toml.bak.20260101_000000',
       hash: p.newHash,
       commit: async () => {
         this.log.push('write')
+        touched = torn
         if (this.failCommit) throw this.failCommit
         this.written = p.newText
         this.hash = p.newHash
@@ -404,6 +412,28 @@ describe('how containers see the file decides the run', () => {
     expect(c2?.ok).toBe(false)
     expect(c2?.file?.matches).toBe(false)
     expect(c2?.note).toContain('NOT the file that was written')
+  })
+
+  it('an in-place write that fails part-way never reports the file unchanged, and keeps the backup to restore', async () => {
+    const { stack, config, wf } = setup(3, [], { singleFileMounts: 'write-in-place' })
+    stack.sights = fileMount
+    config.failCommit = new CoreError('io_error', 'Writing /cfg/config.toml in place failed part-way (ENOSPC)')
+    config.tornOnFail = true
+    const r = await wf.run(input, ctx)
+    expect(r.outcome).toBe('failed')
+    expect(r.message).toContain('may be INCOMPLETE')
+    expect(r.message).toContain('restore backup config.toml.bak.20260101_000000')
+    expect(r.message).not.toContain('unchanged')
+    expect(r.backup).toBe('config.toml.bak.20260101_000000')
+    expect([...stack.state.values()].every((s) => s === 'running')).toBe(true)
+  })
+
+  it('a rename that fails says the previous file is unchanged and reports no backup', async () => {
+    const { config, wf } = setup()
+    config.failCommit = new CoreError('io_error', 'Cannot replace /cfg/config.toml: EROFS')
+    const r = await wf.run(input, ctx)
+    expect(r.message).toContain('the previous file is unchanged')
+    expect(r.backup).toBeNull()
   })
 
   it('a hot-only change is applied without pausing: no pause, no unpause, freeze 0', async () => {

@@ -208,8 +208,12 @@ export class SaveAndRestart {
       // 3. write: inside the freeze only the last check, the rename and the directory fsync.
       const [w] = await Promise.all([this.commitStaged(staged, steps, report), pausedRecord])
       if (!w.ok) {
+        // Never "unchanged" when the in-place write began: the file may be incomplete.
+        const state = staged.touched
+          ? `config.toml may be INCOMPLETE (the in-place write failed part-way): restore backup ${staged.backup} from the Config tab's History`
+          : 'the previous file is unchanged'
         return this.abortAfterPause(report, steps, ours, ctx, freezeStart, finish,
-          `Could not write config.toml (${errText(w.err)}); the previous file is unchanged`, w.err)
+          `Could not write config.toml (${errText(w.err)}); ${state}`, w.err)
       }
 
       // 4. unpause — retried within a bound; anything still frozen becomes a loud, persistent alert.
@@ -318,7 +322,8 @@ export class SaveAndRestart {
     try {
       await staged.commit()
     } catch (err) {
-      report.backup = null
+      // A torn in-place write keeps its backup in the report: it is the way back.
+      if (!staged.touched) report.backup = null
       steps.end('write', 'failed', { detail: errText(err) })
       return { ok: false, err }
     }
