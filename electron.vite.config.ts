@@ -4,7 +4,7 @@ import react from '@vitejs/plugin-react'
 
 const alias = {
   '@core': resolve(import.meta.dirname, 'electron/core'),
-  '@contract': resolve(import.meta.dirname, 'electron/core/api/contract.ts'),
+  '@contract': resolve(import.meta.dirname, 'electron/core/api/contract/index.ts'),
 }
 
 export default defineConfig({

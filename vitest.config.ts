@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config'
 
 const alias = {
   '@core': resolve(import.meta.dirname, 'electron/core'),
-  '@contract': resolve(import.meta.dirname, 'electron/core/api/contract.ts'),
+  '@contract': resolve(import.meta.dirname, 'electron/core/api/contract/index.ts'),
 }
 
 export default defineConfig({

@@ -22,11 +22,11 @@ export function layerOf(rel) {
   let m
   if (p === 'electron/core/errors.ts') return 'errors'
   // call-context.ts is contract vocabulary (who called, through which door), not API machinery.
-  if (['electron/core/api/define.ts', 'electron/core/api/contract.ts', 'electron/core/api/call-context.ts'].includes(p) || p.startsWith('electron/core/api/contract/')) return 'contract'
+  if (['electron/core/api/define.ts', 'electron/core/api/call-context.ts'].includes(p) || p.startsWith('electron/core/api/contract/')) return 'contract'
   if (p.startsWith('electron/core/api/')) return 'api'
   if (p === 'electron/core/event-hub.ts') return 'hub'
   if ((m = /^electron\/core\/([^/]+)\//.exec(p)) && DOMAINS.includes(m[1])) return `domain:${m[1]}`
-  if (p === 'electron/core/app.ts' || p.startsWith('electron/core/app/')) return 'root'
+  if (p.startsWith('electron/core/wiring/')) return 'root'
   if (p.startsWith('electron/core/')) return 'root'
   if ((m = /^electron\/(server|cli|main|preload)\//.exec(p))) return m[1]
   if ((m = /^renderer\/src\/features\/([^/]+)\//.exec(p))) return `feature:${m[1]}`
@@ -79,7 +79,7 @@ function allowed(from, to, typeOnly, targetRel) {
 function resolveSpecifier(spec, file) {
   let base
   if (spec.startsWith('.')) base = resolve(dirname(file), spec)
-  else if (spec === '@contract') base = resolve(ROOT, 'electron/core/api/contract.ts')
+  else if (spec === '@contract') base = resolve(ROOT, 'electron/core/api/contract/index.ts')
   else if (spec.startsWith('@core/')) base = resolve(ROOT, 'electron/core', spec.slice('@core/'.length))
   else return null
   base = base.replace(/\.js$/, '')

@@ -28,7 +28,7 @@ describe('layers', () => {
     expect(layerOf('electron/core/api/contract/stack.ts')).toBe('contract')
     expect(layerOf('electron/core/api/dispatcher.ts')).toBe('api')
     expect(layerOf('electron/core/stack/reload.ts')).toBe('domain:stack')
-    expect(layerOf('electron/core/app.ts')).toBe('root')
+    expect(layerOf('electron/core/wiring/create-core.ts')).toBe('root')
     expect(layerOf('renderer/src/components/Toasts.tsx')).toBe('ui:components')
     expect(layerOf('renderer/src/features/config/ConfigView.tsx')).toBe('feature:config')
     expect(layerOf('electron/core/stack/reload.test.ts')).toBeNull()
@@ -40,8 +40,8 @@ tester.run('code-layering', codeLayering, {
     good('electron/core/api/contract/stack.ts', "import { ev } from '../define'\nimport { CoreError } from '../../errors'"),
     good('electron/core/stack/reload.ts', "import type { X } from '../api/contract/stack'\nimport { CoreError } from '../errors'\nimport { EventHub } from '../event-hub'"),
     good('electron/core/state/fact.ts', "import type { StackSnapshot } from '../stack/types'"),
-    good('electron/core/app.ts', "import { StackService } from './stack/stack-service'"),
-    good('electron/server/host.ts', "import { createCore } from '@core/app'"),
+    good('electron/core/wiring/create-core.ts', "import { StackService } from '../stack/stack-service'"),
+    good('electron/server/host.ts', "import { createCore } from '@core/wiring/create-core'"),
     good('electron/preload/index.ts', "import { IPC } from '../core/api/ipc-channels'\nimport type { Envelope } from '../core/api/contract'"),
     good('renderer/src/features/stack/StackView.tsx', "import type { StackSnapshot } from '@contract'\nimport { Toasts } from '../../components/Toasts'"),
     good('renderer/src/store/safety.ts', "import { api } from '../api/client'"),
@@ -56,7 +56,7 @@ tester.run('code-layering', codeLayering, {
     bad('electron/core/workflow/journal.ts', "import type { Window } from '../../main/window'"),
     bad('electron/core/config/config-service.ts', "import { run } from '../../cli/run'"),
     // Nothing in core imports the composition root.
-    bad('electron/core/bus/ingest.ts', "import { createCore } from '../app'"),
+    bad('electron/core/bus/ingest.ts', "import { createCore } from '../wiring/create-core'"),
     // The renderer's shared parts never import a feature.
     bad('renderer/src/components/HeaderStatus.tsx', "import { TradingChip } from '../features/schedule/TradingChip'"),
     bad('renderer/src/store/safety.ts', "import { useStack } from '../features/stack/use-stack'"),

@@ -5,7 +5,7 @@
  *    read-only at /config in every fixture container (the layout the product documents);
  *  - starts fixture containers for two services by default (app=python-orchestrator reloading on
  *    SIGUSR1, app=go-scanner on SIGHUP; both prove a reload with "Config reloaded sha=<md5>");
- *  - builds StackService + ConfigService + SaveAndRestart wired as electron/core/app.ts wires them
+ *  - builds StackService + ConfigService + SaveAndRestart wired as electron/core/wiring/create-core.ts wires them
  *    (createStackPort, createConfigPort, Journal and RunHistory in a temp state dir, the same
  *    emitter mapping onto an EventHub), and records every event the hub carries.
  * Only the bus is left out: pause/resume announcements go nowhere (StackService reports them as

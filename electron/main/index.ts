@@ -4,11 +4,11 @@
  */
 import { join } from 'node:path'
 import { app, BrowserWindow, dialog, ipcMain, Notification } from 'electron'
-import { createCore, type Core } from '@core/app'
+import { createCore, type Core } from '@core/wiring/create-core'
 import { createDispatcher } from '@core/api/dispatcher'
 import { eventNames, operationNames } from '@core/api/contract'
 import { EVENTS_ARG, OPS_ARG } from '@core/api/ipc-channels'
-import { osUser } from '@core/app/app-handlers'
+import { osUser } from '@core/wiring/app-handlers'
 import { loadSettings } from '@core/settings/load-settings'
 import pkg from '../../package.json'
 import { registerAppScheme, serveAppScheme } from './app-protocol'

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { Core } from '@core/app'
+import type { Core } from '@core/wiring/create-core'
 import { createDispatcher, type Dispatcher } from '@core/api/dispatcher'
 import type { ContractError } from '@core/api/contract'
 import { operations } from '@core/api/contract'

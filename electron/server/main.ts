@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createCore } from '@core/app'
+import { createCore } from '@core/wiring/create-core'
 import { isCoreError } from '@core/errors'
 import { loadSettings } from '@core/settings/load-settings'
 import pkg from '../../package.json'

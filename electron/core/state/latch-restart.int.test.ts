@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hasTestDocker } from '../../../e2e/support/docker-fixtures'
 import { hasTestRedis, newTestRedis, testKey, testRedisUrl } from '../../../e2e/support/redis-fixture'
-import { createCore, type Core } from '../app'
+import { createCore, type Core } from '../wiring/create-core'
 import { systemContext } from '../api/call-context'
 import { parseSettings } from '../settings/load-settings'
 

@@ -2,18 +2,18 @@
  * The single source of truth for what Stackdeck can do. Every door (IPC, HTTP, WebSocket, CLI)
  * derives its surface from these two tables; each domain contributes its rows from `contract/<domain>.ts`.
  */
-import type { CallContext } from './call-context'
-import type { InputOf, PayloadOf, ResultOf } from './define'
-import type { ErrorCode, ErrorDetail } from '../errors'
-import { appEvents, appOperations } from './contract/app'
-import { auditEvents, auditOperations } from './contract/audit'
-import { busEvents, busOperations } from './contract/bus'
-import { configEvents, configOperations } from './contract/config'
-import { scheduleEvents, scheduleOperations } from './contract/schedule'
-import { stateEvents, stateOperations } from './contract/state'
-import { superviseEvents, superviseOperations } from './contract/supervise'
-import { stackEvents, stackOperations } from './contract/stack'
-import { workflowEvents, workflowOperations } from './contract/workflow'
+import type { CallContext } from '../call-context'
+import type { InputOf, PayloadOf, ResultOf } from '../define'
+import type { ErrorCode, ErrorDetail } from '../../errors'
+import { appEvents, appOperations } from './app'
+import { auditEvents, auditOperations } from './audit'
+import { busEvents, busOperations } from './bus'
+import { configEvents, configOperations } from './config'
+import { scheduleEvents, scheduleOperations } from './schedule'
+import { stateEvents, stateOperations } from './state'
+import { superviseEvents, superviseOperations } from './supervise'
+import { stackEvents, stackOperations } from './stack'
+import { workflowEvents, workflowOperations } from './workflow'
 
 export const operations = {
   ...appOperations,
