@@ -19,6 +19,15 @@ export interface OperationDef<I extends TSchema = TSchema, R extends TSchema = T
   result: R
   /** Optional REST route; the HTTP adapter derives its route table from these. */
   http?: HttpRoute
+  /**
+   * Who writes the audit record of a call. Every operation that changes something (scope `operate`
+   * or `admin`) must say; read-only operations are not audited.
+   * - `true`: the handler wrapper records who, door, reason and outcome, whichever door it came through.
+   * - `'domain'`: the domain records it itself, because only it sees what happened (the killswitch's
+   *   acknowledgements and the containers it paused; a supervised restart's intent before and outcome
+   *   after, per container). A wrapper record on top would count one action twice.
+   */
+  audit?: true | 'domain'
 }
 
 export interface EventDef<P extends TSchema = TSchema> {

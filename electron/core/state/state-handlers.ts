@@ -19,7 +19,7 @@ export function createStateHandlers(deps: StateHandlerDeps): StateHandlers {
   return {
     'state.get': async () => deps.model.current(),
 
-    // Audited by the handler wrapper (AUDITED_ACTIONS): who, door, reason and the outcome.
+    // Audited by the handler wrapper (`audit: true` in the contract): who, door, reason and the outcome.
     'trading.resume': async (input, ctx) => {
       await deps.liftLatch({ reason: input.reason, who: ctx.who })
       const sch = deps.schedule()

@@ -7,12 +7,11 @@ import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { Redis } from 'ioredis'
-import type { EventMap, Handlers } from '../api/contract'
+import { wrapperAuditedOperations, type EventMap, type Handlers } from '../api/contract'
 import { systemContext } from '../api/call-context'
 import { EventHub } from '../event-hub'
 import { createAppHandlers, osUser } from './app-handlers'
 import { probeDockerEndpoints } from './probes'
-import { AUDITED_ACTIONS } from './audited-actions'
 import { agentContainerPauser, containerResumer, heartbeatViewFor, killswitchStackPauser, pauseEffectOf, pausedResolverFor, supervisedStackFor } from './stack-bridges'
 import { AuditLog, auditedHandlers, createAuditHandlers } from '../audit'
 import { BusClient } from '../bus/bus-client'
@@ -389,7 +388,7 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
     ...createSuperviseHandlers(supervisor),
     ...createAuditHandlers(audit),
   }
-  const handlers = auditedHandlers(raw, audit, AUDITED_ACTIONS, { log: (m, e) => log(`[audit] ${m} ${e instanceof Error ? e.message : ''}`) })
+  const handlers = auditedHandlers(raw, audit, wrapperAuditedOperations, { log: (m, e) => log(`[audit] ${m} ${e instanceof Error ? e.message : ''}`) })
 
   return {
     handlers,

@@ -411,6 +411,7 @@ export const busOperations = {
     summary:
       'Stop trading now: store the killswitch, disable trading, announce on risk.killswitch, optionally pause the stack, and pause execution agents that do not acknowledge in time.',
     scope: 'operate',
+    audit: 'domain',
     input: Confirmed('the killswitch is engaged'),
     result: KillswitchResult,
     http: { method: 'POST', path: '/risk/killswitch' },
@@ -419,6 +420,7 @@ export const busOperations = {
     summary:
       'Release the killswitch (admin: re-arming is the dangerous act). Re-arms it but leaves trading DISABLED (latched) until trading.resume; resumes only the containers the killswitch itself paused (state.frozen), never ones that were paused before it engaged.',
     scope: 'admin',
+    audit: 'domain',
     input: Confirmed('the killswitch is released'),
     result: KillswitchResult,
     http: { method: 'POST', path: '/risk/killswitch/release' },
@@ -427,6 +429,7 @@ export const busOperations = {
     summary:
       'Send pause/resume/terminate/tune to one agent on agent.<id>.command and track delivery and ack.',
     scope: 'operate',
+    audit: true,
     input: CommandInput,
     result: AgentCommand,
     http: { method: 'POST', path: '/agents/command' },

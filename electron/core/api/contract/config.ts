@@ -106,6 +106,7 @@ export const configOperations = {
   'config.save': op({
     summary: 'Validate, back up the current file and write the new one atomically (without restarting anything).',
     scope: 'operate',
+    audit: true,
     input: Type.Object(
       { ...EditInput, baseHash: Type.String({ pattern: '^[a-f0-9]{64}$', description: 'Hash from config.load; a different file on disk is a conflict.' }) },
       { additionalProperties: false },
@@ -141,6 +142,7 @@ export const configOperations = {
   'config.restore': op({
     summary: 'Restore a backup: a validated save of its text, so the current file is itself backed up first.',
     scope: 'operate',
+    audit: true,
     input: Type.Object({ backup: BackupName, baseHash: Type.String({ pattern: '^[a-f0-9]{64}$' }) }, { additionalProperties: false }),
     result: Type.Object({
       hash: Hash,

@@ -64,6 +64,11 @@ export type Handlers = { [N in OperationName]: Handler<N> }
 export const operationNames = Object.keys(operations) as OperationName[]
 export const eventNames = Object.keys(events) as EventName[]
 
+/** The operations the handler wrapper audits, read from the contract rows (`audit: true`). */
+export const wrapperAuditedOperations: readonly OperationName[] = operationNames.filter(
+  (n) => operations[n].audit === true,
+)
+
 /** What the renderer sees, whichever door it came through. */
 export interface StackdeckClient {
   call<N extends OperationName>(name: N, input: OpInput<N>): Promise<OpResult<N>>

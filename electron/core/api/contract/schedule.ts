@@ -190,6 +190,7 @@ export const scheduleOperations = {
     summary:
       'Force trading on or off until the next scheduled transition or until cleared; value null clears the override.',
     scope: 'operate',
+    audit: true,
     input: Type.Object(
       {
         value: Type.Union([Type.Boolean(), Type.Null()]),

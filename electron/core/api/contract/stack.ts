@@ -158,6 +158,7 @@ export const stackOperations = {
     summary:
       'Pause the stack, a service or a container; each container is confirmed by inspect. Announced on the bus.',
     scope: 'operate',
+    audit: true,
     input: ActionInput,
     result: StackActionResult,
     http: { method: 'POST', path: '/stack/pause' },
@@ -166,6 +167,7 @@ export const stackOperations = {
     summary:
       'Unpause the stack, a service or a container; each container is confirmed by inspect. Announced on the bus.',
     scope: 'operate',
+    audit: true,
     input: ActionInput,
     result: StackActionResult,
     http: { method: 'POST', path: '/stack/resume' },
@@ -174,6 +176,7 @@ export const stackOperations = {
     summary:
       'Restart the stack, a service or a container. Destructive: the UI confirms first; the API does not.',
     scope: 'operate',
+    audit: true,
     input: ActionInput,
     result: StackActionResult,
     http: { method: 'POST', path: '/stack/restart' },
@@ -181,6 +184,7 @@ export const stackOperations = {
   'stack.signal': op({
     summary: 'Send a signal (from an allowed list) to the stack, a service or a container.',
     scope: 'operate',
+    audit: true,
     input: Type.Object({ ...actionInput, signal: StackSignalName }, { additionalProperties: false }),
     result: StackActionResult,
     http: { method: 'POST', path: '/stack/signal' },

@@ -130,6 +130,7 @@ export const stateOperations = {
     summary:
       'Resume trading after a killswitch release: lifts the latch, then trading follows the schedule (or is enabled, with no schedule). Refused while the killswitch is engaged or its state is unknown.',
     scope: 'admin',
+    audit: true,
     input: Type.Object(
       {
         reason: Type.String({ minLength: 1, maxLength: 500, pattern: '\\S', description: 'Recorded in the audit log.' }),

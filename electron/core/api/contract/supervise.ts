@@ -100,6 +100,7 @@ export const superviseOperations = {
   'supervise.reset': op({
     summary: "Clear a service's failed mark and restart counters so auto-heal acts on it again.",
     scope: 'operate',
+    audit: true,
     input: Type.Object({ service: ServiceName }, { additionalProperties: false }),
     result: ServiceSupervision,
     http: { method: 'POST', path: '/supervise/reset' },
@@ -108,6 +109,7 @@ export const superviseOperations = {
     summary:
       'Restart a service or one container now, bypassing the backoff (paused containers are skipped). Refused while the killswitch, a Save & Restart run or a trader pause blocks the supervisor. Audited by the supervisor itself: the refusal, or per container the intent (supervise.restart.intent) and the outcome (supervise.restart).',
     scope: 'operate',
+    audit: 'domain',
     input: Type.Object(
       {
         service: Type.Optional(ServiceName),

@@ -194,6 +194,7 @@ export const workflowOperations = {
     summary:
       'Validate the new config.toml, pause the stack, back up and write the file, unpause, send reload signals and verify them. One run at a time.',
     scope: 'operate',
+    audit: true,
     input: Type.Object(
       {
         text: Type.Optional(Type.String({ maxLength: 1_000_000, description: 'The complete new config.toml.' })),
@@ -230,6 +231,7 @@ export const workflowOperations = {
   'workflow.recover': op({
     summary: 'After a crash mid-run: resume the containers the interrupted run left paused, or dismiss the notice.',
     scope: 'operate',
+    audit: true,
     input: Type.Object({ action: Type.Union([Type.Literal('resume'), Type.Literal('dismiss')]) }, { additionalProperties: false }),
     result: Type.Object({
       resumed: Type.Array(ContainerOutcome),
