@@ -3,7 +3,7 @@ import { createAjv } from '../api/ajv'
 import { systemContext } from '../api/call-context'
 import { busOperations } from '../api/contract/bus'
 import { BusClient } from './bus-client'
-import { createBusHandlers } from './bus-handlers'
+import { createBusHandlers, unstoredKillswitchAlert } from './bus-handlers'
 
 const ajv = createAjv({ useDefaults: true })
 const input = (name: keyof typeof busOperations) => ajv.compile(busOperations[name].input)
@@ -71,5 +71,21 @@ describe('bus handlers', () => {
     await expect(h['bus.command']({ agentId: 'a1', type: 'pause' }, ctx)).rejects.toMatchObject({
       code: 'unavailable',
     })
+  })
+})
+
+describe('unstoredKillswitchAlert', () => {
+  type Engage = Parameters<typeof unstoredKillswitchAlert>[0]
+  const result = (store: 'ok' | 'failed', stackPause: 'ok' | 'failed') =>
+    ({ state: { version: 7 }, actions: { store: { status: store, ...(store === 'failed' ? { error: 'connect ECONNREFUSED' } : {}) }, stackPause: { status: stackPause } } }) as unknown as Engage
+
+  it('a stored engage raises nothing; an unstored one is critical, sticky, and says who was not told', () => {
+    expect(unstoredKillswitchAlert(result('ok', 'ok'))).toBeNull()
+    const a = unstoredKillswitchAlert(result('failed', 'ok'), new Date('2026-03-02T12:00:00Z'))
+    expect(a).toMatchObject({ id: 'killswitch-unstored-7', level: 'critical', sticky: true, at: '2026-03-02T12:00:00.000Z' })
+    expect(a?.message).toContain('connect ECONNREFUSED')
+    expect(a?.message).toContain('the stack is paused')
+    expect(a?.message).toContain('Agents that only listen on Redis have NOT been told')
+    expect(unstoredKillswitchAlert(result('failed', 'failed'))?.message).toContain('execution agents it could reach at Docker level')
   })
 })

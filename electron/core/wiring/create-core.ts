@@ -12,7 +12,7 @@ import { systemContext } from '../api/call-context'
 import { EventHub } from '../event-hub'
 import { createAppHandlers, osUser } from './app-handlers'
 import { probeDockerEndpoints } from './probes'
-import { agentContainerPauser, containerResumer, heartbeatViewFor, killswitchStackPauser, pauseEffectOf, pausedResolverFor, supervisedStackFor } from './stack-bridges'
+import { agentContainerPauser, busAnnouncer, containerResumer, heartbeatViewFor, killswitchStackPauser, pauseEffectOf, pausedResolverFor, supervisedStackFor } from './stack-bridges'
 import { AuditLog, auditedHandlers, createAuditHandlers } from '../audit'
 import { BusClient } from '../bus/bus-client'
 import { createBusHandlers } from '../bus/bus-handlers'
@@ -24,7 +24,8 @@ import { systemClock } from '../schedule/clock'
 import { RedisOverrideStore } from '../schedule/redis-override-store'
 import { RedisTradingFlag } from '../schedule/redis-trading-flag'
 import { createScheduleHandlers } from '../schedule/schedule-handlers'
-import { validateScheduleRules, type ScheduleRules } from '../schedule/schedule-rules'
+import { ScheduleRulesSource } from '../schedule/rules-source'
+import { killswitchLatchVeto } from '../schedule/latch-veto'
 import { Scheduler } from '../schedule/scheduler'
 import { WindowPauser } from '../schedule/window-pause'
 import type { LoadedSettings } from '../settings/load-settings'
@@ -32,6 +33,7 @@ import { createStackHandlers } from '../stack/stack-handlers'
 import { StackService } from '../stack/stack-service'
 import { createSuperviseHandlers } from '../supervise/supervise-handlers'
 import { Supervisor } from '../supervise/supervisor'
+import { supervisionBlocker } from '../supervise/blockers'
 import { supervisionAuditEntry, withSupervisionChannels } from '../supervise/audit-entry'
 import { fileKillswitchMirror } from '../state/killswitch-mirror'
 import { SafetyModel } from '../state/safety-model'
@@ -83,8 +85,9 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
   // Audit first: every other module reports into it.
   const audit = new AuditLog({ path: join(stateDir, 'audit.jsonl'), onAppend: (r) => hub.emit('audit.appended', r) })
 
-  // Bus and stack need each other (announcements; paused-is-not-dead), so the stack gets a late-bound announce.
-  let bus: BusClient | null = null
+  // Bus and stack need each other (announcements; paused-is-not-dead): the stack comes first and
+  // announces through a forwarder the bus plugs into below.
+  const announcer = busAnnouncer()
   const stack = new StackService({
     endpoints: settings.docker.endpoints,
     // A supervised service's stopTimeoutS also applies to restarts from the Stack tab.
@@ -97,7 +100,7 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
     })),
     actionTimeoutMs: settings.docker.actionTimeoutMs,
     events: hub,
-    announce: (channel, payload) => (bus && bus.connection().state === 'ready' ? bus.publish(channel, payload) : Promise.reject(new Error('bus not connected'))),
+    announce: announcer.announce,
     log: (m) => log(`[stack] ${m}`),
   })
 
@@ -121,7 +124,7 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
   // Pub/sub is at-most-once: after every reconnect, re-announce the stored trading state.
   const detachFlag = flag.attach()
 
-  bus = new BusClient(
+  const bus = new BusClient(
     {
       url: settings.redis.url,
       // Our own announcements are stored as events too, so the trader can find what the supervisor published.
@@ -161,6 +164,7 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
       // schedule.resumeAfterKillswitch = next-start, the next window) hands it back.
     },
   )
+  announcer.connect(bus)
   const busBatcher = new BusUpdateBatcher(bus.batchSource(), { emit: (u) => hub.emit('bus.update', u) })
   bus.onAgentDied((d) => hub.emit('bus.agentDied', d))
   // Paused is not dead: re-judge agents whenever a container is paused or resumed.
@@ -176,70 +180,28 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
   })
 
   // The schedule lives in config.toml [schedule]; rules are re-read whenever the file changes.
-  let rules: ScheduleRules | null = null
-  let rulesProblem: { message: string; details: Array<{ path?: string; message: string }> } | null = null
-  const refreshRules = async () => {
-    try {
-      const loadedConfig = await config.load()
-      const raw = (loadedConfig.value as Record<string, unknown> | null)?.['schedule']
-      if (raw === undefined) {
-        rules = null
-        rulesProblem = null
-      } else {
-        const v = validateScheduleRules(raw)
-        if (v.ok) {
-          rules = v.rules
-          rulesProblem = null
-        } else {
-          rules = null
-          rulesProblem = { message: `config.toml [schedule] is invalid: ${v.errors.map((e) => `${e.path ?? ''} ${e.message}`).join('; ')}`, details: v.errors }
-        }
-      }
-    } catch (err) {
-      rules = null
-      rulesProblem = { message: (err as Error).message, details: [] }
-    }
-  }
+  const rules = new ScheduleRulesSource(() => config.load())
   const scheduleCtx = { who: 'schedule', door: 'scheduler' } as const
   const windowPauser = settings.schedule.pauseOutsideWindow
     ? new WindowPauser({
         pause: async (why) => pauseEffectOf(await stack.pause(scheduleCtx, { reason: why })),
         resume: (refs, why) => containerResumer(stack)(refs, why, scheduleCtx.who),
-        blockedReason: () => (bus?.status().killswitch.engaged ? 'the killswitch is engaged' : null),
+        blockedReason: () => (bus.status().killswitch.engaged ? 'the killswitch is engaged' : null),
         notify: (n) => hub.emit('app.alert', { id: `schedule-window-${Date.now()}`, ...n, sticky: n.level === 'warning', at: new Date().toISOString() }),
         statePath: join(stateDir, 'schedule-paused.json'),
         log: (m) => log(`[schedule] ${m}`),
       })
     : null
-  /**
-   * Why the schedule may not turn trading on. Nothing re-enables trading as a side effect of a
-   * release, a restart or a Redis reconnect: until the killswitch was read from Redis it is not
-   * known, and a released switch stays latched until a deliberate resume.
-   */
-  const latchVeto = async (window: { enabled: boolean; windowStart?: Date } | null): Promise<string | null> => {
-    const ks = bus.killswitch
-    if (!ks.known) return 'the killswitch state is not known yet (Redis unreachable or not read since reconnecting)'
-    if (ks.engaged) return 'the killswitch is engaged'
-    if (!ks.latched) return null
-    const releasedAt = Date.parse(ks.view().at ?? '')
-    if (
-      settings.schedule.resumeAfterKillswitch === 'next-start' &&
-      window?.enabled &&
-      window.windowStart &&
-      window.windowStart.getTime() > releasedAt
-    ) {
-      const reason = 'scheduled start after a killswitch release (schedule.resumeAfterKillswitch = next-start)'
-      await ks.resume({ reason, who: 'schedule' })
-      await audit.append({ who: 'schedule', door: 'scheduler', action: 'trading.resume', outcome: 'ok', reason }).catch(() => undefined)
-      return null
-    }
-    return 'the killswitch was released; trading stays disabled until someone runs Resume trading'
-  }
+  const latchVeto = killswitchLatchVeto({
+    killswitch: () => bus.killswitch,
+    resumeMode: settings.schedule.resumeAfterKillswitch,
+    recordResume: (reason) => audit.append({ who: 'schedule', door: 'scheduler', action: 'trading.resume', outcome: 'ok', reason }).then(() => undefined),
+  })
 
   const scheduler: Scheduler | null = settings.schedule.enabled
     ? new Scheduler({
         clock: systemClock,
-        getRules: () => rules,
+        getRules: () => rules.current(),
         flag,
         overrides: new RedisOverrideStore(flagRedis),
         who: 'schedule',
@@ -271,13 +233,13 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
       progress: (runId, step) => hub.emit('workflow.progress', { runId, step }),
       finished: (r) => {
         hub.emit('workflow.finished', r)
-        void refreshRules().then(() => scheduler?.refresh())
+        void rules.refresh().then(() => scheduler?.refresh())
       },
       alert: (a) => hub.emit('app.alert', { ...a, at: new Date().toISOString() }),
     },
   })
   workflow.recovery.onChange = (info) => hub.emit('workflow.recovery', info)
-  hub.on('config.changedOnDisk', () => void refreshRules().then(() => scheduler?.refresh()))
+  hub.on('config.changedOnDisk', () => void rules.refresh().then(() => scheduler?.refresh()))
   // After a Redis outage the schedule recomputes from the clock rather than replaying missed transitions.
   flagRedis.on('ready', () => void scheduler?.resync())
 
@@ -292,19 +254,14 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
     stack: supervisedStackFor(stack, systemContext('supervisor', 'supervisor')),
     heartbeats: heartbeatViewFor(bus),
     guards: {
-      // Each blocker says what lifts it: a refusal must not tell the trader to release a Save & Restart.
-      blockedReason: () => {
-        if (bus?.status().killswitch.engaged) return { reason: 'the killswitch is engaged', advice: 'Release the killswitch first.' }
-        const run = workflow.running
-        if (run) return { reason: `a Save & Restart run is in flight (${run.who})`, advice: 'Wait for the run to finish.' }
-        const containers = stack.containers()
-        if (containers.length > 0 && containers.every((c) => c.state !== 'running') && containers.some((c) => c.state === 'paused'))
-          return { reason: 'the stack is paused', advice: 'Resume the stack first.' }
-        return null
-      },
+      blockedReason: supervisionBlocker({
+        killswitchEngaged: () => bus.status().killswitch.engaged,
+        runInFlight: () => workflow.running,
+        containers: () => stack.containers(),
+      }),
     },
     sinks: {
-      announce: (channel, payload) => bus?.publish(channel, payload).then(() => undefined) ?? Promise.resolve(),
+      announce: (channel, payload) => bus.publish(channel, payload).then(() => undefined),
       // Field by field into the log's shape, keeping the real door (a manual restart's ipc/http/ws).
       audit: (rec) => audit.append(supervisionAuditEntry(rec)).then(() => undefined),
       notify: (n) => hub.emit('app.alert', { id: `supervise-${n.title}-${Date.now()}`, level: n.level === 'error' ? 'critical' : n.level, title: n.title, message: n.message, at: new Date().toISOString(), sticky: n.level === 'error' }),
@@ -339,7 +296,7 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
     }),
   ]
   const stackHandlers = createStackHandlers(stack, { configPath: settings.config.path, singleFileMounts: settings.config.singleFileMounts })
-  const busHandlers = createBusHandlers(bus)
+  const busHandlers = createBusHandlers(bus, { alert: (a) => hub.emit('app.alert', a) })
 
   const raw: Handlers = {
     ...createAppHandlers({
@@ -348,8 +305,8 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
       startedAt,
       probeDocker: () => probeDockerEndpoints(settings.docker.endpoints),
       probeRedis: async () => {
-        const c = bus?.connection()
-        return { ok: c?.state === 'ready', detail: c ? `${c.state}${c.error ? `: ${c.error}` : ''}` : 'not started' }
+        const c = bus.connection()
+        return { ok: c.state === 'ready', detail: `${c.state}${c.error ? `: ${c.error}` : ''}` }
       },
     }),
     ...stackHandlers,
@@ -360,21 +317,8 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
     },
     ...createConfigHandlers(config),
     ...createWorkflowHandlers(workflow, history),
-    ...createScheduleHandlers({ scheduler, flag, rulesProblem: () => rulesProblem }),
+    ...createScheduleHandlers({ scheduler, flag, rulesProblem: () => rules.currentProblem() }),
     ...busHandlers,
-    'bus.killswitch.engage': async (input, ctx) => {
-      const r = await busHandlers['bus.killswitch.engage'](input, ctx)
-      if (r.actions.store.status === 'failed')
-        hub.emit('app.alert', {
-          id: `killswitch-unstored-${r.state.version}`,
-          level: 'critical',
-          title: 'Killswitch engaged, but NOT stored in Redis',
-          message: `Redis is unreachable (${r.actions.store.error ?? 'unknown error'}). Stackdeck did what it could without Redis (${r.actions.stackPause.status === 'ok' ? 'the stack is paused' : 'execution agents it could reach at Docker level'}) and writes the killswitch to Redis as soon as it returns. Agents that only listen on Redis have NOT been told.`,
-          at: new Date().toISOString(),
-          sticky: true,
-        })
-      return r
-    },
     ...createStateHandlers({
       model: safety,
       liftLatch: (req) => bus.killswitch.resume(req),
@@ -398,7 +342,7 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
       await history.load()
       await stack.start()
       await config.start().catch((err: unknown) => log(`[config] cannot watch ${settings.config.path}: ${(err as Error).message}`))
-      await refreshRules()
+      await rules.refresh()
       await flagRedis.connect().catch((err: unknown) => log(`[schedule] Redis not reachable yet: ${(err as Error).message}`))
       await bus.start()
       busBatcher.start()
@@ -418,7 +362,7 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
       scheduler?.stop()
       busBatcher.stop()
       detachPausedAgents()
-      await bus?.stop().catch(() => undefined)
+      await bus.stop().catch(() => undefined)
       detachFlag()
       flagRedis.disconnect()
       await config.stop().catch(() => undefined)

@@ -11,6 +11,23 @@ import type { HeartbeatVerdict, StartOutcome, SupervisedContainer, SupervisedSta
 
 export const AGENT_LABEL = 'stackdeck.agent'
 
+/**
+ * The stack announces its pauses and resumes on the bus, and the bus asks the stack what is paused:
+ * a real cycle between the two. The stack is built first with this forwarder; the bus plugs in once
+ * it exists. Until then, and whenever the bus is not connected, an announcement fails now (the
+ * action's result says "not announced") rather than waiting for a link that may never come.
+ */
+export function busAnnouncer() {
+  let bus: Pick<BusClient, 'connection' | 'publish'> | null = null
+  return {
+    announce: (channel: string, payload: unknown): Promise<unknown> =>
+      bus && bus.connection().state === 'ready' ? bus.publish(channel, payload) : Promise.reject(new Error('bus not connected')),
+    connect(to: Pick<BusClient, 'connection' | 'publish'>): void {
+      bus = to
+    },
+  }
+}
+
 const allContainers = (stack: StackService): ContainerInfo[] => stack.containers()
 
 /** Docker's default hostname is the first 12 hex digits of the container id. */
