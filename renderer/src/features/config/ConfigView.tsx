@@ -17,21 +17,10 @@ import { isWithin, parsePointer, toPointer } from './pointer'
 import { focusRawLine, RawEditor } from './RawEditor'
 import { SchemaForm } from './SchemaForm'
 import type { Schema } from './schema-model'
-import {
-  currentValidation,
-  describeDraft,
-  discardEdits,
-  isDirty,
-  loadConfig,
-  restartInput,
-  saveBlocker,
-  saveDraft,
-  switchMode,
-  useConfig,
-  useConfigFeed,
-  type Issue,
-  type Mode,
-} from './use-config'
+import { currentValidation, isDirty, loadConfig, saveBlocker, useConfig, type Issue, type Mode } from './config-store'
+import { saveDraft } from './config-writes'
+import { describeDraft, discardEdits, restartInput, switchMode } from './draft'
+import { useConfigFeed } from './use-config-feed'
 import './config.css'
 
 function FileHeader() {

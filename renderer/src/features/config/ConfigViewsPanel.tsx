@@ -9,7 +9,7 @@ import { ConfigViewBadge, ConfigViewDetail, copyText } from '../stack/ConfigView
 import { fileCheck, refusedContainers, summarizeViews, viewKey } from '../stack/config-view-badge'
 import { checkConfigViews, loadConfigViews, useConfigViews } from '../stack/use-config-views'
 import '../stack/config-views.css'
-import { useConfig } from './use-config'
+import { useConfig } from './config-store'
 
 export function ConfigViewsPanel() {
   const { report, error, loading, checked, checking, checkError } = useConfigViews()

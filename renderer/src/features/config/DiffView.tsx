@@ -2,7 +2,7 @@
 import { useMemo } from 'react'
 import { APPLY_WORDS } from './schema-model'
 import { classifyUnified, showValue } from './diff-text'
-import type { ConfigDiff } from './use-config'
+import type { ConfigDiff } from './config-store'
 
 type Change = ConfigDiff['changes'][number]
 

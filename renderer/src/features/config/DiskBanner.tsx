@@ -1,7 +1,8 @@
 /** config.toml changed under us (an editor, git, another host or a refused save): show what changed and let the trader choose. */
 import { formatTime } from '../../lib/format'
 import { ChangeList, UnifiedDiff } from './DiffView'
-import { isDirty, keepEditing, loadNewFile, useConfig } from './use-config'
+import { isDirty, useConfig } from './config-store'
+import { keepEditing, loadNewFile } from './disk-notice'
 
 const TITLE = {
   changed: 'config.toml changed on disk',

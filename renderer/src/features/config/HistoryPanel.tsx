@@ -1,7 +1,9 @@
 /** Backups of config.toml: what each would change if restored, and a validated restore. */
 import { Fragment } from 'react'
 import { ChangeList, UnifiedDiff } from './DiffView'
-import { loadBackups, restoreBackup, toggleBackupDiff, useConfig } from './use-config'
+import { loadBackups, toggleBackupDiff } from './backups'
+import { useConfig } from './config-store'
+import { restoreBackup } from './config-writes'
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`

@@ -3,7 +3,8 @@
  * with a line-number gutter and error lines marked in the gutter and behind the text.
  */
 import { useMemo, useRef } from 'react'
-import { editText, useConfig, type Issue } from './use-config'
+import { useConfig, type Issue } from './config-store'
+import { editText } from './draft'
 
 /** Must match the line-height in config.css: the gutter and the markers are laid out by it. */
 const LINE_H = 20

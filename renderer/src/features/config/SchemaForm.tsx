@@ -21,7 +21,8 @@ import {
   type Apply,
   type Schema,
 } from './schema-model'
-import { setCollapsed, useConfig } from './use-config'
+import { useConfig } from './config-store'
+import { setCollapsed } from './draft'
 
 const RootCtx = createContext<Schema>({})
 

@@ -4,7 +4,8 @@
  */
 import { useState, type ReactNode } from 'react'
 import { useShallow } from 'zustand/react/shallow'
-import { editValue, setLocalError, useConfig } from './use-config'
+import { useConfig } from './config-store'
+import { editValue, setLocalError } from './draft'
 import { parsePointer } from './pointer'
 import { APPLY_WORDS, constraintText as ruleText, enumOf, mixedTypes, scalarOf, type Apply, type Kind, type Scalar, type Schema } from './schema-model'
 
