@@ -1,6 +1,6 @@
 /** config.toml changed under us (an editor, git, another host or a refused save): show what changed and let the trader choose. */
 import { formatTime } from '../../lib/format'
-import { ChangeList, UnifiedDiff } from './DiffView'
+import { ChangeList, UnifiedDiff } from './diff-view'
 import { isDirty, useConfig } from './config-store'
 import { keepEditing, loadNewFile } from './disk-notice'
 

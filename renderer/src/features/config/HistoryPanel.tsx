@@ -1,6 +1,6 @@
 /** Backups of config.toml: what each would change if restored, and a validated restore. */
 import { Fragment } from 'react'
-import { ChangeList, UnifiedDiff } from './DiffView'
+import { ChangeList, UnifiedDiff } from './diff-view'
 import { loadBackups, toggleBackupDiff } from './backups'
 import { useConfig } from './config-store'
 import { restoreBackup } from './config-writes'
