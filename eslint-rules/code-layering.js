@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs'
 import { dirname, relative, resolve, sep } from 'node:path'
 
 const ROOT = resolve(import.meta.dirname, '..')
-const DOMAINS = ['audit', 'bus', 'config', 'schedule', 'settings', 'stack', 'state', 'supervise', 'workflow']
+const DOMAINS = ['audit', 'bus', 'config', 'schedule', 'settings', 'stack', 'state', 'store', 'supervise', 'workflow']
 
 /** Repo-relative POSIX path → layer id, or null for files outside the layered tree (tests, scripts…). */
 export function layerOf(rel) {

@@ -55,6 +55,8 @@ while IFS= read -r d; do
 done < <(find "$envdir" -maxdepth 2 \( -name docker.pid -o -name dockerd.cmd \) -printf '%h\n' 2>/dev/null | sort -u)
 bash "$here/redis.sh" stop "$envdir" &
 pids+=($!)
+bash "$here/postgres.sh" stop "$envdir" &
+pids+=($!)
 for p in "${pids[@]}"; do
   wait "$p" || log "a stop step failed (see above)"
 done

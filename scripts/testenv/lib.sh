@@ -42,13 +42,14 @@ busybox_is_static() {
 }
 
 # Install what is missing (root on Debian only); otherwise say exactly what to install.
-# Usage: ensure_packages [--need-dockerd] [--need-redis] [--need-chromium]
+# Usage: ensure_packages [--need-dockerd] [--need-redis] [--need-postgres] [--need-chromium]
 ensure_packages() {
-  local want_dockerd=0 want_redis=0 want_chromium=0 a
+  local want_dockerd=0 want_redis=0 want_postgres=0 want_chromium=0 a
   for a in "$@"; do
     case "$a" in
       --need-dockerd) want_dockerd=1 ;;
       --need-redis) want_redis=1 ;;
+      --need-postgres) want_postgres=1 ;;
       --need-chromium) want_chromium=1 ;;
     esac
   done
@@ -59,6 +60,7 @@ ensure_packages() {
   fi
   busybox_is_static || missing+=(busybox-static)
   if [ "$want_redis" = 1 ] && ! command -v redis-server >/dev/null 2>&1; then missing+=(redis-server); fi
+  if [ "$want_postgres" = 1 ] && ! command -v pg_ctl >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then missing+=(postgresql); fi
   if [ "$want_chromium" = 1 ] && ! command -v chromium >/dev/null 2>&1; then missing+=(chromium); fi
   [ "${#missing[@]}" = 0 ] && return 0
 

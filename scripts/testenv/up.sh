@@ -38,10 +38,17 @@ own_redis=""
 if [ -n "${STACKDECK_TEST_REDIS_URL:-}" ] && [ "$STACKDECK_TEST_REDIS_URL" != "$own_redis" ]; then
   external_redis="$STACKDECK_TEST_REDIS_URL"
 fi
+external_pg=""
+own_pg=""
+[ -s "$envdir/postgres/port" ] && own_pg="postgres://stackdeck@127.0.0.1:$(cat "$envdir/postgres/port")/stackdeck"
+if [ -n "${STACKDECK_TEST_PG_URL:-}" ] && [ "$STACKDECK_TEST_PG_URL" != "$own_pg" ]; then
+  external_pg="$STACKDECK_TEST_PG_URL"
+fi
 
 pkg_flags=(--need-chromium)
 [ -n "$external_docker" ] || pkg_flags+=(--need-dockerd)
 [ -n "$external_redis" ] || pkg_flags+=(--need-redis)
+[ -n "$external_pg" ] || pkg_flags+=(--need-postgres)
 ensure_packages "${pkg_flags[@]}"
 
 # One label value per environment, stable across re-runs of up.sh on the same ENVDIR.
@@ -83,6 +90,14 @@ else
 fi
 t_redis="$(now_ms)"
 
+# --- PostgreSQL (the history store's team engine) ------------------------------------------------
+if [ -n "$external_pg" ]; then
+  pg_url="$external_pg"
+else
+  pg_url="$(bash "$here/postgres.sh" start "$envdir")"
+fi
+t_pg="$(now_ms)"
+
 # --- env.sh ---------------------------------------------------------------------------------------
 q() { printf '%q' "$1"; }
 {
@@ -90,6 +105,7 @@ q() { printf '%q' "$1"; }
   echo "export STACKDECK_TEST_ENVDIR=$(q "$envdir")"
   echo "export STACKDECK_TEST_DOCKER_HOST=$(q "$docker_host")"
   echo "export STACKDECK_TEST_REDIS_URL=$(q "$redis_url")"
+  echo "export STACKDECK_TEST_PG_URL=$(q "$pg_url")"
   echo "export STACKDECK_TEST_IMAGE=$(q "$image")"
   echo "export STACKDECK_TEST_LABEL=$(q "$label")"
   echo "export STACKDECK_TEST_DOCKERD_PIDFILE=$(q "$dockerd_pidfile")"
@@ -104,9 +120,10 @@ mv "$envdir/env.sh.tmp" "$envdir/env.sh"
 {
   echo "external_docker=$(q "$external_docker")"
   echo "external_redis=$(q "$external_redis")"
+  echo "external_pg=$(q "$external_pg")"
   echo "image=$(q "$image")"
   echo "label=$(q "$label")"
 } >"$envdir/state.sh"
 
-log "up in $(($(now_ms) - t0)) ms (docker $((t_docker - t0)) ms, image $((t_image - t_docker)) ms, redis $((t_redis - t_image)) ms): $envdir"
+log "up in $(($(now_ms) - t0)) ms (docker $((t_docker - t0)) ms, image $((t_image - t_docker)) ms, redis $((t_redis - t_image)) ms, postgres $((t_pg - t_redis)) ms): $envdir"
 echo "$envdir/env.sh"

@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest'
+import { globToLike, storableText } from './sql-glob'
+
+describe('globToLike', () => {
+  it('turns * and ? into % and _, and escapes LIKE metacharacters so they match only themselves', () => {
+    expect(globToLike('orchestrator.*')).toBe('orchestrator.%')
+    expect(globToLike('agent.?.state')).toBe('agent._.state')
+    expect(globToLike('fill_100%')).toBe('fill\\_100\\%')
+    expect(globToLike('a\\b')).toBe('a\\\\b')
+  })
+})
+
+describe('storableText', () => {
+  it('replaces NUL, which PostgreSQL text cannot hold, and leaves everything else alone', () => {
+    expect(storableText('a\u0000b')).toBe('a\uFFFDb')
+    const s = 'emoji 🚀 rtl \u202e zero\u200bwidth'
+    expect(storableText(s)).toBe(s)
+  })
+})
