@@ -4,7 +4,7 @@
 #   postgres.sh start <dir>   start (or reuse) it; prints postgres://stackdeck@127.0.0.1:<port>/stackdeck
 #   postgres.sh stop <dir>    stop it (safe to repeat)
 #
-# Files in <dir>/postgres: data/ (the cluster), port, log. Trust auth on loopback only, no Unix
+# Files in <dir>/postgres: data/ (the cluster), port, last-port, log. Trust auth on loopback only, no Unix
 # socket, fsync off: it holds test data for one run and is deleted with the directory.
 # PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` user that
 # Debian's package creates.
@@ -52,9 +52,11 @@ start() {
     as_owner "$bin/initdb" -D "$data" -U stackdeck -A trust -E UTF8 --no-sync >"$pg/initdb.log" 2>&1 ||
       { tail -n 20 "$pg/initdb.log" >&2; die "initdb failed (log: $pg/initdb.log)"; }
   fi
-  local attempt port i
+  local attempt port i prev=""
+  # A restart keeps its port when it can, so clients reconnect to the same URL (outage tests).
+  [ -s "$pg/last-port" ] && prev="$(cat "$pg/last-port")"
   for attempt in 1 2 3 4 5; do
-    port="$(free_port)"
+    if [ "$attempt" = 1 ] && [ -n "$prev" ]; then port="$prev"; else port="$(free_port)"; fi
     if as_owner "$bin/pg_ctl" -D "$data" -l "$pg/log" -w -t 30 \
       -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
       start >/dev/null 2>&1; then
@@ -62,6 +64,7 @@ start() {
         if ready "$port"; then
           as_owner "$bin/psql" -q -h 127.0.0.1 -p "$port" -U stackdeck -d postgres -c 'CREATE DATABASE stackdeck' >/dev/null 2>&1 || true
           echo "$port" >"$portfile"
+          echo "$port" >"$pg/last-port"
           url_for "$port"
           return 0
         fi
