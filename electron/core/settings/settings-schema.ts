@@ -169,6 +169,30 @@ export const SettingsSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    store: Type.Object(
+      {
+        enabled: Type.Boolean({
+          default: false,
+          description: 'Record bus events, agent transitions and state changes in the history store (preview: the UI for it is not built yet).',
+        }),
+        url: Type.String({
+          default: '',
+          pattern: '^(|postgres(ql)?://.*)$',
+          description: 'Empty: the embedded PGlite database in <state dir>/history. postgres://user@host:port/db: a PostgreSQL server (shared by several Stackdecks and your own tools).',
+        }),
+        schema: Type.String({ default: 'stackdeck', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,62}$', description: 'The schema its tables live in.' }),
+        channels: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Channel globs to record; empty: every event the bus receives.' }),
+        retention: Type.Object(
+          {
+            maxAgeDays: Type.Number({ minimum: 0.01, maximum: 3650, default: 30 }),
+            maxBytes: Type.Integer({ minimum: 1_048_576, default: 2_147_483_648, description: 'Disk the events may take; the oldest are dropped first.' }),
+            warnAtPercent: Type.Number({ minimum: 1, maximum: 100, default: 80 }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     stateDir: Type.String({ default: '', description: 'Empty: ~/.local/state/stackdeck' }),
   },
   { additionalProperties: false, $id: 'https://stackdeck.dev/schemas/settings.schema.json', title: 'Stackdeck settings' },

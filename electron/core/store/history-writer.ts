@@ -128,7 +128,8 @@ export class HistoryWriter {
       this.cursor = r.next
       if (r.missed > 0) this.st.dropped.evicted += r.missed
       for (const e of r.events) if (!this.o.keep || this.o.keep(e)) this.buffer.push(e)
-      if (r.events.length < this.o.maxBatch) break
+      // A feed may answer in pages smaller than asked for: read until it has nothing new.
+      if (r.events.length === 0) break
     }
     const over = this.buffer.length - this.o.maxBuffered
     if (over > 0) {

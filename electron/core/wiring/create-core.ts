@@ -4,7 +4,7 @@
  * Every cross-module dependency is wired here, so modules stay ignorant of each other.
  */
 import { existsSync } from 'node:fs'
-import { homedir } from 'node:os'
+import { homedir, hostname } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { Redis } from 'ioredis'
 import { wrapperAuditedOperations, type EventMap, type Handlers } from '../api/contract'
@@ -39,6 +39,10 @@ import { fileKillswitchMirror } from '../state/killswitch-mirror'
 import { SafetyModel } from '../state/safety-model'
 import { createStateHandlers } from '../state/state-handlers'
 import { Journal } from '../workflow/journal'
+import { createHistoryHandlers } from '../store/history-handlers'
+import { HistoryService } from '../store/history-service'
+import { StateRecorder } from '../store/state-recorder'
+import { busEventFeed } from './history-bridges'
 import { RunHistory } from '../workflow/run-history'
 import { SaveAndRestart } from '../workflow/save-and-restart'
 import { createStackPort } from '../workflow/stack-port'
@@ -295,6 +299,28 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
       if (event === 'stack.changed' || event === 'schedule.transition') safety.refresh()
     }),
   ]
+  // History: fed from the ring and the hub, never on the live path (store.enabled turns it on).
+  const storeEngine = settings.store.url ? 'postgres' : 'pglite'
+  const eventHistory = settings.store.enabled
+    ? new HistoryService({
+        location: { url: settings.store.url, dataDir: join(stateDir, 'history'), schema: settings.store.schema, host: `${hostname()}:${process.pid}` },
+        feed: busEventFeed(bus),
+        channels: settings.store.channels,
+        retention: settings.store.retention,
+        notify: (n) => hub.emit('app.alert', { id: `history-${Date.now()}`, ...n, sticky: false, at: new Date().toISOString() }),
+        log: (m) => log(`[history] ${m}`),
+        onChange: (st) => hub.emit('history.status', { enabled: true, ...st }),
+      })
+    : null
+  const recorder = eventHistory ? new StateRecorder({ transitions: (t) => eventHistory.recordTransitions(t), state: (r) => eventHistory.recordState(r) }) : null
+  const detachHistory = recorder
+    ? hub.subscribe((event, payload) => {
+        if (event === 'bus.update') recorder.onBusUpdate(payload as EventMap['bus.update'])
+        else if (event === 'workflow.finished') recorder.onRunFinished(payload as EventMap['workflow.finished'])
+        else if (event === 'audit.appended') recorder.onAudit(payload as EventMap['audit.appended'])
+      })
+    : () => undefined
+
   const stackHandlers = createStackHandlers(stack, { configPath: settings.config.path, singleFileMounts: settings.config.singleFileMounts })
   const busHandlers = createBusHandlers(bus, { alert: (a) => hub.emit('app.alert', a) })
 
@@ -331,6 +357,7 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
     }),
     ...createSuperviseHandlers(supervisor),
     ...createAuditHandlers(audit),
+    ...createHistoryHandlers(eventHistory, storeEngine),
   }
   const handlers = auditedHandlers(raw, audit, wrapperAuditedOperations, { log: (m, e) => log(`[audit] ${m} ${e instanceof Error ? e.message : ''}`) })
 
@@ -354,9 +381,12 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
       await scheduler?.start()
       await supervisor.start()
       safety.start()
+      eventHistory?.start()
     },
     async dispose() {
       safety.stop()
+      detachHistory()
+      await eventHistory?.stop().catch(() => undefined)
       detachSafety.forEach((off) => off())
       await supervisor.stop().catch(() => undefined)
       scheduler?.stop()

@@ -14,6 +14,7 @@ import { stateEvents, stateOperations } from './state'
 import { superviseEvents, superviseOperations } from './supervise'
 import { stackEvents, stackOperations } from './stack'
 import { workflowEvents, workflowOperations } from './workflow'
+import { historyEvents, historyOperations } from './history'
 
 export const operations = {
   ...appOperations,
@@ -25,6 +26,7 @@ export const operations = {
   ...stateOperations,
   ...superviseOperations,
   ...auditOperations,
+  ...historyOperations,
 } as const
 
 export const events = {
@@ -37,6 +39,7 @@ export const events = {
   ...stateEvents,
   ...superviseEvents,
   ...auditEvents,
+  ...historyEvents,
 } as const
 
 export type Operations = typeof operations
