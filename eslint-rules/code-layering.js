@@ -25,6 +25,7 @@ export function layerOf(rel) {
   if (['electron/core/api/define.ts', 'electron/core/api/call-context.ts'].includes(p) || p.startsWith('electron/core/api/contract/')) return 'contract'
   if (p.startsWith('electron/core/api/')) return 'api'
   if (p === 'electron/core/event-hub.ts') return 'hub'
+  if (p.startsWith('electron/core/shared/')) return 'shared'
   if ((m = /^electron\/core\/([^/]+)\//.exec(p)) && DOMAINS.includes(m[1])) return `domain:${m[1]}`
   if (p.startsWith('electron/core/wiring/')) return 'root'
   if (p.startsWith('electron/core/')) return 'root'
@@ -35,7 +36,7 @@ export function layerOf(rel) {
   return null
 }
 
-const CORE_SHARED = ['contract', 'api', 'errors', 'hub']
+const CORE_SHARED = ['contract', 'api', 'errors', 'hub', 'shared']
 const UI_SHARED = ['ui:components', 'ui:store', 'ui:lib', 'ui:api']
 
 /**
@@ -47,6 +48,8 @@ export const LAYERS = {
   contract: { value: ['contract', 'errors'] },
   api: { value: ['contract', 'api', 'errors'] },
   hub: { value: ['hub', 'errors'], type: ['contract'] },
+  // Cross-cutting mechanisms every domain may use (durable file writes, the clock): no domain, no contract.
+  shared: { value: ['shared', 'errors'] },
   domain: { value: (own) => [own, ...CORE_SHARED], type: () => DOMAINS.map((d) => `domain:${d}`) },
   // The composition root wires every domain together; nothing in core imports it back.
   root: { value: ['root', ...CORE_SHARED, ...DOMAINS.map((d) => `domain:${d}`)] },

@@ -29,6 +29,7 @@ describe('layers', () => {
     expect(layerOf('electron/core/api/dispatcher.ts')).toBe('api')
     expect(layerOf('electron/core/stack/reload.ts')).toBe('domain:stack')
     expect(layerOf('electron/core/wiring/create-core.ts')).toBe('root')
+    expect(layerOf('electron/core/shared/durable-file.ts')).toBe('shared')
     expect(layerOf('renderer/src/components/Toasts.tsx')).toBe('ui:components')
     expect(layerOf('renderer/src/features/config/ConfigView.tsx')).toBe('feature:config')
     expect(layerOf('electron/core/stack/reload.test.ts')).toBeNull()
@@ -41,6 +42,9 @@ tester.run('code-layering', codeLayering, {
     good('electron/core/stack/reload.ts', "import type { X } from '../api/contract/stack'\nimport { CoreError } from '../errors'\nimport { EventHub } from '../event-hub'"),
     good('electron/core/state/fact.ts', "import type { StackSnapshot } from '../stack/types'"),
     good('electron/core/wiring/create-core.ts', "import { StackService } from '../stack/stack-service'"),
+    // Every domain may use the shared pieces.
+    good('electron/core/workflow/journal.ts', "import { replaceFileDurably } from '../shared/durable-file'"),
+    good('electron/core/supervise/supervisor.ts', "import { systemClock } from '@core/shared/clock'"),
     good('electron/server/host.ts', "import { createCore } from '@core/wiring/create-core'"),
     good('electron/preload/index.ts', "import { IPC } from '../core/api/ipc-channels'\nimport type { Envelope } from '../core/api/contract'"),
     good('renderer/src/features/stack/StackView.tsx', "import type { StackSnapshot } from '@contract'\nimport { Toasts } from '../../components/Toasts'"),
@@ -55,6 +59,10 @@ tester.run('code-layering', codeLayering, {
     bad('electron/core/stack/reload.ts', "import { startHost } from '../../server/host'"),
     bad('electron/core/workflow/journal.ts', "import type { Window } from '../../main/window'"),
     bad('electron/core/config/config-service.ts', "import { run } from '../../cli/run'"),
+    // A shared piece knows no domain and no contract: it is below them all.
+    bad('electron/core/shared/durable-file.ts', "import { ioError } from '../config/config-writer'"),
+    bad('electron/core/shared/durable-file.ts', "import type { JournalRecord } from '../workflow/journal'"),
+    bad('electron/core/shared/clock.ts', "import { operations } from '../api/contract'"),
     // Nothing in core imports the composition root.
     bad('electron/core/bus/ingest.ts', "import { createCore } from '../wiring/create-core'"),
     // The renderer's shared parts never import a feature.

@@ -136,7 +136,7 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
       // left the Monitor at "trading unknown" while the flag had changed.
       channels: { tradingChannel: settings.redis.tradingChannel },
       resumeMode: settings.schedule.resumeAfterKillswitch,
-      killswitchMirror: fileKillswitchMirror(join(stateDir, 'killswitch.json')),
+      killswitchMirror: fileKillswitchMirror(join(stateDir, 'killswitch.json'), (m) => log(`[bus] ${m}`)),
       commandAckTimeoutMs: settings.redis.commandAckTimeoutMs,
     },
     {
@@ -262,7 +262,7 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
   const workflow = new SaveAndRestart({
     stack: createStackPort(stack, settings.config.path),
     config: createConfigPort(config),
-    journal: new Journal(settings.workflow.journalPath || join(stateDir, 'save-restart.journal.json')),
+    journal: new Journal(settings.workflow.journalPath || join(stateDir, 'save-restart.journal.json'), (m) => log(`[workflow] ${m}`)),
     history,
     configPath: settings.config.path,
     unpauseRetries: settings.workflow.unpauseRetries,
