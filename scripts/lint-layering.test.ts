@@ -30,6 +30,7 @@ describe('layers', () => {
     expect(layerOf('electron/core/stack/reload.ts')).toBe('domain:stack')
     expect(layerOf('electron/core/wiring/create-core.ts')).toBe('root')
     expect(layerOf('electron/core/shared/durable-file.ts')).toBe('shared')
+    expect(layerOf('electron/core/api/wire.ts')).toBe('wire')
     expect(layerOf('renderer/src/components/Toasts.tsx')).toBe('ui:components')
     expect(layerOf('renderer/src/features/config/ConfigView.tsx')).toBe('feature:config')
     expect(layerOf('electron/core/stack/reload.test.ts')).toBeNull()
@@ -49,6 +50,10 @@ tester.run('code-layering', codeLayering, {
     good('electron/preload/index.ts', "import { IPC } from '../core/api/ipc-channels'\nimport type { Envelope } from '../core/api/contract'"),
     good('renderer/src/features/stack/StackView.tsx', "import type { StackSnapshot } from '@contract'\nimport { Toasts } from '../../components/Toasts'"),
     good('renderer/src/store/safety.ts', "import { api } from '../api/client'"),
+    // The wire protocol's constants are shared by the host, the CLI and the renderer's client.
+    good('renderer/src/api/ws-client.ts', "import { WS_PROTOCOL } from '@core/api/wire'"),
+    good('electron/cli/client.ts', "import { WS_PROTOCOL } from '../core/api/wire'"),
+    good('electron/server/ws-door.ts', "import { WS_PROTOCOL } from '@core/api/wire'"),
   ],
   invalid: [
     // The contract uses only errors: no domain code.
@@ -71,6 +76,9 @@ tester.run('code-layering', codeLayering, {
     // The renderer runs no core code, through a relative path or an alias.
     bad('renderer/src/features/stack/StackView.tsx', "import { normalizeSignal } from '@core/stack/signals'"),
     bad('renderer/src/lib/format.ts', "import { CoreError } from '../../../electron/core/errors'"),
+    // Only the renderer's client speaks the wire; the wire module imports nothing.
+    bad('renderer/src/features/stack/StackView.tsx', "import { WS_PATH } from '@core/api/wire'"),
+    bad('electron/core/api/wire.ts', "import { operations } from './contract'"),
     // The CLI is a client over the wire.
     bad('electron/cli/commands.ts', "import { StackService } from '../core/stack/stack-service'"),
     // The preload's one runtime import from core is the channel list.

@@ -1,4 +1,5 @@
 import WebSocket from 'ws'
+import { RPC_PATH_PREFIX, WS_BEARER_PREFIX, WS_CLOSE_NORMAL, WS_PATH, WS_PROTOCOL } from '../core/api/wire'
 import { CliError, EXIT, type WireError } from './exit-codes'
 
 /**
@@ -7,10 +8,6 @@ import { CliError, EXIT, type WireError } from './exit-codes'
  * names only, never on REST paths. The one exception is `GET /health`, the route that needs no
  * token, so `stackdeck health` works before a token is set up.
  */
-
-// Same values as electron/server/ws-door.ts; the CLI stays free of server code so it starts fast.
-const WS_PROTOCOL = 'stackdeck.v1'
-const WS_BEARER_PREFIX = 'bearer.'
 
 export interface ClientOptions {
   url: string
@@ -111,7 +108,7 @@ export class StackdeckClient {
 
   /** Calls an operation; resolves with its result or throws a CliError carrying the exit code. */
   async call(op: string, input: unknown = {}): Promise<unknown> {
-    const { status, body } = await this.fetchJson(`/api/rpc/${encodeURIComponent(op)}`, {
+    const { status, body } = await this.fetchJson(`${RPC_PATH_PREFIX}${encodeURIComponent(op)}`, {
       method: 'POST',
       headers: this.headers(),
       body: JSON.stringify(input ?? {}),
@@ -150,7 +147,7 @@ export class StackdeckClient {
    * sends an operation over the same socket, and `closed` settles when the socket ends.
    */
   async stream(onEvent: (event: string, payload: unknown) => void): Promise<EventStream> {
-    const wsUrl = `${this.opts.url.replace(/^http/, 'ws')}/api/ws`
+    const wsUrl = `${this.opts.url.replace(/^http/, 'ws')}${WS_PATH}`
     const protocols = [WS_PROTOCOL, ...(this.opts.token ? [`${WS_BEARER_PREFIX}${this.opts.token}`] : [])]
     const ws = new WebSocket(wsUrl, protocols, { handshakeTimeout: Math.min(this.opts.timeoutMs, 30_000) })
     const pending = new Map<
@@ -219,7 +216,7 @@ export class StackdeckClient {
           pending.set(id, { resolve, reject, op })
           ws.send(JSON.stringify({ id, op, input: input ?? {} }))
         }),
-      close: () => ws.close(1000),
+      close: () => ws.close(WS_CLOSE_NORMAL),
     }
   }
 }
