@@ -75,7 +75,12 @@ export default tseslint.config(
       '@typescript-eslint/unbound-method': 'off',
       ...layer([
         NO_NODE,
-        { group: ['@core/*', '**/electron/core/**', '**/electron/main/**', '**/electron/server/**'], message: 'The renderer imports contract types only (via @contract).', allowTypeImports: true },
+        // One runtime import from core: the wire protocol's constants (plain values), for the client.
+        {
+          regex: '^@core/(?!api/wire$)|(^|/)electron/(core|main|server)/',
+          message: 'The renderer imports contract types only (via @contract), and the wire constants from @core/api/wire.',
+          allowTypeImports: true,
+        },
       ]),
     },
   },

@@ -22,9 +22,12 @@ export function layerOf(rel) {
   let m
   if (p === 'electron/core/errors.ts') return 'errors'
   // call-context.ts is contract vocabulary (who called, through which door), not API machinery.
+  // The wire protocol's constants: plain values the renderer's client and the CLI take at run time.
+  if (p === 'electron/core/api/wire.ts') return 'wire'
   if (['electron/core/api/define.ts', 'electron/core/api/call-context.ts'].includes(p) || p.startsWith('electron/core/api/contract/')) return 'contract'
   if (p.startsWith('electron/core/api/')) return 'api'
   if (p === 'electron/core/event-hub.ts') return 'hub'
+  if (p.startsWith('electron/core/shared/')) return 'shared'
   if ((m = /^electron\/core\/([^/]+)\//.exec(p)) && DOMAINS.includes(m[1])) return `domain:${m[1]}`
   if (p.startsWith('electron/core/wiring/')) return 'root'
   if (p.startsWith('electron/core/')) return 'root'
@@ -35,7 +38,7 @@ export function layerOf(rel) {
   return null
 }
 
-const CORE_SHARED = ['contract', 'api', 'errors', 'hub']
+const CORE_SHARED = ['contract', 'api', 'errors', 'hub', 'shared', 'wire']
 const UI_SHARED = ['ui:components', 'ui:store', 'ui:lib', 'ui:api']
 
 /**
@@ -46,18 +49,22 @@ export const LAYERS = {
   errors: { value: ['errors'] },
   contract: { value: ['contract', 'errors'] },
   api: { value: ['contract', 'api', 'errors'] },
+  wire: { value: ['wire'] },
   hub: { value: ['hub', 'errors'], type: ['contract'] },
+  // Cross-cutting mechanisms every domain may use (durable file writes, the clock): no domain, no contract.
+  shared: { value: ['shared', 'errors'] },
   domain: { value: (own) => [own, ...CORE_SHARED], type: () => DOMAINS.map((d) => `domain:${d}`) },
   // The composition root wires every domain together; nothing in core imports it back.
   root: { value: ['root', ...CORE_SHARED, ...DOMAINS.map((d) => `domain:${d}`)] },
   server: { value: ['server', 'root', ...CORE_SHARED, ...DOMAINS.map((d) => `domain:${d}`)] },
   main: { value: ['main', 'server', 'root', ...CORE_SHARED, ...DOMAINS.map((d) => `domain:${d}`)] },
   // The CLI is a client of the contract over the wire: no core code runs in it.
-  cli: { value: ['cli', 'contract', 'api', 'errors'], type: DOMAINS.map((d) => `domain:${d}`) },
+  cli: { value: ['cli', 'contract', 'api', 'errors', 'wire'], type: DOMAINS.map((d) => `domain:${d}`) },
   // The sandboxed preload: the IPC channel names at run time, the contract's types otherwise.
   preload: { value: ['preload'], type: ['contract', 'api'] },
-  // The renderer's client names the preload bridge's types (what window.stackdeck exposes).
-  ui: { value: (own) => [own, ...UI_SHARED], type: ['contract', 'api', 'errors', 'preload'] },
+  // The renderer's client names the preload bridge's types (what window.stackdeck exposes), and
+  // speaks the host's wire protocol with its constants (api/wire.ts, plain values).
+  ui: { value: (own) => [own, ...UI_SHARED, ...(own === 'ui:api' ? ['wire'] : [])], type: ['contract', 'api', 'errors', 'preload'] },
   feature: { value: (own) => [own, ...UI_SHARED, 'feature:*'], type: ['contract', 'api', 'errors'] },
   'ui-root': { value: ['ui-root', ...UI_SHARED, 'feature:*'], type: ['contract', 'api', 'errors'] },
 }

@@ -29,6 +29,8 @@ describe('layers', () => {
     expect(layerOf('electron/core/api/dispatcher.ts')).toBe('api')
     expect(layerOf('electron/core/stack/reload.ts')).toBe('domain:stack')
     expect(layerOf('electron/core/wiring/create-core.ts')).toBe('root')
+    expect(layerOf('electron/core/shared/durable-file.ts')).toBe('shared')
+    expect(layerOf('electron/core/api/wire.ts')).toBe('wire')
     expect(layerOf('renderer/src/components/Toasts.tsx')).toBe('ui:components')
     expect(layerOf('renderer/src/features/config/ConfigView.tsx')).toBe('feature:config')
     expect(layerOf('electron/core/stack/reload.test.ts')).toBeNull()
@@ -41,10 +43,17 @@ tester.run('code-layering', codeLayering, {
     good('electron/core/stack/reload.ts', "import type { X } from '../api/contract/stack'\nimport { CoreError } from '../errors'\nimport { EventHub } from '../event-hub'"),
     good('electron/core/state/fact.ts', "import type { StackSnapshot } from '../stack/types'"),
     good('electron/core/wiring/create-core.ts', "import { StackService } from '../stack/stack-service'"),
+    // Every domain may use the shared pieces.
+    good('electron/core/workflow/journal.ts', "import { replaceFileDurably } from '../shared/durable-file'"),
+    good('electron/core/supervise/supervisor.ts', "import { systemClock } from '@core/shared/clock'"),
     good('electron/server/host.ts', "import { createCore } from '@core/wiring/create-core'"),
     good('electron/preload/index.ts', "import { IPC } from '../core/api/ipc-channels'\nimport type { Envelope } from '../core/api/contract'"),
     good('renderer/src/features/stack/StackView.tsx', "import type { StackSnapshot } from '@contract'\nimport { Toasts } from '../../components/Toasts'"),
     good('renderer/src/store/safety.ts', "import { api } from '../api/client'"),
+    // The wire protocol's constants are shared by the host, the CLI and the renderer's client.
+    good('renderer/src/api/ws-client.ts', "import { WS_PROTOCOL } from '@core/api/wire'"),
+    good('electron/cli/client.ts', "import { WS_PROTOCOL } from '../core/api/wire'"),
+    good('electron/server/ws-door.ts', "import { WS_PROTOCOL } from '@core/api/wire'"),
   ],
   invalid: [
     // The contract uses only errors: no domain code.
@@ -55,6 +64,10 @@ tester.run('code-layering', codeLayering, {
     bad('electron/core/stack/reload.ts', "import { startHost } from '../../server/host'"),
     bad('electron/core/workflow/journal.ts', "import type { Window } from '../../main/window'"),
     bad('electron/core/config/config-service.ts', "import { run } from '../../cli/run'"),
+    // A shared piece knows no domain and no contract: it is below them all.
+    bad('electron/core/shared/durable-file.ts', "import { ioError } from '../config/config-writer'"),
+    bad('electron/core/shared/durable-file.ts', "import type { JournalRecord } from '../workflow/journal'"),
+    bad('electron/core/shared/clock.ts', "import { operations } from '../api/contract'"),
     // Nothing in core imports the composition root.
     bad('electron/core/bus/ingest.ts', "import { createCore } from '../wiring/create-core'"),
     // The renderer's shared parts never import a feature.
@@ -63,6 +76,9 @@ tester.run('code-layering', codeLayering, {
     // The renderer runs no core code, through a relative path or an alias.
     bad('renderer/src/features/stack/StackView.tsx', "import { normalizeSignal } from '@core/stack/signals'"),
     bad('renderer/src/lib/format.ts', "import { CoreError } from '../../../electron/core/errors'"),
+    // Only the renderer's client speaks the wire; the wire module imports nothing.
+    bad('renderer/src/features/stack/StackView.tsx', "import { WS_PATH } from '@core/api/wire'"),
+    bad('electron/core/api/wire.ts', "import { operations } from './contract'"),
     // The CLI is a client over the wire.
     bad('electron/cli/commands.ts', "import { StackService } from '../core/stack/stack-service'"),
     // The preload's one runtime import from core is the channel list.

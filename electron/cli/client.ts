@@ -1,4 +1,8 @@
 import WebSocket from 'ws'
+// Types only (erased at build): the CLI bundle carries no contract code, and a renamed operation
+// or field fails the typecheck here.
+import type { ContractCaller, EventFrame, OperationName, OpInput, OpResult } from '../core/api/contract'
+import { RPC_PATH_PREFIX, WS_BEARER_PREFIX, WS_CLOSE_NORMAL, WS_PATH, WS_PROTOCOL } from '../core/api/wire'
 import { CliError, EXIT, type WireError } from './exit-codes'
 
 /**
@@ -6,11 +10,12 @@ import { CliError, EXIT, type WireError } from './exit-codes'
  * (`POST /api/rpc/<op>`, answering `{ok, result | error}`), so the CLI depends on operation
  * names only, never on REST paths. The one exception is `GET /health`, the route that needs no
  * token, so `stackdeck health` works before a token is set up.
+ *
+ * Typed like the renderer's clients (`ContractCaller` from the contract): `call` takes an
+ * operation of the table with its input and answers its result type. Results are the host's
+ * word, not checked again here (as in the renderer); the formatters fall back to JSON when a
+ * host of another version answers another shape (commands.ts, `render`).
  */
-
-// Same values as electron/server/ws-door.ts; the CLI stays free of server code so it starts fast.
-const WS_PROTOCOL = 'stackdeck.v1'
-const WS_BEARER_PREFIX = 'bearer.'
 
 export interface ClientOptions {
   url: string
@@ -69,7 +74,7 @@ function asWireError(v: unknown, status: number): WireError {
   }
 }
 
-export class StackdeckClient {
+export class HostClient implements ContractCaller {
   constructor(private readonly opts: ClientOptions) {}
 
   get url(): string {
@@ -110,8 +115,16 @@ export class StackdeckClient {
   }
 
   /** Calls an operation; resolves with its result or throws a CliError carrying the exit code. */
-  async call(op: string, input: unknown = {}): Promise<unknown> {
-    const { status, body } = await this.fetchJson(`/api/rpc/${encodeURIComponent(op)}`, {
+  call<N extends OperationName>(name: N, input: OpInput<N>): Promise<OpResult<N>> {
+    return this.callByName(name, input) as Promise<OpResult<N>>
+  }
+
+  /**
+   * The same by any name, untyped: for `stackdeck call <op>`, which may name an operation this CLI
+   * does not know (a newer host) with input it cannot check.
+   */
+  async callByName(op: string, input: unknown = {}): Promise<unknown> {
+    const { status, body } = await this.fetchJson(`${RPC_PATH_PREFIX}${encodeURIComponent(op)}`, {
       method: 'POST',
       headers: this.headers(),
       body: JSON.stringify(input ?? {}),
@@ -122,9 +135,9 @@ export class StackdeckClient {
   }
 
   /** Like call, but answers null when the host does not offer the operation (for optional extras). */
-  async callIfOffered(op: string, input: unknown = {}): Promise<unknown> {
+  async callIfOffered<N extends OperationName>(name: N, input: OpInput<N>): Promise<OpResult<N> | null> {
     try {
-      return await this.call(op, input)
+      return await this.call(name, input)
     } catch (err) {
       if (
         err instanceof CliError &&
@@ -136,12 +149,12 @@ export class StackdeckClient {
     }
   }
 
-  async health(): Promise<unknown> {
+  async health(): Promise<OpResult<'app.health'>> {
     const { status, body } = await this.fetchJson('/health', {
       method: 'GET',
       headers: { accept: 'application/json' },
     })
-    if (status === 200) return body
+    if (status === 200) return body as OpResult<'app.health'>
     throw errorFor('app.health', asWireError(body, status))
   }
 
@@ -149,8 +162,8 @@ export class StackdeckClient {
    * Opens the event stream. Resolves once connected; `onEvent` sees every pushed event, `call`
    * sends an operation over the same socket, and `closed` settles when the socket ends.
    */
-  async stream(onEvent: (event: string, payload: unknown) => void): Promise<EventStream> {
-    const wsUrl = `${this.opts.url.replace(/^http/, 'ws')}/api/ws`
+  async stream(onEvent: (frame: EventFrame) => void): Promise<EventStream> {
+    const wsUrl = `${this.opts.url.replace(/^http/, 'ws')}${WS_PATH}`
     const protocols = [WS_PROTOCOL, ...(this.opts.token ? [`${WS_BEARER_PREFIX}${this.opts.token}`] : [])]
     const ws = new WebSocket(wsUrl, protocols, { handshakeTimeout: Math.min(this.opts.timeoutMs, 30_000) })
     const pending = new Map<
@@ -192,7 +205,8 @@ export class StackdeckClient {
         return
       }
       if (typeof msg.event === 'string') {
-        onEvent(msg.event, msg.payload)
+        // The host's own event names and payloads (the table's), as the renderer takes them too.
+        onEvent({ event: msg.event, payload: msg.payload } as EventFrame)
         return
       }
       const waiter = typeof msg.id === 'number' ? pending.get(msg.id) : undefined
@@ -213,19 +227,19 @@ export class StackdeckClient {
 
     return {
       closed,
-      call: (op, input) =>
-        new Promise((resolve, reject) => {
+      call: <N extends OperationName>(op: N, input: OpInput<N>) =>
+        new Promise<OpResult<N>>((resolve, reject) => {
           const id = nextId++
-          pending.set(id, { resolve, reject, op })
+          pending.set(id, { resolve: resolve as (v: unknown) => void, reject, op })
           ws.send(JSON.stringify({ id, op, input: input ?? {} }))
         }),
-      close: () => ws.close(1000),
+      close: () => ws.close(WS_CLOSE_NORMAL),
     }
   }
 }
 
-export interface EventStream {
+/** An open event socket; calls over it are answered in order with the events around them. */
+export interface EventStream extends ContractCaller {
   closed: Promise<{ code: number; reason: string }>
-  call(op: string, input?: unknown): Promise<unknown>
   close(): void
 }

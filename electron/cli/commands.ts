@@ -1,23 +1,12 @@
 import { readFile } from 'node:fs/promises'
+import type { OpInput, OpResult } from '../core/api/contract'
 import { intOption, stringOption, type Parsed } from './args'
-import type { EventStream, StackdeckClient } from './client'
+import type { EventStream, HostClient } from './client'
 import { CliError, EXIT, usageError, type ExitCode } from './exit-codes'
 import * as fmt from './format'
-import type {
-  AgentsT,
-  AppInfoT,
-  AuditPageT,
-  BusEventT,
-  ConfigViewsReportT,
-  EventsPageT,
-  HealthT,
-  KillswitchResultT,
-  KillswitchStateT,
-  RunReportT,
-  ScheduleViewT,
-  StackActionResultT,
-  StackStatusT,
-} from './types'
+
+type BusEventsQuery = OpInput<'bus.events'>
+type BusEvent = OpResult<'bus.events'>['events'][number]
 
 export interface Io {
   out(text: string): void
@@ -30,7 +19,7 @@ export interface Io {
 }
 
 export interface CommandContext {
-  client: StackdeckClient
+  client: HostClient
   parsed: Parsed
   io: Io
 }
@@ -47,24 +36,24 @@ export interface CommandOutput {
 const done = (json: unknown, text: string, exit: ExitCode = EXIT.ok): CommandOutput => ({ json, text, exit })
 
 /** Formatting must never hide a result: a host of another version may answer another shape. */
-function render<T>(format: (v: T) => string, value: unknown): string {
+function render<T>(format: (v: T) => string, value: T): string {
   try {
-    return format(value as T)
+    return format(value)
   } catch {
     return JSON.stringify(value, null, 2)
   }
 }
 
-function target(values: Parsed['values']): Record<string, unknown> {
+function target(values: Parsed['values']): OpInput<'stack.pause' | 'stack.resume'> {
   const service = stringOption(values, 'service')
   const container = stringOption(values, 'container')
   if (service !== undefined && container !== undefined)
     throw usageError('give --service or --container, not both')
-  const input: Record<string, unknown> = {}
-  if (service !== undefined) input['target'] = { service }
-  if (container !== undefined) input['target'] = { container }
+  const input: OpInput<'stack.pause' | 'stack.resume'> = {}
+  if (service !== undefined) input.target = { service }
+  if (container !== undefined) input.target = { container }
   const reason = stringOption(values, 'reason')
-  if (reason !== undefined) input['reason'] = reason
+  if (reason !== undefined) input.reason = reason
   return input
 }
 
@@ -77,24 +66,19 @@ async function confirmOrRefuse(ctx: CommandContext, what: string, question: stri
 }
 
 async function status(ctx: CommandContext): Promise<CommandOutput> {
-  const stack = (await ctx.client.call('stack.status')) as StackStatusT
+  const stack = await ctx.client.call('stack.status', {})
   // Extras are best effort: a host without a bus or a schedule still has a status.
-  const extra = async (op: string) => ctx.client.callIfOffered(op).catch(() => null)
-  const [killswitch, schedule] = await Promise.all([extra('bus.killswitch.get'), extra('schedule.get')])
+  const [killswitch, schedule] = await Promise.all([
+    ctx.client.callIfOffered('bus.killswitch.get', {}).catch(() => null),
+    ctx.client.callIfOffered('schedule.get', {}).catch(() => null),
+  ])
   const json = { stack, killswitch, schedule }
-  const text = render<StackStatusT>(
-    (s) =>
-      fmt.formatStatus(s, {
-        killswitch: killswitch as KillswitchStateT | null,
-        schedule: schedule as ScheduleViewT | null,
-      }),
-    stack,
-  )
+  const text = render((s) => fmt.formatStatus(s, { killswitch, schedule }), stack)
   return done(json, text)
 }
 
 async function health(ctx: CommandContext): Promise<CommandOutput> {
-  const h = (await ctx.client.health()) as HealthT
+  const h = await ctx.client.health()
   const degraded = h?.status !== 'ok'
   return done(
     h,
@@ -104,12 +88,12 @@ async function health(ctx: CommandContext): Promise<CommandOutput> {
 }
 
 async function info(ctx: CommandContext): Promise<CommandOutput> {
-  const i = (await ctx.client.call('app.info')) as AppInfoT
+  const i = await ctx.client.call('app.info', {})
   return done(i, render(fmt.formatInfo, i))
 }
 
 async function stackAction(ctx: CommandContext, op: 'stack.pause' | 'stack.resume'): Promise<CommandOutput> {
-  const r = (await ctx.client.call(op, target(ctx.parsed.values))) as StackActionResultT
+  const r = await ctx.client.call(op, target(ctx.parsed.values))
   return done(r, render(fmt.formatAction, r), r?.ok === false ? EXIT.partial : EXIT.ok)
 }
 
@@ -128,14 +112,10 @@ async function saveRestart(ctx: CommandContext): Promise<CommandOutput> {
   if (baseHash !== undefined && !/^[a-f0-9]{64}$/.test(baseHash))
     throw usageError('--base-hash must be 64 hex digits (sha256)')
   // The hash of the file as the host sees it now: the run refuses if it changes before the write.
-  baseHash ??= ((await ctx.client.call('config.load')) as { hash: string }).hash
+  baseHash ??= (await ctx.client.call('config.load', {})).hash
 
   if (values['yes'] !== true && ctx.io.interactive) {
-    const check = (await ctx.client.callIfOffered('config.validate', { text }).catch(() => null)) as {
-      ok: boolean
-      errors: Array<{ path?: string; message: string; line?: number; column?: number }>
-      diff: { summary: string } | null
-    } | null
+    const check = await ctx.client.callIfOffered('config.validate', { text }).catch(() => null)
     if (check && !check.ok) {
       const lines = check.errors.map(
         (e) => `  ${e.line !== undefined ? `line ${e.line}:${e.column ?? 0}` : (e.path ?? '')}: ${e.message}`,
@@ -150,14 +130,14 @@ async function saveRestart(ctx: CommandContext): Promise<CommandOutput> {
     `Save & Restart ${file} on ${ctx.client.url}?`,
   )
 
-  const input: Record<string, unknown> = { text, baseHash }
+  const input: OpInput<'workflow.saveAndRestart'> = { text, baseHash }
   const reason = stringOption(values, 'reason')
-  if (reason !== undefined) input['reason'] = reason
-  if (values['no-verify'] === true) input['verifyReload'] = false
+  if (reason !== undefined) input.reason = reason
+  if (values['no-verify'] === true) input.verifyReload = false
   // Neither flag: the host decides (settings workflow.applyMode; auto applies an all-hot change without pausing).
-  if (values['paused'] === true) input['mode'] = 'paused'
-  if (values['hot'] === true) input['mode'] = 'hot'
-  const r = (await ctx.client.call('workflow.saveAndRestart', input)) as RunReportT
+  if (values['paused'] === true) input.mode = 'paused'
+  if (values['hot'] === true) input.mode = 'hot'
+  const r = await ctx.client.call('workflow.saveAndRestart', input)
   const exit: ExitCode =
     r?.outcome === 'applied' ? EXIT.ok : r?.outcome === 'applied_unconfirmed' ? EXIT.partial : EXIT.failed
   return done(r, render(fmt.formatRun, r), exit)
@@ -165,7 +145,7 @@ async function saveRestart(ctx: CommandContext): Promise<CommandOutput> {
 
 async function configViews(ctx: CommandContext): Promise<CommandOutput> {
   const read = ctx.parsed.values['read'] === true
-  const r = (await ctx.client.call('stack.configViews', read ? { readFiles: true } : {})) as ConfigViewsReportT
+  const r = await ctx.client.call('stack.configViews', read ? { readFiles: true } : {})
   const differs = read && (r?.containers ?? []).some((c) => fmt.viewBytesVerdict(c) === 'differs')
   return done(r, render(fmt.formatConfigViews, r), differs ? EXIT.partial : EXIT.ok)
 }
@@ -173,7 +153,7 @@ async function configViews(ctx: CommandContext): Promise<CommandOutput> {
 async function killswitch(ctx: CommandContext): Promise<CommandOutput> {
   const sub = ctx.parsed.positionals[0] ?? 'status'
   if (sub === 'status') {
-    const k = (await ctx.client.call('bus.killswitch.get')) as KillswitchStateT
+    const k = await ctx.client.call('bus.killswitch.get', {})
     return done(k, render(fmt.formatKillswitchState, k))
   }
   if (sub !== 'engage' && sub !== 'release' && sub !== 'resume')
@@ -190,25 +170,25 @@ async function killswitch(ctx: CommandContext): Promise<CommandOutput> {
         : `RESUME TRADING on ${ctx.client.url}? (lifts the killswitch latch; trading then follows the schedule)`,
   )
   if (sub === 'resume') {
-    const r = (await ctx.client.call('trading.resume', { reason, confirm: true })) as { outcome: string; tradingEnabled: boolean | null }
+    const r = await ctx.client.call('trading.resume', { reason, confirm: true })
     return done(r, `trading     ${r.tradingEnabled ? 'ENABLED' : r.tradingEnabled === false ? 'disabled' : 'unknown'}: ${r.outcome}`)
   }
-  const r = (await ctx.client.call(`bus.killswitch.${sub}`, { reason, confirm: true })) as KillswitchResultT
+  const r = await ctx.client.call(`bus.killswitch.${sub}` as const, { reason, confirm: true })
   const failedAction = Object.values(r?.actions ?? {}).some((a) => a?.status === 'failed')
   return done(r, render(fmt.formatKillswitchResult, r), failedAction ? EXIT.partial : EXIT.ok)
 }
 
 async function agents(ctx: CommandContext): Promise<CommandOutput> {
-  const a = (await ctx.client.call('bus.agents')) as AgentsT
+  const a = await ctx.client.call('bus.agents', {})
   return done(a, render(fmt.formatAgents, a))
 }
 
-function eventsQuery(values: Parsed['values']): Record<string, unknown> {
-  const q: Record<string, unknown> = {}
+function eventsQuery(values: Parsed['values']): BusEventsQuery {
+  const q: BusEventsQuery = {}
   const since = intOption(values, 'since')
   const limit = intOption(values, 'limit')
-  if (since !== undefined) q['since'] = since
-  if (limit !== undefined) q['limit'] = limit
+  if (since !== undefined) q.since = since
+  if (limit !== undefined) q.limit = limit
   for (const k of ['type', 'source'] as const) {
     const v = stringOption(values, k)
     if (v !== undefined) q[k] = v
@@ -219,8 +199,8 @@ function eventsQuery(values: Parsed['values']): Record<string, unknown> {
 async function events(ctx: CommandContext): Promise<CommandOutput> {
   const query = eventsQuery(ctx.parsed.values)
   if (ctx.parsed.values['follow'] === true) return follow(ctx, query)
-  const page = (await ctx.client.call('bus.events', query)) as EventsPageT
-  const text = render<EventsPageT>((p) => {
+  const page = await ctx.client.call('bus.events', query)
+  const text = render((p: typeof page) => {
     const lines = p.events.map(fmt.formatEvent)
     if (p.dropped > 0) lines.push(`(${p.dropped} older events were already evicted)`)
     return lines.length > 0 ? lines.join('\n') : 'no events'
@@ -232,15 +212,14 @@ async function events(ctx: CommandContext): Promise<CommandOutput> {
  * Streams events: connect first, then read the current page over the same socket, so nothing
  * published in between is missed; frames are applied in order after that page.
  */
-async function follow(ctx: CommandContext, query: Record<string, unknown>): Promise<CommandOutput> {
+async function follow(ctx: CommandContext, query: BusEventsQuery): Promise<CommandOutput> {
   const { io } = ctx
   const json = ctx.parsed.global.json
-  const type = typeof query['type'] === 'string' ? query['type'] : undefined
-  const source = typeof query['source'] === 'string' ? query['source'] : undefined
-  const matches = (e: BusEventT) =>
+  const { type, source } = query
+  const matches = (e: BusEvent) =>
     (type === undefined || e.channel === type || e.channel.startsWith(`${type}.`)) &&
     (source === undefined || e.source === source)
-  const print = (e: BusEventT) => io.out(json ? JSON.stringify(e) : fmt.formatEvent(e))
+  const print = (e: BusEvent) => io.out(json ? JSON.stringify(e) : fmt.formatEvent(e))
   let cursor = 0
   // Set from callbacks; an object so the checks below are not narrowed away.
   const state: { failure: Error | null; interrupted: boolean } = { failure: null, interrupted: false }
@@ -250,16 +229,16 @@ async function follow(ctx: CommandContext, query: Record<string, unknown>): Prom
 
   const catchUp = async (s: EventStream) => {
     for (;;) {
-      const p = (await s.call('bus.events', { ...query, since: cursor, limit: 200 })) as EventsPageT
+      const p = await s.call('bus.events', { ...query, since: cursor, limit: 200 })
       p.events.forEach(print)
       cursor = Math.max(cursor, p.nextCursor)
       if (p.events.length < 200) return
     }
   }
 
-  stream = await ctx.client.stream((event, payload) => {
-    if (event !== 'bus.update') return
-    const u = payload as { events?: BusEventT[]; eventsSkipped?: number }
+  stream = await ctx.client.stream((frame) => {
+    if (frame.event !== 'bus.update') return
+    const u: { events?: BusEvent[]; eventsSkipped?: number } = frame.payload
     chain = chain
       .then(async () => {
         if ((u.eventsSkipped ?? 0) > 0 && stream) return catchUp(stream)
@@ -280,7 +259,7 @@ async function follow(ctx: CommandContext, query: Record<string, unknown>): Prom
     stream?.close()
   })
   try {
-    const first = (await stream.call('bus.events', query)) as EventsPageT
+    const first = await stream.call('bus.events', query)
     first.events.forEach(print)
     cursor = first.nextCursor
     startReading()
@@ -299,26 +278,31 @@ async function follow(ctx: CommandContext, query: Record<string, unknown>): Prom
 }
 
 async function schedule(ctx: CommandContext): Promise<CommandOutput> {
-  const v = (await ctx.client.call('schedule.get')) as ScheduleViewT
+  const v = await ctx.client.call('schedule.get', {})
   return done(v, render(fmt.formatSchedule, v))
 }
 
-const OUTCOMES = ['ok', 'failed', 'partial', 'refused']
+type AuditQuery = OpInput<'audit.query'>
+const OUTCOMES: ReadonlyArray<NonNullable<AuditQuery['outcome']>> = ['ok', 'failed', 'partial', 'refused']
+const isOutcome = (v: string): v is NonNullable<AuditQuery['outcome']> => OUTCOMES.some((o) => o === v)
 
 async function audit(ctx: CommandContext): Promise<CommandOutput> {
   const { values } = ctx.parsed
-  const q: Record<string, unknown> = {}
+  const q: AuditQuery = {}
   const limit = intOption(values, 'limit')
   const since = intOption(values, 'since')
-  if (limit !== undefined) q['limit'] = limit
-  if (since !== undefined) q['since'] = since
-  for (const k of ['action', 'who', 'outcome'] as const) {
+  if (limit !== undefined) q.limit = limit
+  if (since !== undefined) q.since = since
+  for (const k of ['action', 'who'] as const) {
     const v = stringOption(values, k)
     if (v !== undefined) q[k] = v
   }
-  if (q['outcome'] !== undefined && !OUTCOMES.includes(q['outcome'] as string))
-    throw usageError(`--outcome is one of ${OUTCOMES.join(', ')}`)
-  const page = (await ctx.client.call('audit.query', q)) as AuditPageT
+  const outcome = stringOption(values, 'outcome')
+  if (outcome !== undefined) {
+    if (!isOutcome(outcome)) throw usageError(`--outcome is one of ${OUTCOMES.join(', ')}`)
+    q.outcome = outcome
+  }
+  const page = await ctx.client.call('audit.query', q)
   return done(page, render(fmt.formatAudit, page))
 }
 
@@ -334,7 +318,7 @@ async function call(ctx: CommandContext): Promise<CommandOutput> {
       throw usageError(`the input is not JSON: ${(err as Error).message}`)
     }
   }
-  const result = await ctx.client.call(op, input)
+  const result = await ctx.client.callByName(op, input)
   return done(result, JSON.stringify(result, null, 2))
 }
 

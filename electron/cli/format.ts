@@ -1,18 +1,19 @@
 /** Human output: short lines and aligned tables, no colours (output is often piped or logged). */
-import type {
-  AgentsT,
-  AppInfoT,
-  AuditPageT,
-  BusEventT,
-  ConfigViewsReportT,
-  HealthT,
-  KillswitchResultT,
-  KillswitchStateT,
-  RunReportT,
-  ScheduleViewT,
-  StackActionResultT,
-  StackStatusT,
-} from './types'
+import type { OpResult } from '../core/api/contract'
+
+// The results the formatters read, named by their operations (types only: erased at build).
+type HealthT = OpResult<'app.health'>
+type AppInfoT = OpResult<'app.info'>
+type AuditPageT = OpResult<'audit.query'>
+type AgentsT = OpResult<'bus.agents'>
+type BusEventT = OpResult<'bus.events'>['events'][number]
+type KillswitchStateT = OpResult<'bus.killswitch.get'>
+type KillswitchResultT = OpResult<'bus.killswitch.engage'>
+type ScheduleViewT = OpResult<'schedule.get'>
+type StackActionResultT = OpResult<'stack.pause'>
+type StackStatusT = OpResult<'stack.status'>
+type ConfigViewsReportT = OpResult<'stack.configViews'>
+type RunReportT = OpResult<'workflow.saveAndRestart'>
 
 export function table(headers: string[], rows: string[][]): string {
   if (rows.length === 0) return ''

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises'
 import { helpText, parseCommandLine } from './args'
-import { StackdeckClient } from './client'
+import { HostClient } from './client'
 import { HANDLERS, type Io } from './commands'
 import { CliError, EXIT, type ExitCode } from './exit-codes'
 
@@ -16,7 +16,7 @@ export async function run(argv: readonly string[], io: Io, env: NodeJS.ProcessEn
     }
     const handler = HANDLERS[parsed.command.name]
     if (!handler) throw new CliError(EXIT.usage, `command ${parsed.command.name} is not implemented`)
-    const client = new StackdeckClient({
+    const client = new HostClient({
       url: parsed.global.url,
       token: parsed.global.token,
       timeoutMs: parsed.global.timeoutMs,

@@ -4,6 +4,7 @@ import type { Core } from '@core/wiring/create-core'
 import { createDispatcher, type Dispatcher } from '@core/api/dispatcher'
 import type { ContractError } from '@core/api/contract'
 import { operations } from '@core/api/contract'
+import { RPC_PATH_PREFIX, WS_PATH } from '@core/api/wire'
 import { AuthThrottle, clientKey } from './auth-throttle'
 import { readJsonBody } from './body-reader'
 import { docsRoutes } from './docs-page'
@@ -15,6 +16,9 @@ import { serveStatic } from './static-files'
 import { saveAndRestartStatus } from './run-outcome-status'
 import { resolveTokens, scopeAllows } from './tokens'
 import { createWsDoor, refuseUpgrade } from './ws-door'
+
+/** `POST /api/rpc/<operation>`: the operation name is letters, digits, `_` and `.`. */
+const RPC_PATH = new RegExp(`^${RPC_PATH_PREFIX}([a-zA-Z0-9_.]+)$`)
 
 export interface HostOptions {
   core: Core
@@ -127,7 +131,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     const doc = docs[url.pathname as keyof typeof docs] as (typeof docs)[keyof typeof docs] | undefined
     if (doc) return doc(req, res)
 
-    const rpc = /^\/api\/rpc\/([a-zA-Z0-9_.]+)$/.exec(url.pathname)
+    const rpc = RPC_PATH.exec(url.pathname)
     const route = rpc ? undefined : routes.get(`${method} ${url.pathname}`)
     const opName = rpc ? rpc[1] : route?.op
     if (!opName) {
@@ -200,7 +204,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     } catch {
       path = '' // not a URL: answered 404 below
     }
-    if (problem || path !== '/api/ws') {
+    if (problem || path !== WS_PATH) {
       refuseUpgrade(socket, problem ? problem.status : 404, 'Rejected')
       return
     }

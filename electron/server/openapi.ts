@@ -5,11 +5,11 @@
  */
 import { events, operations } from '@core/api/contract'
 import type { Scope } from '@core/api/define'
+import { RPC_PATH_PREFIX, WS_BEARER_PREFIX, WS_PATH, WS_PROTOCOL } from '@core/api/wire'
 import { ERROR_CODES } from '@core/errors'
 import { httpStatusFor } from './http-status'
 import { SAVE_AND_RESTART_STATUS } from './run-outcome-status'
 import { buildRouteTable } from './routes'
-import { WS_BEARER_PREFIX, WS_PROTOCOL } from './ws-door'
 
 export interface OpenApiOptions {
   version: string
@@ -204,7 +204,7 @@ function describeOp(name: string, row: OpRow, isPublic: boolean): string {
     row.summary,
     '',
     `Required scope: **${SCOPE_TEXT[row.scope]}**.${isPublic ? ' This route needs no token.' : ''}`,
-    `Also callable as \`POST /api/rpc/${name}\` and as \`{"op": "${name}"}\` over the WebSocket.`,
+    `Also callable as \`POST ${RPC_PATH_PREFIX}${name}\` and as \`{"op": "${name}"}\` over the WebSocket.`,
   ]
   return lines.join('\n')
 }
@@ -221,10 +221,10 @@ function intro(): string {
     'The paths below. `GET` routes take their input as query parameters; `POST` routes take a JSON body. Success answers `200` with the result; failures answer `{"error": {"code", "message", "path"?, "details"?}}` with a status derived from the code.',
     '',
     '## Generic RPC',
-    '`POST /api/rpc/{operation}` with the operation\u2019s input as the JSON body calls any operation, including those without a REST route. It always answers an envelope: `{"ok": true, "result": ...}` or `{"ok": false, "error": {...}}` (the HTTP status still follows the error code).',
+    `\`POST ${RPC_PATH_PREFIX}{operation}\` with the operation\u2019s input as the JSON body calls any operation, including those without a REST route. It always answers an envelope: \`{"ok": true, "result": ...}\` or \`{"ok": false, "error": {...}}\` (the HTTP status still follows the error code).`,
     '',
     '## WebSocket',
-    `Connect to \`/api/ws\` offering the subprotocols \`${WS_PROTOCOL}\` and \`${WS_BEARER_PREFIX}<token>\` (browsers cannot set headers on a WebSocket; other clients may send \`Authorization: Bearer\` instead). The server selects \`${WS_PROTOCOL}\`; without a valid token the upgrade is refused with 401.`,
+    `Connect to \`${WS_PATH}\` offering the subprotocols \`${WS_PROTOCOL}\` and \`${WS_BEARER_PREFIX}<token>\` (browsers cannot set headers on a WebSocket; other clients may send \`Authorization: Bearer\` instead). The server selects \`${WS_PROTOCOL}\`; without a valid token the upgrade is refused with 401.`,
     '',
     '- Call: send `{"id": 1, "op": "stack.status", "input": {}}`; the reply is `{"id": 1, "ok": true, "result": ...}` or `{"id": 1, "ok": false, "error": {...}}`. `id` is yours (number or string) and pairs replies with calls; several calls may be in flight.',
     '- Events: the server pushes `{"event": "<name>", "payload": ...}` for every core event to every connected client. A client too slow to read has events dropped rather than buffered without bound.',
@@ -333,7 +333,7 @@ export function buildOpenApi(opts: OpenApiOptions): OpenApiDocument {
   }
 
   const opNames = Object.keys(rows)
-  paths['/api/rpc/{operation}'] = {
+  paths[`${RPC_PATH_PREFIX}{operation}`] = {
     post: {
       operationId: 'rpc',
       summary: 'Call any operation by name; answers an envelope.',
@@ -441,7 +441,7 @@ export function buildOpenApi(opts: OpenApiOptions): OpenApiDocument {
     'x-stackdeck-operations': xOps,
     'x-stackdeck-events': xEvents,
     'x-stackdeck-websocket': {
-      path: '/api/ws',
+      path: WS_PATH,
       subprotocols: [WS_PROTOCOL, `${WS_BEARER_PREFIX}<token>`],
       frames: {
         call: {

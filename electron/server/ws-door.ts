@@ -5,13 +5,12 @@ import type { EventHub } from '@core/event-hub'
 import type { ContractError, EventMap, OperationName } from '@core/api/contract'
 import { operations } from '@core/api/contract'
 import type { Dispatcher } from '@core/api/dispatcher'
+import { WS_BEARER_PREFIX, WS_PROTOCOL } from '@core/api/wire'
 import { clientKey, type AuthThrottle } from './auth-throttle'
 import type { RateLimiter } from './rate-limit'
 import { scopeAllows, type TokenIdentity, type TokenRegistry } from './tokens'
 import { decodeUtf8Strict, InvalidUtf8 } from './utf8'
 
-export const WS_PROTOCOL = 'stackdeck.v1'
-export const WS_BEARER_PREFIX = 'bearer.'
 /** A client that cannot keep up gets events dropped rather than growing our memory without bound. */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024
 

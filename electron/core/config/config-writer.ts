@@ -50,6 +50,7 @@ import { constants as fsc, readSync, renameSync, statSync, watch, type FSWatcher
 import { copyFile, link, lstat, open, readdir, readFile, realpath, stat, unlink, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { CoreError, isCoreError } from '../errors'
+import { fsyncDirectory, type DirSync } from '../shared/durable-file'
 import { backupName, backupStamp, listBackups, parseBackupName, pruneBackups } from './config-backups'
 
 export interface ConfigFileState {
@@ -190,8 +191,9 @@ const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 const tempPrefix = (target: string) => `.${basename(target)}.stackdeck-`
 const tempName = (target: string, kind: TempKind) => `${tempPrefix(target)}${kind}-${process.pid}-${randomBytes(6).toString('hex')}`
 /**
- * Exactly the names `tempName` makes, for this one config file: the journal and the backoff store
- * use other shapes (`<file>.<pid>.tmp`, `<file>.<pid>.<hex>.tmp`) and are never matched.
+ * Exactly the names `tempName` makes, for this one config file: the state files written through
+ * shared/durable-file (journal, backoff store…) use another shape (`<file>.<pid>.<hex>.tmp`) and
+ * are never matched.
  */
 const tempPattern = (target: string) => new RegExp(`^${escapeRe(tempPrefix(target))}(tmp|bak|old)-(\\d{1,10})-([0-9a-f]{12})$`)
 
@@ -218,20 +220,6 @@ function processAlive(pid: number): boolean {
     return true
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  let fh
-  try {
-    fh = await open(dir, 'r')
-    await fh.sync()
-  } catch (err) {
-    // Some platforms/filesystems cannot fsync a directory (Windows, some network mounts).
-    const code = (err as NodeJS.ErrnoException).code
-    if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EBADF') throw err
-  } finally {
-    await fh?.close().catch(() => undefined)
   }
 }
 
@@ -487,7 +475,7 @@ async function removeStaleTemps(target: string, now: Date): Promise<LeftoverRepo
       report.skipped.push({ name, why: `cannot remove: ${errText(err)}` })
     }
   }
-  if (report.removed.length + report.kept.length > 0) await fsyncDir(dir).catch(() => undefined)
+  if (report.removed.length + report.kept.length > 0) await fsyncDirectory(dir).catch(() => undefined)
   return report
 }
 
@@ -593,10 +581,13 @@ export class StagedWrite {
       const bytes = Buffer.from(newText, 'utf8')
       step = 'back up'
       backup = await writeBackup(dir, target, current, orig, clock())
-      await fsyncDir(dir)
+      // Unsupported here (see shared/durable-file): said once in the save's warnings, not refused.
+      const backupSync = await fsyncDirectory(dir)
       step = 'write'
       const tmp = opts.mode === 'in-place' ? null : await writeTemp(dir, target, 'tmp', bytes, orig, true)
-      return new StagedWrite(target, dir, live, orig, baseHash, bytes, backup, tmp, opts.mode ?? 'atomic', opts, release)
+      const staged = new StagedWrite(target, dir, live, orig, baseHash, bytes, backup, tmp, opts.mode ?? 'atomic', opts, release)
+      staged.warn(backupSync)
+      return staged
     } catch (err) {
       if (backup) await unlink(join(dir, backup)).catch(() => undefined)
       await live?.close().catch(() => undefined)
@@ -647,10 +638,17 @@ export class StagedWrite {
     }
     this.committed = true
     try {
-      await fsyncDir(dir)
+      this.warn(await fsyncDirectory(dir))
     } catch (err) {
+      // Past the rename the new file is live and nothing can undo that: a failure of the directory
+      // fsync is reported with the save, never thrown as if the save had not happened.
       this.warnings.push(`directory fsync failed after replacing ${target}: ${errText(err)}`)
     }
+  }
+
+  /** A directory fsync the filesystem cannot do: one warning per save, however often it was tried. */
+  private warn(outcome: DirSync): void {
+    if (!outcome.synced && !this.warnings.includes(outcome.warning)) this.warnings.push(outcome.warning)
   }
 
   private async commitInPlace(): Promise<void> {
@@ -708,7 +706,7 @@ export class StagedWrite {
               ? await linkAsBackup(dir, target, this.side, clock())
               : await writeBackup(dir, target, after, orig, clock())
             await live.sync().catch(() => undefined)
-            await fsyncDir(dir).catch(() => undefined)
+            await fsyncDirectory(dir).catch(() => undefined)
             warnings.push(
               `another program wrote ${target} while it was being replaced; its edit (sha256 ${sha256(after).slice(0, 12)}) is kept in backup ${outsideEditKept}: compare it with the saved file`,
             )

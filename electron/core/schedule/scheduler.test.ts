@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { FakeClock } from './clock'
+import { FakeClock } from '../shared/clock'
 import { MemoryOverrideStore } from './override-store'
 import { Scheduler, type ScheduleTransitionEvent, type SchedulerOptions } from './scheduler'
 import { parseScheduleRules, type ScheduleRules } from './schedule-rules'

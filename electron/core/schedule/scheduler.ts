@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from './clock'
+import type { Clock, TimerHandle } from '../shared/clock'
 import {
   MemoryOverrideStore,
   type OverrideRecord,
@@ -358,7 +358,8 @@ export class Scheduler {
     }
     let ms = due === null ? this.maxTimerMs : Math.min(this.maxTimerMs, Math.max(1, due - now))
     if (retry) ms = Math.min(ms, this.retryMs)
-    const slot: { handle: TimerHandle } = { handle: undefined }
+    // The slot's identity tells this timer from a later one; its handle is set before anyone reads it.
+    const slot: { handle: TimerHandle } = { handle: 0 }
     slot.handle = this.clock.setTimer(() => {
       if (this.timer === slot) this.timer = null
       return this.serial(() => this.evaluate('timer'))

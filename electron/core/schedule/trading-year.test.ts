@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { FakeClock } from './clock'
+import { FakeClock } from '../shared/clock'
 import { Scheduler, type ScheduleTransitionEvent } from './scheduler'
 import { parseScheduleRules, type ScheduleRules } from './schedule-rules'
 import { MemoryTradingFlag } from './trading-flag'

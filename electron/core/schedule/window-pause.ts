@@ -5,8 +5,8 @@
  * opens. What the close froze is kept in a small fsynced file, so a restart of Stackdeck between
  * close and open still knows exactly what is its own to resume.
  */
-import { mkdir, open, readFile, rename } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { replaceFileDurably, reportOnce } from '../shared/durable-file'
 import type { FrozenRef, PauseEffect, ResumeEffect } from '../bus/killswitch'
 
 export interface WindowPauseDeps {
@@ -46,7 +46,11 @@ function union(a: FrozenRef[], b: FrozenRef[]): FrozenRef[] {
 export class WindowPauser {
   private chain: Promise<unknown> = Promise.resolve()
 
-  constructor(private readonly d: WindowPauseDeps) {}
+  private readonly reportDirSync: ReturnType<typeof reportOnce>
+
+  constructor(private readonly d: WindowPauseDeps) {
+    this.reportDirSync = reportOnce(d.log)
+  }
 
   /** One transition at a time, in order: a quick close → open must not interleave. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -128,22 +132,6 @@ export class WindowPauser {
 
   /** Temp file, fsync, rename, fsync the directory: a crash leaves the old record or the new. */
   private async write(rec: Record): Promise<void> {
-    const dir = dirname(this.d.statePath)
-    await mkdir(dir, { recursive: true })
-    const tmp = `${this.d.statePath}.${process.pid}.tmp`
-    const fh = await open(tmp, 'w', 0o600)
-    try {
-      await fh.writeFile(JSON.stringify(rec, null, 2))
-      await fh.sync()
-    } finally {
-      await fh.close()
-    }
-    await rename(tmp, this.d.statePath)
-    const dh = await open(dir, 'r')
-    try {
-      await dh.sync()
-    } finally {
-      await dh.close()
-    }
+    this.reportDirSync(await replaceFileDurably(this.d.statePath, JSON.stringify(rec, null, 2)))
   }
 }

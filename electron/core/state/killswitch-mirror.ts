@@ -1,15 +1,17 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { readFileSync } from 'node:fs'
 import { refs } from '../api/records'
 import type { KillswitchMirror, StoredKillswitch } from '../bus/killswitch'
+import { replaceFileDurablySync, reportOnce } from '../shared/durable-file'
 
 /**
  * The killswitch record as this Stackdeck last knew it, in the state dir. Redis stays the truth;
  * this copy only lets a restarted Stackdeck re-assert an engaged or latched switch when Redis lost
  * the key meanwhile (restart without persistence), so a restart can never hand trading back.
- * Written synchronously (rare, small) and renamed into place so a crash leaves old or new, never half.
+ * Written synchronously (rare, small) and durably (temp file, fsync, rename, fsync the directory), so
+ * a crash leaves old or new, never half.
  */
-export function fileKillswitchMirror(path: string): KillswitchMirror {
+export function fileKillswitchMirror(path: string, log?: (line: string) => void): KillswitchMirror {
+  const report = reportOnce(log)
   return {
     load(): StoredKillswitch | null {
       let raw: string
@@ -33,16 +35,7 @@ export function fileKillswitchMirror(path: string): KillswitchMirror {
       }
     },
     save(record: StoredKillswitch): void {
-      mkdirSync(dirname(path), { recursive: true })
-      const tmp = `${path}.tmp`
-      const fd = openSync(tmp, 'w', 0o600)
-      try {
-        writeSync(fd, JSON.stringify(record))
-        fsyncSync(fd)
-      } finally {
-        closeSync(fd)
-      }
-      renameSync(tmp, path)
+      report(replaceFileDurablySync(path, JSON.stringify(record)))
     },
   }
 }

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto'
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { readFile, rename } from 'node:fs/promises'
+import { replaceFileDurably, reportOnce } from '../shared/durable-file'
 
 /**
  * Restart bookkeeping that must survive a Stackdeck restart, so a process that comes back mid-backoff
@@ -57,12 +56,15 @@ export class BackoffStore {
   private services: Record<string, ServiceBackoff> = {}
   private writing: Promise<void> | null = null
   private queued: Promise<void> | null = null
+  private readonly reportDirSync: ReturnType<typeof reportOnce>
 
   /** `path` null: memory only (nothing survives a restart). */
   constructor(
     readonly path: string | null,
     private readonly log: (msg: string) => void = () => undefined,
-  ) {}
+  ) {
+    this.reportDirSync = reportOnce((m) => this.log(`supervise: ${m}`))
+  }
 
   async load(): Promise<void> {
     if (this.path === null) return
@@ -164,29 +166,7 @@ export class BackoffStore {
   private async writeNow(): Promise<void> {
     const path = this.path as string
     const doc: BackoffFile = { version: 1, savedAt: new Date().toISOString(), services: this.services }
-    const text = JSON.stringify(doc, null, 2)
-    await mkdir(dirname(path), { recursive: true })
-    const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
-    try {
-      const fh = await open(tmp, 'w', 0o600)
-      try {
-        await fh.writeFile(text)
-        await fh.sync()
-      } finally {
-        await fh.close()
-      }
-      await rename(tmp, path)
-    } catch (err) {
-      await rm(tmp, { force: true }).catch(() => undefined)
-      throw err
-    }
-    // The rename is durable only once the directory entry is.
-    const dir = await open(dirname(path), 'r')
-    try {
-      await dir.sync()
-    } finally {
-      await dir.close()
-    }
+    this.reportDirSync(await replaceFileDurably(path, JSON.stringify(doc, null, 2)))
   }
 }
 

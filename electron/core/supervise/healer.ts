@@ -3,7 +3,8 @@ import type { Announcer } from './announcer'
 import { backoffDelay } from './backoff'
 import type { BackoffStore, ContainerBackoff } from './backoff-store'
 import type { ResolvedServiceOptions } from './options'
-import type { Clock, StartOutcome, SupervisedContainer, SupervisedStack } from './ports'
+import type { Clock } from '../shared/clock'
+import type { StartOutcome, SupervisedContainer, SupervisedStack } from './ports'
 import { bounded, errText, type Runtime } from './runtime'
 
 export interface HealerDeps {
@@ -115,7 +116,7 @@ export class Healer {
     }
     const who = manual?.who ?? 'supervisor'
     const door = manual?.door ?? 'supervisor'
-    const t0 = clock.now()
+    const t0 = clock.now().getTime()
     const attemptNo = rec.consecutiveFailures + 1
     const svc = store.service(o.name)
     const verb = c.state === 'running' || c.state === 'restarting' ? 'restart' : 'start'
@@ -146,7 +147,7 @@ export class Healer {
       return this.settle(rt, c, rec, reason, { out, verb, stopTimeoutS, attemptNo, who, door, t0, touched: false })
     }
 
-    const t1 = clock.now()
+    const t1 = clock.now().getTime()
     if (t1 > t0) {
       // The engine call starts only now: its in-flight window must run from here.
       rec.inFlightUntil = t1 + this.budget(o)
@@ -165,7 +166,7 @@ export class Healer {
       svc.restarts--
       const seen = rt.seen.get(c.id)
       if (seen) seen.runningSince = null
-      announcer.refused({ at: new Date(clock.now()).toISOString(), who, door, service: o.name, container: named, reason, why: out.skipped })
+      announcer.refused({ at: clock.now().toISOString(), who, door, service: o.name, container: named, reason, why: out.skipped })
       await store.save()
       this.d.changed()
       return out
@@ -183,7 +184,7 @@ export class Healer {
     const { store, clock } = this.d
     const o = rt.opts
     const { out } = a
-    const now = clock.now()
+    const now = clock.now().getTime()
     rec.inFlightUntil = null
     const seen = rt.seen.get(c.id)
     if (seen && a.touched) {

@@ -123,16 +123,6 @@ export interface SupervisionSinks {
   notify?: (notice: SupervisionNotice) => unknown
 }
 
-/** Whatever the clock hands out to cancel a timer (a Node Timeout, a fake id). */
-export type TimerHandle = object | number
-
-/** Wall-clock time (epoch ms: persisted backoff must mean the same after a restart) and one-shot timers. */
-export interface Clock {
-  now(): number
-  setTimer(fn: () => void, ms: number): TimerHandle
-  clearTimer(handle: TimerHandle): void
-}
-
 /** Receives `supervise.changed`; an `EventHub` whose map includes that event fits. */
 export interface SupervisionEventSink<P> {
   emit(name: 'supervise.changed', payload: P): void

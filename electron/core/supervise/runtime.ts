@@ -1,6 +1,7 @@
 import { CoreError } from '../errors'
 import type { ResolvedServiceOptions } from './options'
-import type { Clock, SupervisedContainer, TimerHandle } from './ports'
+import type { Clock, TimerHandle } from '../shared/clock'
+import type { SupervisedContainer } from './ports'
 import type { ContainerCheck } from './service-status'
 
 /** In-memory facts about a container that need not survive a Stackdeck restart. */

@@ -14,7 +14,7 @@ describe('Supervisor: restarts and backoff', () => {
   it('starts an exited container at the first check, then reports healthy once it held for the grace period', async () => {
     h = await createHarness()
     h.stack.add('scanner', { id: 'c1', name: 'scanner-1', state: 'exited' })
-    const t0 = h.clock.now()
+    const t0 = h.clock.now().getTime()
     await h.sup.start()
     await h.advance(0)
 
@@ -45,7 +45,7 @@ describe('Supervisor: restarts and backoff', () => {
     const svc = service({ maxFailedRestarts: 5 })
     h = await createHarness([svc])
     h.stack.add('scanner', { id: 'c1', name: 'scanner-1', state: 'exited' }, 'crash')
-    const t0 = h.clock.now()
+    const t0 = h.clock.now().getTime()
     await h.sup.start()
     await h.advance(60_000)
 
@@ -68,7 +68,7 @@ describe('Supervisor: restarts and backoff', () => {
     const draws = [0.9, 0.1, 0.5, 0.7]
     h = await createHarness([service({ maxFailedRestarts: 5 })], { jitter: 0.2, random: () => draws.shift() ?? 0 })
     h.stack.add('scanner', { id: 'c1', state: 'exited' }, 'crash')
-    const t0 = h.clock.now()
+    const t0 = h.clock.now().getTime()
     await h.sup.start()
     await h.advance(60_000)
     const times = callTimes(t0)
@@ -79,7 +79,7 @@ describe('Supervisor: restarts and backoff', () => {
   it('jitter with real randomness stays within bounds and under the cap', async () => {
     h = await createHarness([service({ maxFailedRestarts: 8, backoffBaseMs: 800, backoffMaxMs: 5000 })], { jitter: 0.3, random: Math.random })
     h.stack.add('scanner', { id: 'c1', state: 'exited' }, 'crash')
-    const t0 = h.clock.now()
+    const t0 = h.clock.now().getTime()
     await h.sup.start()
     await h.advance(120_000)
     const times = callTimes(t0)
@@ -105,7 +105,7 @@ describe('Supervisor: restarts and backoff', () => {
     expect(h.stack.calls).toHaveLength(3)
 
     h.stack.set('c1', {}, 'stay-up')
-    const resetAt = h.clock.now()
+    const resetAt = h.clock.now().getTime()
     const after = await h.sup.reset('scanner', { who: 'trader', door: 'ipc' })
     expect(after).toMatchObject({ state: 'recovering', restarts: 0, consecutiveFailures: 0 })
     expect(after.failedAt).toBeUndefined()
@@ -120,7 +120,7 @@ describe('Supervisor: restarts and backoff', () => {
   it('counts a restart call that fails outright at once, without waiting for a check', async () => {
     h = await createHarness()
     h.stack.add('scanner', { id: 'c1', state: 'exited' }, 'refuse')
-    const t0 = h.clock.now()
+    const t0 = h.clock.now().getTime()
     await h.sup.start()
     await h.advance(30_000)
     expect(callTimes(t0)).toEqual([0, 1000, 3000])
@@ -140,7 +140,7 @@ describe('Supervisor: restarts and backoff', () => {
   it('a container that falls sick within the grace period counts as a failed restart (backoff), after it as a new incident (immediate)', async () => {
     h = await createHarness()
     h.stack.add('scanner', { id: 'c1', state: 'exited' })
-    const t0 = h.clock.now()
+    const t0 = h.clock.now().getTime()
     await h.sup.start()
     await h.advance(1000)
     h.stack.set('c1', { state: 'exited' }) // crashes 1 s after the restart: within the 3 s grace
@@ -150,7 +150,7 @@ describe('Supervisor: restarts and backoff', () => {
     expect(callTimes(t0)).toEqual([0, 2500])
     expect(h.sup.serviceStatus('scanner')).toMatchObject({ state: 'healthy', consecutiveFailures: 0 })
 
-    const crashAt = h.clock.now()
+    const crashAt = h.clock.now().getTime()
     h.stack.set('c1', { state: 'exited' })
     await h.advance(500)
     expect(h.stack.calls.at(-1)?.at).toBeLessThanOrEqual(crashAt + 500)

@@ -23,7 +23,7 @@ describe('Supervisor: guards, pauses, autoHeal off, heartbeats', () => {
     expect(h.sup.serviceStatus('scanner')).toMatchObject({ state: 'blocked', blockedBy: reason, restarts: 0 })
 
     h.guards.reason = null
-    const releasedAt = h.clock.now()
+    const releasedAt = h.clock.now().getTime()
     await h.advance(500)
     expect(h.stack.calls).toEqual([{ at: releasedAt + 500, verb: 'start', id: 'c1' }])
   })
@@ -71,7 +71,7 @@ describe('Supervisor: guards, pauses, autoHeal off, heartbeats', () => {
     await h.sup.start()
     await h.advance(10_000)
     h.stack.set('c1', { state: 'running' })
-    const unpausedAt = h.clock.now()
+    const unpausedAt = h.clock.now().getTime()
     await h.advance(1900)
     expect(h.stack.calls).toEqual([])
     await h.advance(1000)
@@ -88,7 +88,7 @@ describe('Supervisor: guards, pauses, autoHeal off, heartbeats', () => {
     await h.advance(10_000)
     h.heartbeats.verdicts.set('c1', 'stale')
     h.guards.reason = null
-    const releasedAt = h.clock.now()
+    const releasedAt = h.clock.now().getTime()
     await h.advance(2400)
     expect(h.stack.calls).toEqual([])
     await h.advance(200)
@@ -141,7 +141,7 @@ describe('Supervisor: guards, pauses, autoHeal off, heartbeats', () => {
     h.stack.add('dk', { id: 'd1', state: 'running' })
     h.heartbeats.verdicts.set('h1', 'stale')
     h.heartbeats.verdicts.set('d1', 'stale')
-    const t0 = h.clock.now()
+    const t0 = h.clock.now().getTime()
     await h.sup.start()
     await h.advance(1999)
     expect(h.stack.calls).toEqual([])
@@ -186,7 +186,7 @@ describe('Supervisor: guards, pauses, autoHeal off, heartbeats', () => {
     const st = h.sup.serviceStatus('scanner')
     // Not seeing the containers is unknown, with no count: never "0 running".
     expect(st).toMatchObject({ state: 'unknown', actual: null, paused: null, containers: [] })
-    expect(st.unknown).toEqual({ since: new Date(h.clock.now()).toISOString(), reason: 'check of scanner timed out after 800 ms' })
+    expect(st.unknown).toEqual({ since: h.clock.now().toISOString(), reason: 'check of scanner timed out after 800 ms' })
     expect(st.lastProblem).toBe('check failed: check of scanner timed out after 800 ms')
     expect(h.stack.calls).toEqual([])
 
@@ -198,7 +198,7 @@ describe('Supervisor: guards, pauses, autoHeal off, heartbeats', () => {
   it('an unreachable engine is reported, not acted on', async () => {
     h = await createHarness()
     h.stack.listError = new Error('connect ENOENT /var/run/docker.sock')
-    const t0 = h.clock.now()
+    const t0 = h.clock.now().getTime()
     await h.sup.start()
     await h.advance(5000)
     expect(h.sup.serviceStatus('scanner')).toMatchObject({

@@ -17,7 +17,7 @@ describe('Supervisor: manual restart, reset and change events', () => {
     await h.sup.start()
     await h.advance(2100) // in backoff until 4000
     expect(h.stack.calls).toHaveLength(2)
-    const at = h.clock.now()
+    const at = h.clock.now().getTime()
     const r = await h.sup.restart({ service: 'scanner', reason: 'after a fix' }, trader)
     expect(r.containers).toEqual([expect.objectContaining({ service: 'scanner', id: 'c1', name: 'scanner-1', outcome: 'ok' })])
     expect(h.stack.calls.at(-1)).toMatchObject({ at, verb: 'start', id: 'c1' })

@@ -18,7 +18,7 @@ describe('Supervisor: resuming from the persisted backoff state', () => {
   it('honours nextAttemptAt from the file: no restart until the backoff is over', async () => {
     h = await createHarness([service({ maxFailedRestarts: 5 })])
     h.stack.add('scanner', { id: 'c1', state: 'exited' }, 'crash')
-    const t0 = h.clock.now()
+    const t0 = h.clock.now().getTime()
     await h.sup.start()
     await h.advance(2000) // starts at 0 and 1500; the second crash is seen at 2000 -> next attempt at 4000
     expect(h.stack.calls.map((c) => c.at - t0)).toEqual([0, 1500])
@@ -40,7 +40,7 @@ describe('Supervisor: resuming from the persisted backoff state', () => {
   it('a restart whose verdict was pending when Stackdeck died is judged by the next process (backoff, not an instant retry)', async () => {
     h = await createHarness([service({ maxFailedRestarts: 5 })])
     h.stack.add('scanner', { id: 'c1', state: 'exited' }, 'crash')
-    const t0 = h.clock.now()
+    const t0 = h.clock.now().getTime()
     await h.sup.start()
     await h.advance(1700) // second start at 1500 crashed; the old process would have noticed at 2000
     expect(h.stack.calls.map((c) => c.at - t0)).toEqual([0, 1500])
@@ -59,7 +59,7 @@ describe('Supervisor: resuming from the persisted backoff state', () => {
   it('a restart in flight when Stackdeck died is waited out, never doubled', async () => {
     h = await createHarness()
     h.stack.add('scanner', { id: 'c1', state: 'exited' }, 'hang')
-    const t0 = h.clock.now()
+    const t0 = h.clock.now().getTime()
     h.looseSettle()
     await h.sup.start()
     void h.clock.advance(0)
@@ -104,7 +104,7 @@ describe('Supervisor: resuming from the persisted backoff state', () => {
   it('clamps a nextAttemptAt beyond what the settings allow (clock set back, or a longer backoffMaxMs before)', async () => {
     h = await createHarness()
     h.stack.add('scanner', { id: 'c1', state: 'exited' }, 'crash')
-    const t0 = h.clock.now()
+    const t0 = h.clock.now().getTime()
     await h.sup.start()
     await h.advance(700) // start at 0; crash seen at 500: next attempt at 1500
     const doc = await readState()

@@ -2,10 +2,10 @@ import { performance } from 'node:perf_hooks'
 import type { CallContext } from '../api/call-context'
 import type { ManualRestartResultT, ServiceSupervisionT, SuperviseStatusT } from '../api/contract/supervise'
 import { CoreError } from '../errors'
+import { backgroundClock, type Clock } from '../shared/clock'
 import { Announcer } from './announcer'
 import { DEFAULT_JITTER } from './backoff'
 import { BackoffStore } from './backoff-store'
-import { systemClock } from './clock'
 import { exitedToHeal } from './desired-count'
 import { diagnose } from './diagnose'
 import { Healer, INTENT_TIMEOUT_MS } from './healer'
@@ -13,7 +13,6 @@ import { pickTargets } from './manual-target'
 import { resolveServiceOptions, type SuperviseServiceOptions } from './options'
 import type {
   Blocker,
-  Clock,
   Guards,
   HeartbeatVerdict,
   HeartbeatView,
@@ -71,7 +70,7 @@ export class Supervisor {
   private fingerprint = ''
 
   constructor(private readonly o: SupervisorOptions) {
-    this.clock = o.clock ?? systemClock
+    this.clock = o.clock ?? backgroundClock
     this.log = o.log ?? ((m) => console.warn(m))
     this.store = new BackoffStore(o.statePath, this.log)
     this.announcer = new Announcer(o.sinks ?? {}, this.log)
@@ -130,7 +129,7 @@ export class Supervisor {
    * outcome followed. (The in-flight window itself is kept and waited out by the healer.)
    */
   private async noteInterrupted(): Promise<void> {
-    const now = this.clock.now()
+    const now = this.clock.now().getTime()
     const notes: Array<Promise<void>> = []
     for (const rt of this.rts.values()) {
       const svc = this.store.peekService(rt.opts.name)
@@ -164,12 +163,12 @@ export class Supervisor {
   // ---- status -------------------------------------------------------------------------------
 
   status(): SuperviseStatusT {
-    const now = this.clock.now()
+    const now = this.clock.now().getTime()
     return { at: new Date(now).toISOString(), services: [...this.rts.values()].map((rt) => this.view(rt, now)) }
   }
 
   serviceStatus(service: string): ServiceSupervisionT {
-    return this.view(this.runtime(service), this.clock.now())
+    return this.view(this.runtime(service), this.clock.now().getTime())
   }
 
   // ---- manual operations --------------------------------------------------------------------
@@ -179,7 +178,7 @@ export class Supervisor {
     const rt = this.runtime(service)
     return this.track(
       this.serial(rt, async () => {
-        this.store.reset(service, this.clock.now())
+        this.store.reset(service, this.clock.now().getTime())
         rt.lastProblem = null
         for (const s of rt.seen.values()) s.okSince = null
         await this.store.save()
@@ -202,7 +201,7 @@ export class Supervisor {
     // the caller's who and door, so one restart is never recorded twice under two doors.
     const refuse: (err: CoreError) => never = (err) => {
       this.announcer.refused({
-        at: new Date(this.clock.now()).toISOString(),
+        at: this.clock.now().toISOString(),
         who: ctx.who,
         door: ctx.door,
         service: target.service ?? '(any supervised service)',
@@ -234,7 +233,7 @@ export class Supervisor {
       picks.map(({ scope: s, c }) => this.track(this.serial(s.rt, () => this.manualOne(s.rt, c, reason, ctx)))),
     )
     this.publish()
-    return { at: new Date(this.clock.now()).toISOString(), containers: results }
+    return { at: this.clock.now().toISOString(), containers: results }
   }
 
   private async manualOne(rt: Runtime, c: SupervisedContainer, reason: string, ctx: CallContext): Promise<ManualOutcome> {
@@ -248,7 +247,7 @@ export class Supervisor {
       ms: Math.round((performance.now() - t0) * 10) / 10,
     })
     const skip = (why: string): ManualOutcome => {
-      this.announcer.refused({ at: new Date(this.clock.now()).toISOString(), who: ctx.who, door: ctx.door, service: rt.opts.name, container: { id: c.id, name: c.name }, reason, why })
+      this.announcer.refused({ at: this.clock.now().toISOString(), who: ctx.who, door: ctx.door, service: rt.opts.name, container: { id: c.id, name: c.name }, reason, why })
       return result('skipped', why)
     }
     // Re-checked in the service's queue: a guard may have closed while we waited our turn.
@@ -257,7 +256,7 @@ export class Supervisor {
     if (c.state === 'paused') return skip('paused: resume it first')
     if (c.state === 'removing') return skip('being removed')
     const rec = this.store.container(rt.opts.name, c.id, c.name)
-    if (rec.inFlightUntil !== null && rec.inFlightUntil > this.clock.now()) return skip('a restart is already in flight')
+    if (rec.inFlightUntil !== null && rec.inFlightUntil > this.clock.now().getTime()) return skip('a restart is already in flight')
     try {
       const out = await this.healer.attempt(rt, c, rec, reason, ctx)
       if (out.skipped !== undefined) return result('skipped', out.skipped)
@@ -306,7 +305,7 @@ export class Supervisor {
       this.log(`supervise: check of ${rt.opts.name} failed: ${errText(err)}`)
     } finally {
       this.publish()
-      const now = this.clock.now()
+      const now = this.clock.now().getTime()
       this.schedule(rt, this.healer.nextCheckAt(rt, now) - now)
     }
   }
@@ -320,14 +319,14 @@ export class Supervisor {
     } catch (err) {
       // Not knowing is not a reason to act: report it (as unknown, never as "no containers") and
       // look again next interval.
-      const now = this.clock.now()
+      const now = this.clock.now().getTime()
       rt.checkError = errText(err)
       rt.unknownSince ??= now
       rt.lastCheckAt = now
       if (this.store.peekService(o.name)?.failed !== true) rt.lastProblem = `check failed: ${rt.checkError}`
       return
     }
-    const now = this.clock.now()
+    const now = this.clock.now().getTime()
     rt.checkError = null
     rt.unknownSince = null
     rt.lastCheckAt = now

@@ -20,7 +20,7 @@ import { BusUpdateBatcher } from '../bus/update-batcher'
 import { ConfigService } from '../config/config-service'
 import { createConfigHandlers } from '../config/config-handlers'
 import { createConfigPort } from '../workflow/config-port'
-import { systemClock } from '../schedule/clock'
+import { systemClock } from '../shared/clock'
 import { RedisOverrideStore } from '../schedule/redis-override-store'
 import { RedisTradingFlag } from '../schedule/redis-trading-flag'
 import { createScheduleHandlers } from '../schedule/schedule-handlers'
@@ -142,7 +142,7 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
       // left the Monitor at "trading unknown" while the flag had changed.
       channels: { tradingChannel: settings.redis.tradingChannel },
       resumeMode: settings.schedule.resumeAfterKillswitch,
-      killswitchMirror: fileKillswitchMirror(join(stateDir, 'killswitch.json')),
+      killswitchMirror: fileKillswitchMirror(join(stateDir, 'killswitch.json'), (m) => log(`[bus] ${m}`)),
       commandAckTimeoutMs: settings.redis.commandAckTimeoutMs,
     },
     {
@@ -227,7 +227,7 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
   const workflow = new SaveAndRestart({
     stack: createStackPort(stack, settings.config.path),
     config: createConfigPort(config),
-    journal: new Journal(settings.workflow.journalPath || join(stateDir, 'save-restart.journal.json')),
+    journal: new Journal(settings.workflow.journalPath || join(stateDir, 'save-restart.journal.json'), (m) => log(`[workflow] ${m}`)),
     history,
     configPath: settings.config.path,
     unpauseRetries: settings.workflow.unpauseRetries,

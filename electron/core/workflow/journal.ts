@@ -1,5 +1,6 @@
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises'
+import { readFile, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { fsyncDirectory, replaceFileDurably, reportOnce } from '../shared/durable-file'
 import type { ContainerRef } from './ports'
 
 /**
@@ -30,21 +31,18 @@ export interface JournalRecord {
 }
 
 export class Journal {
-  constructor(readonly path: string) {}
+  private readonly report: ReturnType<typeof reportOnce>
+
+  constructor(
+    readonly path: string,
+    log?: (line: string) => void,
+  ) {
+    this.report = reportOnce(log)
+  }
 
   /** Atomic replace with fsync of file and directory: a crash leaves the old or the new record, never half. */
   async write(rec: JournalRecord): Promise<void> {
-    await mkdir(dirname(this.path), { recursive: true })
-    const tmp = `${this.path}.${process.pid}.tmp`
-    const fh = await open(tmp, 'w', 0o600)
-    try {
-      await fh.writeFile(JSON.stringify(rec, null, 2))
-      await fh.sync()
-    } finally {
-      await fh.close()
-    }
-    await rename(tmp, this.path)
-    await syncDir(dirname(this.path))
+    this.report(await replaceFileDurably(this.path, JSON.stringify(rec, null, 2)))
   }
 
   async read(): Promise<JournalRecord | null> {
@@ -66,15 +64,7 @@ export class Journal {
 
   async clear(): Promise<void> {
     await rm(this.path, { force: true })
-    await syncDir(dirname(this.path)).catch(() => undefined)
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r')
-  try {
-    await fh.sync()
-  } finally {
-    await fh.close()
+    // Best effort: a journal that survives a crash only makes the next start look for a run that finished.
+    await fsyncDirectory(dirname(this.path)).catch(() => undefined)
   }
 }

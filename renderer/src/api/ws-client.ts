@@ -7,6 +7,7 @@ import type {
   OpResult,
   StackdeckClient,
 } from '@contract'
+import { WS_BEARER_PREFIX, WS_PATH, WS_PROTOCOL } from '@core/api/wire'
 import { CallError } from './call-error'
 
 export type WsState = 'connecting' | 'open' | 'reconnecting' | 'unauthorized'
@@ -39,7 +40,7 @@ export const LOST_IN_FLIGHT =
  */
 export function createWsClient(token: string, base: string = location.host): WsClient {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
-  const url = `${scheme}://${base}/api/ws`
+  const url = `${scheme}://${base}${WS_PATH}`
   let ws: WebSocket | null = null
   let state: WsState = 'connecting'
   let nextId = 1
@@ -72,7 +73,7 @@ export function createWsClient(token: string, base: string = location.host): WsC
 
   function connect() {
     if (closed) return
-    const sock = new WebSocket(url, ['stackdeck.v1', `bearer.${token}`])
+    const sock = new WebSocket(url, [WS_PROTOCOL, `${WS_BEARER_PREFIX}${token}`])
     ws = sock
     sock.onopen = () => {
       backoff = 250

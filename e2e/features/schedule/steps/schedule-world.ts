@@ -1,5 +1,5 @@
 import { World, setWorldConstructor, type IWorldOptions } from '@cucumber/cucumber'
-import { FakeClock } from '../../../../electron/core/schedule/clock'
+import { FakeClock } from '../../../../electron/core/shared/clock'
 import { Scheduler, type ScheduleTransitionEvent } from '../../../../electron/core/schedule/scheduler'
 import { parseScheduleRules, type ScheduleRules } from '../../../../electron/core/schedule/schedule-rules'
 import { MemoryTradingFlag } from '../../../../electron/core/schedule/trading-flag'

@@ -72,9 +72,19 @@ export const wrapperAuditedOperations: readonly OperationName[] = operationNames
   (n) => operations[n].audit === true,
 )
 
-/** What the renderer sees, whichever door it came through. */
-export interface StackdeckClient {
+/**
+ * Calls an operation by name, typed by the table above: what every client of the contract offers,
+ * whichever door it goes through (the renderer's IPC and WebSocket clients, the CLI over HTTP).
+ */
+export interface ContractCaller {
   call<N extends OperationName>(name: N, input: OpInput<N>): Promise<OpResult<N>>
+}
+
+/** What the renderer sees, whichever door it came through: calls, and every event. */
+export interface StackdeckClient extends ContractCaller {
   on<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void): () => void
   readonly door: 'ipc' | 'ws'
 }
+
+/** One pushed event as it travels: its name and the payload the table gives that name. */
+export type EventFrame = { [E in EventName]: { event: E; payload: EventPayload<E> } }[EventName]

@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { SuperviseStatusT } from '../../api/contract/supervise'
 import { EventHub } from '../../event-hub'
-import { FakeClock } from '../clock'
-import type { Clock, TimerHandle } from '../ports'
+import { FakeClock, type Clock, type TimerHandle } from '../../shared/clock'
 import type { SuperviseServiceOptions } from '../options'
 import { Supervisor, type SupervisorOptions } from '../supervisor'
 import { RecordingSinks, StandInGuards, StandInHeartbeats, StandInStack } from './stand-ins'
@@ -53,7 +52,7 @@ export async function createHarness(
 ): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'sd-supervise-'))
   const statePath = join(dir, 'supervise-state.json')
-  const clock = new FakeClock()
+  const clock = new FakeClock('2025-01-06T03:00:00Z')
   const stack = new StandInStack(clock)
   const heartbeats = new StandInHeartbeats()
   const guards = new StandInGuards()
@@ -120,7 +119,7 @@ class KillableClock implements Clock {
   private dead = false
   private readonly handles = new Set<TimerHandle>()
   constructor(private readonly base: FakeClock) {}
-  now(): number {
+  now(): Date {
     return this.base.now()
   }
   setTimer(fn: () => void, ms: number): TimerHandle {

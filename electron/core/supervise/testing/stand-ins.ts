@@ -1,5 +1,5 @@
 import type { ContainerHealth, ContainerState } from '../../stack/types'
-import type { FakeClock } from '../clock'
+import type { FakeClock } from '../../shared/clock'
 import type {
   Blocker,
   FailedAnnouncement,
@@ -65,7 +65,7 @@ export class StandInStack implements SupervisedStack {
       state: c.state ?? 'running',
       health: c.health ?? 'none',
       labels: c.labels ?? {},
-      startedAt: new Date(this.clock.now()).toISOString(),
+      startedAt: this.clock.now().toISOString(),
     }
     const list = this.byService.get(service) ?? []
     list.push(full)
@@ -94,19 +94,19 @@ export class StandInStack implements SupervisedStack {
   }
 
   restart(c: SupervisedContainer, opts: { stopTimeoutS: number }): Promise<StartOutcome> {
-    this.calls.push({ at: this.clock.now(), verb: 'restart', id: c.id, stopTimeoutS: opts.stopTimeoutS })
+    this.calls.push({ at: this.clock.now().getTime(), verb: 'restart', id: c.id, stopTimeoutS: opts.stopTimeoutS })
     return this.run(c.id)
   }
 
   start(c: SupervisedContainer): Promise<StartOutcome> {
-    this.calls.push({ at: this.clock.now(), verb: 'start', id: c.id })
+    this.calls.push({ at: this.clock.now().getTime(), verb: 'start', id: c.id })
     return this.run(c.id)
   }
 
   private async run(id: string): Promise<StartOutcome> {
     this.callArrived()
     const mode = this.onStart.get(id) ?? 'stay-up'
-    const startedAt = new Date(this.clock.now()).toISOString()
+    const startedAt = this.clock.now().toISOString()
     switch (mode) {
       case 'hang':
         return new Promise(() => undefined)

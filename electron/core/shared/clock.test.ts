@@ -40,4 +40,34 @@ describe('FakeClock', () => {
     await clock.advanceTo('2026-06-01T00:00:05Z')
     expect(clock.now().toISOString()).toBe('2026-06-01T00:00:05.000Z')
   })
+
+  it('awaits settle after each timer, so work a timer started is done before time moves on', async () => {
+    const clock = new FakeClock('2026-01-01T00:00:00Z')
+    const seen: string[] = []
+    let work: Promise<void> = Promise.resolve()
+    clock.settle = () => work
+    clock.setTimer(() => {
+      // Not returned: like the supervisor's timers, the work runs beside the callback.
+      work = new Promise<void>((r) => setTimeout(r, 5)).then(() => {
+        seen.push(`work@${clock.now().toISOString()}`)
+        clock.setTimer(() => void seen.push(`next@${clock.now().toISOString()}`), 1000)
+      })
+    }, 1000)
+    await clock.advance(2000)
+    expect(seen).toEqual(['work@2026-01-01T00:00:01.000Z', 'next@2026-01-01T00:00:02.000Z'])
+  })
+
+  it('never moves time backwards, even when an earlier advance finishes last', async () => {
+    const clock = new FakeClock(0)
+    let release!: () => void
+    clock.settle = () => new Promise<void>((r) => (release = r))
+    clock.setTimer(() => undefined, 0)
+    const slow = clock.advance(0)
+    await Promise.resolve()
+    clock.settle = async () => undefined
+    await clock.advance(5000)
+    release()
+    await slow
+    expect(clock.now().getTime()).toBe(5000)
+  })
 })
