@@ -191,14 +191,16 @@ export class EventRing {
   }
 
   /**
-   * Copy the live bytes, oldest first, to the start of a slab at least twice their size (so
-   * rebuilds stay rare), and move the slots' offsets with them. `pending` is the slot being
-   * stored, not yet counted.
+   * Copy the live bytes, oldest first, to the start of a new slab, and move the slots' offsets
+   * with them. `pending` is the slot being stored, not yet counted. The slab never shrinks: its
+   * size follows the largest live total seen, which the ring's maxBytes bounds.
    */
   private slabRebuild(pending: number, size: number): void {
     const need = this.slabBytes + size
-    let len = Math.max(MIN_SLAB, this.slab.length)
-    while (len < 2 * need) len *= 2
+    // Twice the live bytes: at least as much free as live after the copy, so the next rebuild is
+    // as far away as this one's cost (amortised O(1) per byte); exactly twice, not the next power
+    // of two, to keep a large ring's slab near its live size.
+    const len = Math.max(MIN_SLAB, this.slab.length, 2 * need)
     const next = Buffer.allocUnsafeSlow(len)
     let write = 0
     for (let id = this.head; id <= this.tail; id++) {
