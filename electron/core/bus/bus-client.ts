@@ -21,6 +21,7 @@ import { RedisLink } from './redis-link'
 import { RedisStore } from './redis-store'
 import { RegimeTracker } from './regime'
 import { iso } from './time'
+import { turnClock } from './turn-clock'
 import { wireSafePage, wireSafeRegime, type Repairs } from './wire-safe'
 import type { BatchSource } from './update-batcher'
 
@@ -176,14 +177,16 @@ export class BusClient {
       },
       {
         maxMessageBytes: opts.maxMessageBytes ?? 64 * 1024,
-        now: this.now,
+        now: opts.now === undefined ? turnClock(Date.now) : this.now,
         names: this.names,
         ...(opts.maxPayloadDepth !== undefined && { maxDepth: opts.maxPayloadDepth }),
         ...(opts.maxPayloadEntries !== undefined && { maxEntries: opts.maxPayloadEntries }),
       },
     )
-    this.link.sub.on('pmessage', (pattern: string, channel: string, message: string) =>
-      this.ingest.handle(pattern, channel, message),
+    // The Buffer event, and no 'pmessage' listener: ioredis then never decodes channel or message,
+    // and ingest decodes only what it cannot judge on the bytes (see Ingest.handleBytes).
+    this.link.sub.on('pmessageBuffer', (pattern: string, channel: Buffer, message: Buffer) =>
+      this.ingest.handleBytes(pattern, channel, message),
     )
     this.link.onState((info) => {
       const now = this.now()

@@ -18,6 +18,13 @@ export interface RingQuery {
 
 export const MAX_QUERY_LIMIT = 200
 
+/** What a slot's payload holds (EventRing.lazy). */
+const PARSED = 0
+const TEXT = 1
+const BYTES = 2
+const EMPTY_SLAB = Buffer.alloc(0)
+const MIN_SLAB = 64 * 1024
+
 /** An event's source: the payload's `source`, else its `agent_id`, when a string. */
 export function eventSource(payload: object): string | null {
   const p = payload as { source?: unknown; agent_id?: unknown }
@@ -37,10 +44,25 @@ export class EventRing {
   private readonly sources: Array<string | null>
   private readonly payloads: unknown[]
   /**
-   * 1: the slot holds the payload's JSON text, checked at ingest (flat-json.ts) but not parsed yet;
-   * its source is worked out when it is.
+   * Not parsed yet (checked at ingest, flat-json.ts); the source is worked out when it is.
+   * TEXT: the payload's JSON text is in `payloads`. BYTES: its ASCII bytes are in the slab.
    */
   private readonly lazy: Uint8Array
+  /**
+   * One buffer for the bytes of BYTES slots, used first in, first out like the ring itself, so
+   * storing an event keeps no object per message alive for the garbage collector to trace and
+   * promote (10k retained strings were most of ingest's GC cost). Allocated on first use, grown
+   * (and compacted) when the live bytes do not fit; never more than a few times the live bytes.
+   */
+  private slab: Buffer = EMPTY_SLAB
+  /** Where a slot's bytes end in the slab (start = end - size), -1: none. */
+  private readonly slabEnds: Float64Array
+  /** Start of the oldest live bytes and the next write: live data is [slabStart, slabWrite), wrapping. */
+  private slabStart = 0
+  private slabWrite = 0
+  /** Slots holding slab bytes (materialised ones included, until evicted) and their total size. */
+  private slabSlots = 0
+  private slabBytes = 0
   private readonly ts: Float64Array
   private readonly sizes: Float64Array
   private readonly baseId: number
@@ -64,6 +86,7 @@ export class EventRing {
     this.sources = new Array<string | null>(this.capacity)
     this.payloads = new Array<unknown>(this.capacity)
     this.lazy = new Uint8Array(this.capacity)
+    this.slabEnds = new Float64Array(this.capacity).fill(-1)
     this.ts = new Float64Array(this.capacity)
     this.sizes = new Float64Array(this.capacity)
     this.baseId = Math.max(1, Math.floor(opts.firstId ?? Date.now() * 1000))
@@ -100,7 +123,7 @@ export class EventRing {
     this.types[slot] = type
     this.sources[slot] = source
     this.payloads[slot] = payload
-    this.lazy[slot] = 0
+    this.lazy[slot] = PARSED
     this.ts[slot] = ts
     this.sizes[slot] = size
     return this.tail
@@ -117,10 +140,81 @@ export class EventRing {
     this.types[slot] = type
     this.sources[slot] = null
     this.payloads[slot] = text
-    this.lazy[slot] = 1
+    this.lazy[slot] = TEXT
     this.ts[slot] = ts
     this.sizes[slot] = size
     return this.tail
+  }
+
+  /**
+   * Like pushText, with the text as ASCII bytes (ingest checked them, flat-json-bytes.ts). They
+   * are copied at once: the caller's buffer belongs to the Redis parser, which reuses it.
+   */
+  pushBytes(channel: string, type: string, ts: number, bytes: Uint8Array): number {
+    const size = bytes.length
+    const slot = this.claim(size)
+    this.channels[slot] = channel
+    this.types[slot] = type
+    this.sources[slot] = null
+    this.payloads[slot] = undefined
+    this.lazy[slot] = BYTES
+    this.ts[slot] = ts
+    this.sizes[slot] = size
+    const end = this.slabPlace(slot, size)
+    this.slab.set(bytes, end - size)
+    return this.tail
+  }
+
+  /** Reserve `size` bytes for `slot` (already claimed, not yet counted) and return where they end. */
+  private slabPlace(slot: number, size: number): number {
+    if (this.slabSlots === 0) this.slabStart = this.slabWrite = 0
+    let at = this.slabFit(size)
+    if (at < 0) {
+      this.slabRebuild(slot, size)
+      at = this.slabWrite
+    }
+    this.slabWrite = at + size
+    this.slabEnds[slot] = at + size
+    this.slabSlots++
+    this.slabBytes += size
+    return at + size
+  }
+
+  /** Where `size` contiguous free bytes start, or -1. Strict `<` keeps a full slab apart from an empty one. */
+  private slabFit(size: number): number {
+    const { slabStart: start, slabWrite: write } = this
+    if (write >= start) {
+      if (write + size <= this.slab.length) return write
+      return size < start ? 0 : -1
+    }
+    return write + size < start ? write : -1
+  }
+
+  /**
+   * Copy the live bytes, oldest first, to the start of a new slab, and move the slots' offsets
+   * with them. `pending` is the slot being stored, not yet counted. The slab never shrinks: its
+   * size follows the largest live total seen, which the ring's maxBytes bounds.
+   */
+  private slabRebuild(pending: number, size: number): void {
+    const need = this.slabBytes + size
+    // Twice the live bytes: at least as much free as live after the copy, so the next rebuild is
+    // as far away as this one's cost (amortised O(1) per byte); exactly twice, not the next power
+    // of two, to keep a large ring's slab near its live size.
+    const len = Math.max(MIN_SLAB, this.slab.length, 2 * need)
+    const next = Buffer.allocUnsafeSlow(len)
+    let write = 0
+    for (let id = this.head; id <= this.tail; id++) {
+      const slot = id % this.capacity
+      const end = this.slabEnds[slot]!
+      if (slot === pending || end < 0) continue
+      const n = this.sizes[slot]!
+      this.slab.copy(next, write, end - n, end)
+      write += n
+      this.slabEnds[slot] = write
+    }
+    this.slab = next
+    this.slabStart = 0
+    this.slabWrite = write
   }
 
   /** Evict what no longer fits, claim the next id (this.tail) and account for its bytes; returns its slot. */
@@ -138,19 +232,26 @@ export class EventRing {
     return slot
   }
 
-  /** Parse a slot stored as text (once), and fill in its source. */
+  /** Parse a slot stored as text or bytes (once), and fill in its source. */
   private materialise(slot: number): void {
-    if (this.lazy[slot] === 0) return
+    const lazy = this.lazy[slot]
+    if (lazy === PARSED) return
+    let text: string
+    if (lazy === BYTES) {
+      const end = this.slabEnds[slot]!
+      // ASCII (ingest checked): latin1 is the UTF-8 decode, without the validation.
+      text = this.slab.toString('latin1', end - this.sizes[slot]!, end)
+    } else text = this.payloads[slot] as string
     let v: unknown
     try {
-      v = JSON.parse(this.payloads[slot] as string)
+      v = JSON.parse(text)
     } catch {
       // Unreachable while ingest keeps its promise; the text itself is still the truest answer.
-      v = this.payloads[slot]
+      v = text
     }
     this.payloads[slot] = v
     this.sources[slot] = typeof v === 'object' && v !== null ? eventSource(v) : null
-    this.lazy[slot] = 0
+    this.lazy[slot] = PARSED
   }
 
   private sourceAt(slot: number): string | null {
@@ -163,7 +264,14 @@ export class EventRing {
     this.headSlot = slot + 1 === this.capacity ? 0 : slot + 1
     this.bytes -= this.sizes[slot] ?? 0
     this.payloads[slot] = undefined
-    this.lazy[slot] = 0
+    this.lazy[slot] = PARSED
+    const end = this.slabEnds[slot]!
+    if (end >= 0) {
+      this.slabEnds[slot] = -1
+      this.slabSlots--
+      this.slabBytes -= this.sizes[slot]!
+      this.slabStart = end
+    }
     this.head++
     this.evictedCount++
   }

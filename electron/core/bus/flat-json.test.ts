@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { checkShape, MAX_INPUT_DEPTH } from '../api/bounded-shape'
 import { EventRing } from './event-ring'
 import { flatMaxLength, isFlatObject, surelyNotJson } from './flat-json'
+import { isFlatObjectBytes } from './flat-json-bytes'
 import { DEFAULT_MAX_ENTRIES } from './ingest'
 
 const LIMITS = { maxDepth: MAX_INPUT_DEPTH, maxEntries: DEFAULT_MAX_ENTRIES }
@@ -20,9 +21,18 @@ function fullVerdict(text: string): 'ok' | 'refused' {
   return checkShape(v, { ...LIMITS, finiteOnly: true }) === null ? 'ok' : 'refused'
 }
 
-/** The fast path may only say yes where the full path says yes. */
+const isAscii = (t: string) => Buffer.byteLength(t) === t.length
+
+/**
+ * The fast path may only say yes where the full path says yes. The byte scanner only where the
+ * regexp does, and for ASCII texts exactly where it does (it leaves the rest to the string path).
+ */
 function sound(text: string): void {
-  if (isFlatObject(text, MAX)) expect(fullVerdict(text), text).toBe('ok')
+  const flat = isFlatObject(text, MAX)
+  if (flat) expect(fullVerdict(text), text).toBe('ok')
+  const bytes = isFlatObjectBytes(Buffer.from(text), MAX)
+  if (isAscii(text)) expect(bytes, text).toBe(flat)
+  else expect(bytes, text).toBe(false)
   if (surelyNotJson(text))
     expect(() => {
       JSON.parse(text)
@@ -71,10 +81,33 @@ describe('flat-object fast path', () => {
       '{"a":Infinity}',
       '\u00a0{}', // not JSON whitespace
       '{"a":1',
+      '{"a":1.5.2}',
+      '{"a":-}',
+      '{"a":-01}',
+      '{"a":truex}',
+      '{"a"}',
+      '{"a":}',
+      '{"a":"x"',
+      '{"a":"x',
+      '{"a":1}}',
+      ' ',
+      '',
     ]) {
       expect(isFlatObject(t, MAX), t).toBe(false)
       sound(t)
     }
+  })
+
+  it('the byte scanner leaves every non-ASCII text to the string path, even a flat one', () => {
+    for (const t of ['{"s":"é"}', '{"s":"€"}', '{"s":"😀"}', '{"é":1}']) {
+      expect(isFlatObject(t, MAX), t).toBe(true)
+      expect(isFlatObjectBytes(Buffer.from(t), MAX), t).toBe(false)
+    }
+    // Bytes that are not UTF-8 at all.
+    expect(isFlatObjectBytes(Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]), MAX)).toBe(false)
+    expect(isFlatObjectBytes(Buffer.from(`{"a":${'9'.repeat(300)}}`), MAX)).toBe(true)
+    expect(isFlatObjectBytes(Buffer.from(`{"a":${'9'.repeat(301)}}`), MAX)).toBe(false)
+    expect(isFlatObjectBytes(Buffer.from('{"a":1}'), 6)).toBe(false)
   })
 
   it('takes nothing longer than the entry bound allows, and nothing when the bounds are tiny', () => {
@@ -158,5 +191,60 @@ describe('events kept as text', () => {
     ring.push('c.x', 'c', 'a', 3, { source: 'a' }, 14)
     expect(ring.query({ source: 'a' }).events.map((e) => e.id)).toEqual([1, 3])
     expect(ring.after(0, 10).events.map((e) => e.source)).toEqual(['a', 'b', 'a'])
+  })
+})
+
+describe('events kept as bytes (the ring slab)', () => {
+  const text = (i: number) => `{"source":"s${i % 7}","n":${i},"pad":"${'x'.repeat((i * 37) % 300)}"}`
+
+  it('read back as JSON.parse builds them, through wrap-arounds, rebuilds and evictions', () => {
+    const ring = new EventRing({ firstId: 1, capacity: 50 })
+    const kept: string[] = []
+    for (let i = 0; i < 5000; i++) {
+      const t = text(i)
+      // Mixed with the other two kinds of slot, which hold no slab bytes.
+      if (i % 11 === 0) ring.push('c.x', 'c', `s${i % 7}`, i, JSON.parse(t) as unknown, t.length)
+      else if (i % 13 === 0) ring.pushText('c.x', 'c', i, t, t.length)
+      else ring.pushBytes('c.x', 'c', i, Buffer.from(t))
+      kept.push(t)
+      // Read some on the way, so materialised slots are in the slab too.
+      if (i % 97 === 0) ring.query({ limit: 5 })
+    }
+    const page = ring.query({ since: 0, limit: 50 })
+    expect(page.events.map((e) => e.payload)).toEqual(kept.slice(-50).map((t) => JSON.parse(t) as unknown))
+    expect(page.events.map((e) => e.source)).toEqual(kept.slice(-50).map((_, k) => `s${(4950 + k) % 7}`))
+    expect(ring.stats().size).toBe(50)
+  })
+
+  it('grows the slab when the live bytes outgrow it, moving every slot with them', () => {
+    const ring = new EventRing({ firstId: 1, capacity: 400 })
+    const big = (i: number) => `{"source":"b${i}","pad":"${'y'.repeat(500 + ((i * 131) % 3000))}"}`
+    for (let i = 0; i < 2000; i++) {
+      ring.pushBytes('c.x', 'c', i, Buffer.from(big(i)))
+      if (i % 50 === 0) ring.query({ limit: 3 })
+    }
+    const events = ring.query({ since: 0, limit: 200 }).events
+    expect(events).toHaveLength(200)
+    for (const e of events) expect(e.payload).toEqual(JSON.parse(big(e.id - 1)))
+    expect(ring.query({ limit: 1 }).events[0]!.source).toBe('b1999')
+  })
+
+  it('copies the bytes at once: the caller may reuse its buffer', () => {
+    const ring = new EventRing({ firstId: 1, capacity: 10 })
+    const buf = Buffer.from('{"source":"a"}')
+    ring.pushBytes('c.x', 'c', 1, buf)
+    buf.write('{"source":"b"}')
+    ring.pushBytes('c.x', 'c', 2, buf)
+    expect(ring.query({ since: 0 }).events.map((e) => e.source)).toEqual(['a', 'b'])
+    expect(ring.query({ source: 'a' }).events.map((e) => e.id)).toEqual([1])
+  })
+
+  it('keeps the byte budget as for text', () => {
+    const ring = new EventRing({ firstId: 1, capacity: 100, maxBytes: 1000 })
+    for (let i = 0; i < 100; i++) ring.pushBytes('c.x', 'c', i, Buffer.from(text(i)))
+    expect(ring.stats().bytes).toBeLessThanOrEqual(1000)
+    const events = ring.query({ since: 0, limit: 200 }).events
+    expect(events.at(-1)!.payload).toEqual(JSON.parse(text(99)))
+    for (const e of events) expect(e.payload).toEqual(JSON.parse(text(e.id - 1)))
   })
 })

@@ -16,7 +16,7 @@ const USER = [
   'risk.*',
 ]
 
-function setup(maxMessageBytes = 64 * 1024) {
+function setup(maxMessageBytes = 64 * 1024, viaBytes = false) {
   let now = 1_700_000_000_000
   const ring = new EventRing({ firstId: 1, capacity: 100_000 })
   const stats = new ChannelStats()
@@ -46,7 +46,12 @@ function setup(maxMessageBytes = 64 * 1024) {
   }))
   /** Deliver like Redis does: once per matching pattern. */
   const deliver = (channel: string, message: string) => {
-    for (const { p, re: r } of re) if (r.test(channel)) ingest.handle(p, channel, message)
+    for (const { p, re: r } of re) {
+      if (!r.test(channel)) continue
+      // As BusClient delivers: the raw bytes of ioredis' pmessageBuffer.
+      if (viaBytes) ingest.handleBytes(p, Buffer.from(channel), Buffer.from(message))
+      else ingest.handle(p, channel, message)
+    }
   }
   return { ingest, ring, stats, registry, seen, deliver, tick: (ms: number) => (now += ms), patterns }
 }
@@ -376,5 +381,75 @@ describe('Ingest fast path (flat objects kept as text)', () => {
     expect(stats.malformedByReason.not_json).toBe(2)
     expect(stats.malformedByReason.non_finite).toBe(1)
     expect(stats.malformedByReason.not_object).toBe(1)
+  })
+})
+
+describe('Ingest on raw bytes (handleBytes, what BusClient uses)', () => {
+  /** Everything a user can see of an ingest: counters, refusals, the ring, the registry. */
+  function seenBy(viaBytes: boolean, maxBytes: number, deliveries: Array<[string, string]>) {
+    const t = setup(maxBytes, viaBytes)
+    for (const [ch, m] of deliveries) t.deliver(ch, m)
+    const now = 1_700_000_000_000
+    return {
+      accepted: t.stats.totalAccepted,
+      malformed: t.stats.totalMalformed,
+      byReason: { ...t.stats.malformedByReason },
+      last: t.stats.lastMalformed,
+      channels: t.stats.snapshot(now),
+      events: t.ring.query({ since: 0, limit: 200 }),
+      ring: t.ring.stats(),
+      agents: t.registry.list(now),
+      seen: t.seen,
+      errors: t.ingest.internalErrors,
+    }
+  }
+  const same = (maxBytes: number, deliveries: Array<[string, string]>) =>
+    expect(seenBy(true, maxBytes, deliveries)).toEqual(seenBy(false, maxBytes, deliveries))
+
+  it('sees exactly what the string path sees, message for message', () => {
+    const deliveries: Array<[string, string]> = [
+      ['data.market.quotes', '{"symbol":"AAPL","bid":1.5,"ask":1.6,"source":"quotes"}'],
+      ['data.market.quotes', '{"symbol":"Zürich","source":"é"}'], // non-ASCII: string path
+      ['data.market.quotes', 'not json'],
+      ['data.market.quotes', '{"a":1e999}'],
+      ['data.market.quotes', `{"pad":"${'x'.repeat(600)}"}`], // oversized at 512
+      ['data.market.quotes', `{"pad":"${'é'.repeat(200)}"}`], // oversized only in UTF-8 bytes
+      ['strategy.candidate', '{"symbol":"NQ","action":"BUY","confidence":0.7}'],
+      ['heartbeat.a-1', heartbeat('a-1')],
+      ['heartbeat.a-2', '{"agent_id":"a-2"}'], // bad shape
+      ['quant.regime.state', '{"regime":"calm","confidence":0.5}'],
+      ['risk.killswitch', '{"engaged":true}'],
+      ['risk.killswitch.ack', '{"agent_id":"a-1","request_id":"r1"}'],
+      ['agent.a-1.ack', '{"command_id":"c1","ok":true}'],
+      ['data.market.d\u00e9pth', '{"x":1}'],
+      ['data.market.dépth', '{"x":1}'], // a non-ASCII channel name
+      ['data.market.quotes', '{"symbol":"MSFT","source":"quotes"}'],
+    ]
+    same(512, deliveries)
+    same(64 * 1024, deliveries)
+  })
+
+  it('finds many channels by their bytes, however they alternate', () => {
+    const deliveries: Array<[string, string]> = []
+    for (let i = 0; i < 500; i++) {
+      const ch = i % 3 === 0 ? `data.market.c${(i * 7) % 23}` : 'data.market.quotes'
+      deliveries.push([ch, `{"i":${i},"source":"s${i % 5}"}`])
+    }
+    same(64 * 1024, deliveries)
+  })
+
+  it('agrees with the string path on random texts and channels', () => {
+    const channel = fc.constantFrom('data.market.quotes', 'data.market.é', 'strategy.x', 'heartbeat.h-1', 'agent.a.ack', 'risk.killswitch.ack')
+    const text = fc.oneof(
+      fc.string({ maxLength: 30 }),
+      fc.json({ maxDepth: 2 }),
+      fc.dictionary(fc.string({ maxLength: 5 }), fc.oneof(fc.string({ maxLength: 5 }), fc.double(), fc.boolean()), { maxKeys: 5 }).map((o) => JSON.stringify(o)),
+    )
+    fc.assert(
+      fc.property(fc.array(fc.tuple(channel, text), { maxLength: 20 }), (ds) => {
+        same(200, ds)
+      }),
+      { numRuns: 300, seed: 11 },
+    )
   })
 })

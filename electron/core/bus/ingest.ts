@@ -4,6 +4,7 @@ import type { ChannelCounter, ChannelStats, MalformedReason } from './channel-st
 import { eventSource, type EventRing } from './event-ring'
 import { globToRegExp, typeFor } from './glob'
 import { flatMaxLength, isFlatObject, surelyNotJson } from './flat-json'
+import { isFlatObjectBytes } from './flat-json-bytes'
 import {
   AGENT_ID_PATTERN,
   isCommandAck,
@@ -77,6 +78,8 @@ export interface IngestOptions {
 export const DEFAULT_MAX_ENTRIES = 4096
 
 interface Route {
+  /** The channel's name; what the ring stores, one string shared by all its events. */
+  channel: string
   /** The one pattern whose delivery we process; Redis repeats a message once per matching pattern. */
   pattern: string
   kind: ChannelKind
@@ -89,6 +92,17 @@ interface Route {
 }
 
 const AGENT_ID_RE = new RegExp(AGENT_ID_PATTERN)
+
+/** Channels whose routes are found by their raw bytes, without decoding the name (handleBytes). */
+const BYTE_ROUTES = 8
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  const n = a.length
+  if (b.length !== n) return false
+  // From the end: channel names share prefixes (`data.market.`), they differ at the end.
+  for (let i = n - 1; i >= 0; i--) if (a[i] !== b[i]) return false
+  return true
+}
 
 /**
  * Could `message` hold a number with an exponent (`1e999`, `1E+400`)? The only way a short JSON
@@ -120,6 +134,12 @@ export class Ingest {
    */
   private lastChannel: string | null = null
   private lastRoute: Route | undefined = undefined
+  /**
+   * The channels last seen as bytes, hottest first (a hit moves one place forward, a new channel
+   * takes the last place), so the quote channel is found by one short byte compare.
+   */
+  private readonly byteNames: Uint8Array[] = []
+  private readonly byteRoutes: Route[] = []
   private userPatterns: Array<{ pattern: string; re: RegExp }> = []
   private allPatterns: Array<{ pattern: string; re: RegExp }> = []
   private readonly names: ChannelNames
@@ -166,6 +186,8 @@ export class Ingest {
     this.routes.clear()
     this.lastChannel = null
     this.lastRoute = undefined
+    this.byteNames.length = 0
+    this.byteRoutes.length = 0
     return all
   }
 
@@ -179,49 +201,115 @@ export class Ingest {
       this.lastChannel = channel
       this.lastRoute = route
       if (pattern !== route.pattern) return
-      const now = this.now()
-      const len = message.length
-      this.stats.hit(route.counter, now, len)
-      // UTF-8 bytes >= UTF-16 length, and <= 3x it: only measure when the answer is in doubt.
-      if (len > this.maxBytes || (len * 3 > this.maxBytes && Buffer.byteLength(message) > this.maxBytes)) {
-        return this.drop(route, 'oversized', now, message)
-      }
-      // Fast path for plain traffic (quotes, signals: nearly all of it): one native regexp test
-      // proves a small flat object instead of building it; the ring parses it when read. It
-      // accepts only what the full path below accepts (see flat-json.ts); anything it is not sure
-      // of goes the full way, which gives the exact reason.
-      if (route.kind === 'plain' && isFlatObject(message, this.flatMax)) {
+      this.process(route, message)
+    } catch (err) {
+      this.failed(err)
+    }
+  }
+
+  /**
+   * `handle` for the raw bytes Redis sent (ioredis `pmessageBuffer`), which are decoded only when
+   * needed: a small flat ASCII object (nearly all traffic) is checked on its bytes and copied into
+   * the ring's slab, so no string is built for it at all. Anything else is decoded exactly as
+   * ioredis decodes for `pmessage` (UTF-8) and takes the string path, so every verdict, reason
+   * and count is the one `handle` gives.
+   */
+  handleBytes(pattern: string, channel: Buffer, message: Buffer): void {
+    try {
+      const route = this.routeOfBytes(pattern, channel)
+      if (route === undefined || pattern !== route.pattern) return
+      if (route.kind === 'plain' && isFlatObjectBytes(message, this.flatMax)) {
+        // ASCII, so its length is the string's length and its UTF-8 byte count: the same
+        // rate, byte and size checks as the string path.
+        const now = this.now()
+        const len = message.length
+        this.stats.hit(route.counter, now, len)
+        if (len > this.maxBytes) return this.drop(route, 'oversized', now, message.toString())
         this.stats.accepted(route.counter)
-        if (route.event) this.ring.pushText(channel, route.type, now, message, len)
+        if (route.event) this.ring.pushBytes(route.channel, route.type, now, message)
         return
       }
-      if (surelyNotJson(message)) return this.drop(route, 'not_json', now, message)
-      let payload: unknown
-      try {
-        payload = JSON.parse(message)
-      } catch {
-        return this.drop(route, 'not_json', now, message)
-      }
-      if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-        return this.drop(route, 'not_object', now, message)
-      }
-      // Whatever is kept here is served again (REST, the WS batch, the regime key): it must
-      // serialise, and say what the sender sent. Short messages without an exponent cannot
-      // break any bound, so most quotes skip the walk (see mayBreakShape).
-      if (len >= this.walkFrom || hasExponent(message)) {
-        const bad = checkShape(payload, this.shape)
-        if (bad !== null) return this.drop(route, bad.reason, now, message, bad.path)
-      }
-      if (route.kind !== 'plain' && !this.control(route, payload, now)) {
-        return this.drop(route, 'bad_shape', now, message)
-      }
-      this.stats.accepted(route.counter)
-      if (route.event) this.ring.push(channel, route.type, eventSource(payload), now, payload, len)
+      this.process(route, message.toString())
     } catch (err) {
-      // A bug in a handler must not take the subscriber down; count it and carry on.
-      this.internalErrors++
-      if (this.internalErrors <= 5) console.error('[bus] ingest failed:', err)
+      this.failed(err)
     }
+  }
+
+  private routeOfBytes(pattern: string, channel: Buffer): Route | undefined {
+    const names = this.byteNames
+    for (let k = 0; k < names.length; k++) {
+      if (!sameBytes(names[k]!, channel)) continue
+      const route = this.byteRoutes[k]!
+      if (k > 0) {
+        const own = names[k]!
+        names[k] = names[k - 1]!
+        this.byteRoutes[k] = this.byteRoutes[k - 1]!
+        names[k - 1] = own
+        this.byteRoutes[k - 1] = route
+      }
+      return route
+    }
+    const name = channel.toString()
+    const route = this.routes.get(name) ?? this.learn(pattern, name)
+    if (route === undefined) return undefined
+    // A copy: the parser's buffer is reused for later replies.
+    const own = new Uint8Array(channel)
+    if (names.length < BYTE_ROUTES) {
+      names.push(own)
+      this.byteRoutes.push(route)
+    } else {
+      names[BYTE_ROUTES - 1] = own
+      this.byteRoutes[BYTE_ROUTES - 1] = route
+    }
+    return route
+  }
+
+  private failed(err: unknown): void {
+    // A bug in a handler must not take the subscriber down; count it and carry on.
+    this.internalErrors++
+    if (this.internalErrors <= 5) console.error('[bus] ingest failed:', err)
+  }
+
+  /** Everything after routing, for a message delivered on its owning pattern. */
+  private process(route: Route, message: string): void {
+    const now = this.now()
+    const len = message.length
+    this.stats.hit(route.counter, now, len)
+    // UTF-8 bytes >= UTF-16 length, and <= 3x it: only measure when the answer is in doubt.
+    if (len > this.maxBytes || (len * 3 > this.maxBytes && Buffer.byteLength(message) > this.maxBytes)) {
+      return this.drop(route, 'oversized', now, message)
+    }
+    // Fast path for plain traffic (quotes, signals: nearly all of it): one native regexp test
+    // proves a small flat object instead of building it; the ring parses it when read. It
+    // accepts only what the full path below accepts (see flat-json.ts); anything it is not sure
+    // of goes the full way, which gives the exact reason.
+    if (route.kind === 'plain' && isFlatObject(message, this.flatMax)) {
+      this.stats.accepted(route.counter)
+      if (route.event) this.ring.pushText(route.channel, route.type, now, message, len)
+      return
+    }
+    if (surelyNotJson(message)) return this.drop(route, 'not_json', now, message)
+    let payload: unknown
+    try {
+      payload = JSON.parse(message)
+    } catch {
+      return this.drop(route, 'not_json', now, message)
+    }
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+      return this.drop(route, 'not_object', now, message)
+    }
+    // Whatever is kept here is served again (REST, the WS batch, the regime key): it must
+    // serialise, and say what the sender sent. Short messages without an exponent cannot
+    // break any bound, so most quotes skip the walk (see mayBreakShape).
+    if (len >= this.walkFrom || hasExponent(message)) {
+      const bad = checkShape(payload, this.shape)
+      if (bad !== null) return this.drop(route, bad.reason, now, message, bad.path)
+    }
+    if (route.kind !== 'plain' && !this.control(route, payload, now)) {
+      return this.drop(route, 'bad_shape', now, message)
+    }
+    this.stats.accepted(route.counter)
+    if (route.event) this.ring.push(route.channel, route.type, eventSource(payload), now, payload, len)
   }
 
   private drop(route: Route, reason: MalformedReason, now: number, message: string, path?: string): void {
@@ -268,6 +356,7 @@ export class Ingest {
     const type = user ? typeFor(user.pattern, channel) : 'control'
     if (this.routes.size >= this.maxRoutes) this.routes.clear()
     const route: Route = {
+      channel,
       pattern: owner,
       kind: kind === 'command-ack' && !AGENT_ID_RE.test(agentId) ? 'plain' : kind,
       event: user !== undefined,
