@@ -12,7 +12,7 @@ import { execFile } from 'node:child_process'
 import { performance } from 'node:perf_hooks'
 import { promisify } from 'node:util'
 import Docker from 'dockerode'
-import { removeFixtures, startFixtures, testDockerHost, testLabels } from '../e2e/support/docker-fixtures'
+import { removeFixtures, startFixtures, testDockerHost, testLabels } from '../test-support/docker-fixtures'
 import { StackService } from '../electron/core/stack/stack-service'
 import { printBenchJson } from './report'
 

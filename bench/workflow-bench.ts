@@ -37,7 +37,7 @@ import {
   type FixtureServiceSpec,
   type WorkflowCore,
   type WorkflowFixtures,
-} from '../e2e/support/workflow-harness'
+} from '../test-support/workflow-harness'
 import { engineEventCounts, engineFreezeWindow } from './engine-events'
 import { goal, median, printBenchJson, printGoals, type Goal } from './report'
 

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test'
-import { startHostProcess, type RunningHost } from './support/host-process'
-import { testSettings } from './support/test-settings'
+import { startHostProcess, type RunningHost } from '../test-support/host-process'
+import { testSettings } from '../test-support/test-settings'
 
 let host: RunningHost
 test.beforeAll(async () => {

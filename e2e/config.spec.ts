@@ -3,9 +3,9 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
-import { createConfigDir, execIn, hasTestDocker, removeFixtures, startFixtures, waitForLog } from './support/docker-fixtures'
-import { startHostProcess, type RunningHost } from './support/host-process'
-import { testSettings } from './support/test-settings'
+import { createConfigDir, execIn, hasTestDocker, removeFixtures, startFixtures, waitForLog } from '../test-support/docker-fixtures'
+import { startHostProcess, type RunningHost } from '../test-support/host-process'
+import { testSettings } from '../test-support/test-settings'
 
 // The Config tab against the real headless host and a real config.toml on disk; the Save & Restart
 // case also runs real fixture containers that bind-mount the config directory.

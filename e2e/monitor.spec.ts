@@ -5,10 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { expect, test, type Browser, type Page } from '@playwright/test'
-import { hasTestDocker, removeFixtures, startFixtures, testDocker } from './support/docker-fixtures'
-import { startHostProcess, type RunningHost } from './support/host-process'
-import { hasTestRedis, testKey } from './support/redis-fixture'
-import { testSettings } from './support/test-settings'
+import { hasTestDocker, removeFixtures, startFixtures, testDocker } from '../test-support/docker-fixtures'
+import { startHostProcess, type RunningHost } from '../test-support/host-process'
+import { hasTestRedis, testKey } from '../test-support/redis-fixture'
+import { testSettings } from '../test-support/test-settings'
 
 // The Monitor tab against a real host, real Redis, the sample agents as real processes and fixture
 // containers that heartbeat as execution agents. Everything is named after `run` and removed at the end.

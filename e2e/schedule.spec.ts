@@ -3,9 +3,9 @@ import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Redis } from 'ioredis'
-import { startHostProcess, type RunningHost } from './support/host-process'
-import { hasTestRedis, newTestRedis } from './support/redis-fixture'
-import { testSettings } from './support/test-settings'
+import { startHostProcess, type RunningHost } from '../test-support/host-process'
+import { hasTestRedis, newTestRedis } from '../test-support/redis-fixture'
+import { testSettings } from '../test-support/test-settings'
 
 // Real host, real Redis, real browser: edit [schedule] in the Scheduler tab, apply it through
 // Save & Restart, and watch trading_enabled follow in the header chip and in Redis itself.

@@ -1,9 +1,9 @@
 import { chmodSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
-import { createConfigDir, hasTestDocker, removeFixtures, startFixtures, testDocker, testImage, testLabels } from './support/docker-fixtures'
-import { startHostProcess, type RunningHost } from './support/host-process'
-import { testSettings } from './support/test-settings'
+import { createConfigDir, hasTestDocker, removeFixtures, startFixtures, testDocker, testImage, testLabels } from '../test-support/docker-fixtures'
+import { startHostProcess, type RunningHost } from '../test-support/host-process'
+import { testSettings } from '../test-support/test-settings'
 
 // Real engine, real host, real browser: the Stack tab through the WebSocket door. The orchestrator
 // fixtures mount the config directory, the scanners mount nothing, and one feeder bind-mounts the

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, test } from '@playwright/test'
 import type { OpResult } from '@contract'
-import { hasTestDocker, removeFixtures, startFixtures, testDocker } from './support/docker-fixtures'
-import { startHostProcess, type RunningHost } from './support/host-process'
-import { testSettings } from './support/test-settings'
+import { hasTestDocker, removeFixtures, startFixtures, testDocker } from '../test-support/docker-fixtures'
+import { startHostProcess, type RunningHost } from '../test-support/host-process'
+import { testSettings } from '../test-support/test-settings'
 
 // A supervised service whose container dies at once on every start: auto-heal must give up and say so.
 type SuperviseStatus = OpResult<'supervise.status'>

@@ -6,9 +6,9 @@ import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { expect, test, type Browser, type Page } from '@playwright/test'
 import { Redis } from 'ioredis'
-import { startHostProcess, type RunningHost } from './support/host-process'
-import { hasTestDocker } from './support/docker-fixtures'
-import { testSettings } from './support/test-settings'
+import { startHostProcess, type RunningHost } from '../test-support/host-process'
+import { hasTestDocker } from '../test-support/docker-fixtures'
+import { testSettings } from '../test-support/test-settings'
 
 // The header as the truth line, against a real host, a real Redis this spec owns (so it can stop
 // and start it), the real CLI and two browser tabs. Nothing here is mocked.

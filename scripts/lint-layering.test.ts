@@ -31,7 +31,11 @@ describe('layers', () => {
     expect(layerOf('electron/core/wiring/create-core.ts')).toBe('root')
     expect(layerOf('renderer/src/components/Toasts.tsx')).toBe('ui:components')
     expect(layerOf('renderer/src/features/config/ConfigView.tsx')).toBe('feature:config')
-    expect(layerOf('electron/core/stack/reload.test.ts')).toBeNull()
+    // Test code is its own layer, wherever it sits: next to the source or in the test-support/ harness.
+    expect(layerOf('electron/core/stack/reload.test.ts')).toBe('test')
+    expect(layerOf('test-support/api-harness.ts')).toBe('test')
+    expect(layerOf('test-support/supervise/harness.ts')).toBe('test')
+    expect(layerOf('scripts/gen-schemas.ts')).toBeNull()
   })
 })
 
@@ -45,6 +49,9 @@ tester.run('code-layering', codeLayering, {
     good('electron/preload/index.ts', "import { IPC } from '../core/api/ipc-channels'\nimport type { Envelope } from '../core/api/contract'"),
     good('renderer/src/features/stack/StackView.tsx', "import type { StackSnapshot } from '@contract'\nimport { Toasts } from '../../components/Toasts'"),
     good('renderer/src/store/safety.ts', "import { api } from '../api/client'"),
+    // Tests import anything: the harness, the composition root, any domain.
+    good('electron/core/supervise/supervisor-audit.test.ts', "import { createHarness } from '../../../test-support/supervise/harness'\nimport { createCore } from '../wiring/create-core'"),
+    good('test-support/supervise/harness.ts', "import { Supervisor } from '../../electron/core/supervise/supervisor'"),
   ],
   invalid: [
     // The contract uses only errors: no domain code.
@@ -67,6 +74,10 @@ tester.run('code-layering', codeLayering, {
     bad('electron/cli/commands.ts', "import { StackService } from '../core/stack/stack-service'"),
     // The preload's one runtime import from core is the channel list.
     bad('electron/preload/index.ts', "import { createDispatcher } from '../core/api/dispatcher'"),
+    // No product code imports test code, so none of it is bundled.
+    bad('electron/core/supervise/supervisor.ts', "import { StandInStack } from '../../../test-support/supervise/stand-ins'"),
+    bad('electron/server/host.ts', "import type { ApiHost } from '../../test-support/api-harness'"),
+    bad('renderer/src/features/monitor/agent-order.ts', "import { makeAgent } from '../../../../test-support/renderer/test-agents'"),
   ],
 })
 

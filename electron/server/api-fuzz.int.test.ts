@@ -16,8 +16,8 @@ import fc from 'fast-check'
 import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { operations, type OperationName } from '@core/api/contract'
-import { hasTestDocker, removeFixtures, startFixtures, waitForLog } from '../../e2e/support/docker-fixtures'
-import { hasTestRedis, newTestRedis } from '../../e2e/support/redis-fixture'
+import { hasTestDocker, removeFixtures, startFixtures, waitForLog } from '../../test-support/docker-fixtures'
+import { hasTestRedis, newTestRedis } from '../../test-support/redis-fixture'
 import {
   createApiWorkspace,
   dockerStates,
@@ -34,7 +34,7 @@ import {
   type ApiHost,
   type ApiResponse,
   type ApiWorkspace,
-} from '../../e2e/support/api-harness'
+} from '../../test-support/api-harness'
 import { buildRouteTable } from './routes'
 import { decodeUtf8Strict } from './utf8'
 

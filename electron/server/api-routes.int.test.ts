@@ -17,8 +17,8 @@ import {
   startFixtures,
   testDocker,
   waitForLog,
-} from '../../e2e/support/docker-fixtures'
-import { hasTestRedis, newTestRedis } from '../../e2e/support/redis-fixture'
+} from '../../test-support/docker-fixtures'
+import { hasTestRedis, newTestRedis } from '../../test-support/redis-fixture'
 import {
   createApiWorkspace,
   dockerState,
@@ -41,7 +41,7 @@ import {
   type ApiResponse,
   type ApiWorkspace,
   type DevAgent,
-} from '../../e2e/support/api-harness'
+} from '../../test-support/api-harness'
 import { buildRouteTable, type Route } from './routes'
 
 const enabled = hasTestDocker() && hasTestRedis()

@@ -6,8 +6,8 @@
  */
 import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { hasTestDocker } from '../../e2e/support/docker-fixtures'
-import { hasTestRedis } from '../../e2e/support/redis-fixture'
+import { hasTestDocker } from '../../test-support/docker-fixtures'
+import { hasTestRedis } from '../../test-support/redis-fixture'
 import {
   ApiClient,
   createApiWorkspace,
@@ -20,7 +20,7 @@ import {
   startApiHost,
   type ApiHost,
   type ApiWorkspace,
-} from '../../e2e/support/api-harness'
+} from '../../test-support/api-harness'
 
 const enabled = hasTestDocker() && hasTestRedis()
 const tokens = makeTokens()

@@ -2,7 +2,7 @@
  * The WebSocket door under hostile frames, on the REAL built host with the private Docker engine
  * and Redis behind it (issue 13, item 1: one frame used to end the process).
  *
- * - The 11 protocol cases, each on its own raw socket (e2e/support/ws-raw.ts builds frames no
+ * - The 11 protocol cases, each on its own raw socket (test-support/ws-raw.ts builds frames no
  *   library will): `null`, a non-JSON frame, `input: null`, invalid UTF-8 (1007), over the size
  *   limit (1009), unmasked, opcode 3, RSV1, a stray continuation, close code 999 and a 200-byte
  *   ping (1002). Each is answered or closes only its own socket with that code.
@@ -16,8 +16,8 @@ import fc from 'fast-check'
 import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { operations, type OperationName } from '@core/api/contract'
-import { hasTestDocker, removeFixtures, startFixtures, waitForLog } from '../../e2e/support/docker-fixtures'
-import { hasTestRedis, newTestRedis } from '../../e2e/support/redis-fixture'
+import { hasTestDocker, removeFixtures, startFixtures, waitForLog } from '../../test-support/docker-fixtures'
+import { hasTestRedis, newTestRedis } from '../../test-support/redis-fixture'
 import {
   createApiWorkspace,
   dockerStates,
@@ -29,8 +29,8 @@ import {
   startApiHost,
   type ApiHost,
   type ApiWorkspace,
-} from '../../e2e/support/api-harness'
-import { closeFrame, encodeFrame, openRawWs, textFrame, type RawWs } from '../../e2e/support/ws-raw'
+} from '../../test-support/api-harness'
+import { closeFrame, encodeFrame, openRawWs, textFrame, type RawWs } from '../../test-support/ws-raw'
 
 const enabled = hasTestDocker() && hasTestRedis()
 const RUN = `wsfuzz-${randomTag()}`

@@ -28,8 +28,8 @@ import {
   removeFixtures,
   startFixtures,
   waitForLog,
-} from '../../../e2e/support/docker-fixtures'
-import { hasTestRedis, newTestRedis } from '../../../e2e/support/redis-fixture'
+} from '../../../test-support/docker-fixtures'
+import { hasTestRedis, newTestRedis } from '../../../test-support/redis-fixture'
 import {
   ApiClient,
   createApiWorkspace,
@@ -44,7 +44,7 @@ import {
   waitFor,
   type ApiHost,
   type ApiWorkspace,
-} from '../../../e2e/support/api-harness'
+} from '../../../test-support/api-harness'
 
 const enabled = hasTestDocker() && hasTestRedis()
 const RUN = `audit-${randomTag()}`

@@ -30,7 +30,7 @@ import {
   testDockerHost,
   testImage,
   testLabels,
-} from '../../../e2e/support/docker-fixtures'
+} from '../../../test-support/docker-fixtures'
 import { CoreError } from '../errors'
 import { readFileByExec } from './container-exec-file'
 import { readContainerFile } from './container-file'
