@@ -173,7 +173,7 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\/be
         `\nStack-wide pause then unpause, median of ${rounds} rounds (engine: ${testDockerHost()})\n`,
       )
       console.log(formatTable(rows))
-      // No goal of its own (issue 14's freeze goals live in the workflow bench); figures only.
+      // No goal of its own (the freeze goals live in the workflow bench); figures only.
       const ratios = rows.map((r) => {
         const raw = rows.find((x) => x.n === r.n && x.method === 'raw') as Row
         return { ...r, vsRaw: (r.pauseMs + r.unpauseMs) / (raw.pauseMs + raw.unpauseMs) }

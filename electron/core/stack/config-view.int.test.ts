@@ -1,5 +1,5 @@
 /**
- * Each container's view of config.toml, on the real engine (issue 14, §1):
+ * Each container's view of config.toml, on the real engine:
  *  - inspect-based classification for a directory bind, a single-file bind, a named volume and no mount;
  *  - what the archive API shows after a rename-over (Stackdeck's durable write) and after an in-place
  *    write, against what the container itself reads (`sha256sum` inside it: the ground truth);

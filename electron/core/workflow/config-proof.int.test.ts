@@ -1,5 +1,5 @@
 /**
- * Save & Restart proves that every container sees the new file (issue 14 §1 and §3), on the real
+ * Save & Restart proves that every container sees the new file, on the real
  * engine (scripts/with-test-env.sh). The witnesses are the engine's own event stream, `docker exec
  * cat` inside each container (what its processes read) and the services' own log lines, never the
  * code under test:
