@@ -28,7 +28,7 @@ import { BusClient, DEFAULT_PATTERNS } from '../electron/core/bus/bus-client'
 import { controlPatterns, DEFAULT_CHANNELS } from '../electron/core/bus/ingest'
 import { goal, median, printBenchJson, printGoals, type Goal } from './report'
 
-/** Issue 14 section 4: full processing reaches at least this share of bare ioredis throughput. */
+/** The bus goal: full processing reaches at least this share of bare ioredis throughput. */
 export const GOAL_RATIO = 0.6
 
 export interface BusBenchOptions {

@@ -5,7 +5,7 @@
  *   node --import tsx bench/config-bench.ts [runs]
  *
  * Prints the median of each measurement (wall and CPU) and its ratio to the same-run baseline, then
- * MET / NOT MET for each goal of issue 14 and one JSON line. Exits non-zero only when it could not
+ * MET / NOT MET for each config-edit goal and one JSON line. Exits non-zero only when it could not
  * measure (an exception); a missed goal is reported, not failed.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -97,7 +97,7 @@ async function time(runs: number, fn: (i: number) => unknown): Promise<Timing> {
   return { ms: median(wall), cpuMs: median(cpu) }
 }
 
-/** Issue 14, section 4 ("Config edits"): absolute goals on a 2,000-line file. */
+/** The config-edit goals: absolute times on a 2,000-line file. */
 export const GOALS = { structuralMs: 30, inPlaceMs: 10 } as const
 
 export async function runConfigBench(runs = 15) {
@@ -178,7 +178,7 @@ async function main(): Promise<void> {
   ].map((g) => ({ ...g, met: g.ms <= g.goalMs }))
   for (const g of goals)
     console.log(
-      `goal (issue 14): ${g.goal} <= ${g.goalMs} ms: ${g.ms.toFixed(2)} ms (x${g.ratio.toFixed(2)} of the same-run baseline) ${g.met ? 'MET' : 'NOT MET'}`,
+      `goal: ${g.goal} <= ${g.goalMs} ms: ${g.ms.toFixed(2)} ms (x${g.ratio.toFixed(2)} of the same-run baseline) ${g.met ? 'MET' : 'NOT MET'}`,
     )
   if (goals.some((g) => !g.met) && loadavg()[0]! > cpus().length)
     console.log('   note: load average above the CPU count: wall figures include time spent waiting for a core; see the cpu column')

@@ -12,7 +12,7 @@ import { execFile } from 'node:child_process'
 import { performance } from 'node:perf_hooks'
 import { promisify } from 'node:util'
 import Docker from 'dockerode'
-import { removeFixtures, startFixtures, testDockerHost, testLabels } from '../e2e/support/docker-fixtures'
+import { removeFixtures, startFixtures, testDockerHost, testLabels } from '../test-support/docker-fixtures'
 import { StackService } from '../electron/core/stack/stack-service'
 import { printBenchJson } from './report'
 
@@ -173,7 +173,7 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\/be
         `\nStack-wide pause then unpause, median of ${rounds} rounds (engine: ${testDockerHost()})\n`,
       )
       console.log(formatTable(rows))
-      // No goal of its own (issue 14's freeze goals live in the workflow bench); figures only.
+      // No goal of its own (the freeze goals live in the workflow bench); figures only.
       const ratios = rows.map((r) => {
         const raw = rows.find((x) => x.n === r.n && x.method === 'raw') as Row
         return { ...r, vsRaw: (r.pauseMs + r.unpauseMs) / (raw.pauseMs + raw.unpauseMs) }

@@ -14,7 +14,7 @@
  *
  * Two Stackdeck modes: "no wait" (services without a reload signal or evidence pattern, so the run
  * ends after the write and unpause) and "reload" (each service signalled and its 'Config reloaded'
- * line awaited). Goals (issue 14 section 2), on the no-wait runs, medians over the rounds:
+ * line awaited). Goals (the freeze of Save & Restart), on the no-wait runs, medians over the rounds:
  *   engine-side freeze <= 1.1 x raw (engine-side), report-side freeze <= 1.25 x raw (engine-side);
  *   growth 5 -> 50 containers (freeze50 / freeze5, engine-side) <= 1.25 x raw's own growth;
  *   and the older one: the freeze for 20 containers <= 0.3 of the shell script's.
@@ -37,14 +37,14 @@ import {
   type FixtureServiceSpec,
   type WorkflowCore,
   type WorkflowFixtures,
-} from '../e2e/support/workflow-harness'
+} from '../test-support/workflow-harness'
 import { engineEventCounts, engineFreezeWindow } from './engine-events'
 import { goal, median, printBenchJson, printGoals, type Goal } from './report'
 
 const run = promisify(execFile)
 /** Older goal: Stackdeck's freeze for 20 containers against the shell script's. */
 const GOAL_SHELL_RATIO = 0.3
-/** Issue 14 section 2. */
+/** The freeze goals of Save & Restart. */
 const GOAL_ENGINE_VS_RAW = 1.1
 const GOAL_REPORT_VS_RAW = 1.25
 const GOAL_GROWTH_VS_RAW = 1.25

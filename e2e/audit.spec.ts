@@ -1,11 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { expect, test, type Page } from '@playwright/test'
+import { expect, test, type AppShell, type AuditPage as AuditTab } from './pages'
 import type { OpResult } from '@contract'
-import { hasTestDocker, removeFixtures, startFixtures, testDocker } from './support/docker-fixtures'
-import { startHostProcess, type RunningHost } from './support/host-process'
-import { testSettings } from './support/test-settings'
+import { hasTestDocker, removeFixtures, startFixtures, testDocker } from '../test-support/docker-fixtures'
+import { startHostProcess, type RunningHost } from '../test-support/host-process'
+import { testSettings } from '../test-support/test-settings'
 
 // Real engine, real host, real browser: the Audit tab over the WebSocket door, the HTTP door beside it.
 type AuditPage = OpResult<'audit.query'>
@@ -30,19 +30,11 @@ async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Pro
   return JSON.parse(text) as T
 }
 
-async function openAudit(page: Page): Promise<void> {
-  await page.goto(`${host.url}/#token=${host.token}`)
-  await expect(page.getByText('api: open')).toBeVisible()
-  await page.getByRole('tab', { name: 'Audit' }).click()
-  await expect(page.getByTestId('audit-live')).toHaveAttribute('data-live', 'true')
+async function openAudit(shell: AppShell, audit: AuditTab): Promise<void> {
+  await shell.openConnected(host.url, host.token)
+  await shell.openTab('Audit')
+  await expect(audit.live).toHaveAttribute('data-live', 'true')
 }
-
-/** Attribute of every row, top to bottom (typed by hand: the e2e project has no DOM lib). */
-const rowAttrs = (page: Page, name: string): Promise<(string | null)[]> =>
-  rows(page).evaluateAll((trs: { getAttribute(n: string): string | null }[], n: string) => trs.map((tr) => tr.getAttribute(n)), name)
-
-const rows = (page: Page, attrs: Record<string, string> = {}) =>
-  page.locator(`[data-testid=audit-row]${Object.entries(attrs).map(([k, v]) => `[data-${k}="${v}"]`).join('')}`)
 
 test.beforeAll(async () => {
   stateDir = await mkdtemp(join(tmpdir(), 'stackdeck-e2e-audit-'))
@@ -60,91 +52,91 @@ test.afterAll(async () => {
   if (stateDir) await rm(stateDir, { recursive: true, force: true })
 })
 
-test('pause and resume from the Stack tab are recorded as admin via ws', async ({ page }) => {
-  await page.goto(`${host.url}/#token=${host.token}`)
-  await expect(page.getByTestId('container-row')).toHaveCount(2)
-  await page.getByTestId('pause-stack').click()
-  await expect(page.getByTestId('toast-success').filter({ hasText: 'Paused' })).toBeVisible()
-  await page.getByTestId('resume-stack').click()
-  await expect(page.getByTestId('toast-success').filter({ hasText: 'Resumed' })).toBeVisible()
+test('pause and resume from the Stack tab are recorded as admin via ws', async ({ shell, stack, audit }) => {
+  await shell.open(host.url, host.token)
+  await expect(stack.containerRows).toHaveCount(2)
+  await stack.pauseStack.click()
+  await expect(shell.toast('success', 'Paused')).toBeVisible()
+  await stack.resumeStack.click()
+  await expect(shell.toast('success', 'Resumed')).toBeVisible()
   for (const id of ids) expect((await testDocker().getContainer(id).inspect()).State.Running).toBe(true)
 
-  await page.getByRole('tab', { name: 'Audit' }).click()
-  await expect(rows(page, { action: 'stack.pause', who: 'admin', door: 'ws', outcome: 'ok' })).toHaveCount(1)
-  await expect(rows(page, { action: 'stack.resume', who: 'admin', door: 'ws', outcome: 'ok' })).toHaveCount(1)
+  await shell.openTab('Audit')
+  await expect(audit.rows({ action: 'stack.pause', who: 'admin', door: 'ws', outcome: 'ok' })).toHaveCount(1)
+  await expect(audit.rows({ action: 'stack.resume', who: 'admin', door: 'ws', outcome: 'ok' })).toHaveCount(1)
   // Newest first: the resume sits above the pause.
-  const actions = await rowAttrs(page, 'data-action')
+  const actions = await audit.attributeOfRows('data-action')
   expect(actions.indexOf('stack.resume')).toBeLessThan(actions.indexOf('stack.pause'))
   // The table agrees with what the HTTP door reads from the same log.
   const log = await api<AuditPage>('GET', '/audit?action=stack')
   expect(log.records.map((r) => `${r.action}/${r.door}/${r.who}`)).toEqual(['stack.pause/ws/admin', 'stack.resume/ws/admin'])
 })
 
-test('a pause through HTTP appears live without a reload; the action filter keeps only matching rows', async ({ page }) => {
-  await openAudit(page)
-  await expect(rows(page, { door: 'ws' })).toHaveCount(2)
+test('a pause through HTTP appears live without a reload; the action filter keeps only matching rows', async ({ page, shell, audit }) => {
+  await openAudit(shell, audit)
+  await expect(audit.rows({ door: 'ws' })).toHaveCount(2)
   const marker = `http-live-${run}`
   await api('POST', '/stack/pause', { reason: marker })
   try {
-    const live = rows(page, { action: 'stack.pause', door: 'http', who: 'admin' })
+    const live = audit.rows({ action: 'stack.pause', door: 'http', who: 'admin' })
     await expect(live).toHaveCount(1)
     await expect(live).toContainText(marker)
-    await expect(rows(page).first()).toHaveAttribute('data-door', 'http')
+    await expect(audit.rows().first()).toHaveAttribute('data-door', 'http')
   } finally {
     await api('POST', '/stack/resume', { reason: `undo ${marker}` })
   }
-  await expect(rows(page, { action: 'stack.resume', door: 'http' })).toHaveCount(1)
+  await expect(audit.rows({ action: 'stack.resume', door: 'http' })).toHaveCount(1)
 
   // Server-side filter: only stack.pause records, from both doors.
-  await page.getByTestId('audit-filter-action').selectOption('stack.pause')
-  await expect(rows(page)).toHaveCount(2)
-  await expect(rows(page, { action: 'stack.pause' })).toHaveCount(2)
-  await expect(rows(page, { action: 'stack.resume' })).toHaveCount(0)
+  await audit.actionFilter.selectOption('stack.pause')
+  await expect(audit.rows()).toHaveCount(2)
+  await expect(audit.rows({ action: 'stack.pause' })).toHaveCount(2)
+  await expect(audit.rows({ action: 'stack.resume' })).toHaveCount(0)
   // A record of another action written while filtered stays out; a matching one comes in live.
   await api('POST', '/stack/resume', {})
   await api('POST', '/stack/pause', { target: { service: 'desk' }, reason: `filtered-${run}` })
   await api('POST', '/stack/resume', {})
-  await expect(rows(page)).toHaveCount(3)
-  await expect(rows(page, { action: 'stack.resume' })).toHaveCount(0)
+  await expect(audit.rows()).toHaveCount(3)
+  await expect(audit.rows({ action: 'stack.resume' })).toHaveCount(0)
 
   // Keyboard: into the table, Enter opens the drawer with the record's detail JSON, Escape closes it.
-  await rows(page).first().focus()
+  await audit.rows().first().focus()
   await page.keyboard.press('Enter')
-  const drawer = page.getByTestId('audit-drawer')
+  const drawer = audit.drawer
   await expect(drawer).toBeVisible()
   await expect(drawer.getByRole('heading', { name: 'stack.pause' })).toBeVisible()
-  const json = await page.getByTestId('audit-detail-json').textContent()
+  const json = await audit.detailJson.textContent()
   const detail = JSON.parse(json ?? '') as { input?: unknown; inputSha256?: string; ms?: number }
   expect(detail.inputSha256).toMatch(/^[a-f0-9]{64}$/)
   expect(JSON.stringify(detail.input)).toContain(`filtered-${run}`)
   await page.screenshot({ path: 'test-results/screens/audit-drawer.png', fullPage: true })
   await page.keyboard.press('Escape')
   await expect(drawer).toBeHidden()
-  await expect(rows(page).first()).toBeFocused()
+  await expect(audit.rows().first()).toBeFocused()
   await page.keyboard.press('ArrowDown')
-  await expect(rows(page).nth(1)).toBeFocused()
+  await expect(audit.rows().nth(1)).toBeFocused()
 
-  await page.getByTestId('audit-filter-clear').click()
-  await expect(rows(page, { action: 'stack.resume' })).toHaveCount(4)
+  await audit.clearFilter.click()
+  await expect(audit.rows({ action: 'stack.resume' })).toHaveCount(4)
 })
 
-test('"Load older" pages back through the filtered log to its start', async ({ page }) => {
+test('"Load older" pages back through the filtered log to its start', async ({ page, shell, audit }) => {
   // 105 more resumes (the stack is running, so each is a cheap "already"): more than one page.
   for (let i = 0; i < 105; i++) await api('POST', '/stack/resume', { reason: `bulk ${i}` })
   const total = (await api<AuditPage>('GET', '/audit?action=stack.resume&limit=500')).records.length
   expect(total).toBe(109)
 
-  await openAudit(page)
-  await page.getByTestId('audit-filter-action').selectOption('stack.resume')
-  await expect(rows(page)).toHaveCount(100)
-  await page.getByTestId('audit-load-older').click()
-  await expect(rows(page)).toHaveCount(total)
+  await openAudit(shell, audit)
+  await audit.actionFilter.selectOption('stack.resume')
+  await expect(audit.rows()).toHaveCount(100)
+  await audit.loadOlder.click()
+  await expect(audit.rows()).toHaveCount(total)
   await expect(page.getByText('Start of the log for these filters.')).toBeVisible()
-  await expect(page.getByTestId('audit-load-older')).toHaveCount(0)
-  const seqs = (await rowAttrs(page, 'data-seq')).map(Number)
+  await expect(audit.loadOlder).toHaveCount(0)
+  const seqs = (await audit.attributeOfRows('data-seq')).map(Number)
   expect(new Set(seqs).size).toBe(total)
   expect(seqs).toEqual([...seqs].sort((a, b) => b - a))
-  await page.getByTestId('audit-filter-action').selectOption('')
+  await audit.actionFilter.selectOption('')
   await page.screenshot({ path: 'test-results/screens/audit-table.png', fullPage: false })
 })
 

@@ -4,11 +4,12 @@ import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { expect, test, type Browser, type Page } from '@playwright/test'
-import { hasTestDocker, removeFixtures, startFixtures, testDocker } from './support/docker-fixtures'
-import { startHostProcess, type RunningHost } from './support/host-process'
-import { hasTestRedis, testKey } from './support/redis-fixture'
-import { testSettings } from './support/test-settings'
+import type { Browser, Page } from '@playwright/test'
+import { AppShell, expect, MonitorPage, test } from './pages'
+import { hasTestDocker, removeFixtures, startFixtures, testDocker } from '../test-support/docker-fixtures'
+import { startHostProcess, type RunningHost } from '../test-support/host-process'
+import { hasTestRedis, testKey } from '../test-support/redis-fixture'
+import { testSettings } from '../test-support/test-settings'
 
 // The Monitor tab against a real host, real Redis, the sample agents as real processes and fixture
 // containers that heartbeat as execution agents. Everything is named after `run` and removed at the end.
@@ -85,13 +86,11 @@ async function recordNotifications(page: Page): Promise<void> {
   })
 }
 
-async function openMonitor(page: Page, token = host.token): Promise<void> {
-  await page.goto(`${host.url}/#token=${token}`)
-  await page.getByRole('tab', { name: 'Monitor' }).click()
-  await expect(page.getByTestId('bus-state')).toHaveText('ready')
+async function openMonitor(shell: AppShell, token = host.token): Promise<void> {
+  await shell.open(host.url, token)
+  await shell.openTab('Monitor')
+  await expect(shell.busState).toHaveText('ready')
 }
-
-const row = (page: Page, id: string) => page.locator(`[data-testid=agent-row][data-agent-id="${id}"]`)
 
 test.beforeAll(async () => {
   test.setTimeout(180_000)
@@ -140,72 +139,72 @@ test.afterAll(async () => {
   if (stateDir) rmSync(stateDir, { recursive: true, force: true })
 })
 
-test('the sample agents appear in the grid as alive, with regime, rates and live events', async ({ page }) => {
-  await openMonitor(page)
+test('the sample agents appear in the grid as alive, with regime, rates and live events', async ({ shell, monitor }) => {
+  await openMonitor(shell)
   for (const id of [ids.exec, ids.execSilent, ids.sig, ids.regime, ids.quotes, ids.box(0), ids.box(1)]) {
-    await expect(row(page, id)).toHaveAttribute('data-status', 'alive', { timeout: 20_000 })
+    await expect(monitor.agent(id).root).toHaveAttribute('data-status', 'alive', { timeout: 20_000 })
   }
-  await expect(row(page, ids.box(0))).toContainText('execution')
-  await expect(page.getByTestId('regime-panel')).toHaveAttribute('data-regime', /trending|mean-reverting|volatile/)
-  await expect(page.getByTestId('regime-age')).toBeVisible()
-  await expect(page.locator('[data-testid=rate-row][data-channel="data.market.quotes"]')).toBeVisible()
-  await expect(page.getByTestId('event-row').first()).toBeVisible()
+  await expect(monitor.agent(ids.box(0)).root).toContainText('execution')
+  await expect(monitor.regime).toHaveAttribute('data-regime', /trending|mean-reverting|volatile/)
+  await expect(monitor.regimeAge).toBeVisible()
+  await expect(monitor.rate('data.market.quotes')).toBeVisible()
+  await expect(monitor.eventRows.first()).toBeVisible()
 
   // Group filter: only the signals agent is left.
-  await page.getByTestId('group-filter').selectOption('signals')
-  await expect(page.getByTestId('agent-row')).toHaveCount(2) // the signals agent and the regime detector
-  await expect(row(page, ids.sig)).toBeVisible()
-  await page.getByTestId('group-filter').selectOption('')
+  await monitor.groupFilter.selectOption('signals')
+  await expect(monitor.agentRows).toHaveCount(2) // the signals agent and the regime detector
+  await expect(monitor.agent(ids.sig).root).toBeVisible()
+  await monitor.groupFilter.selectOption('')
 
   // Event filter by type narrows the list to that channel.
-  await page.getByTestId('event-type-filter').fill('quant.regime')
-  await expect(page.locator('[data-testid=event-row]').first()).toHaveAttribute('data-channel', 'quant.regime.state')
-  await expect(page.locator('[data-testid=event-row]:not([data-channel="quant.regime.state"])')).toHaveCount(0)
+  await monitor.eventTypeFilter.fill('quant.regime')
+  await expect(monitor.eventRows.first()).toHaveAttribute('data-channel', 'quant.regime.state')
+  await expect(monitor.eventRowsNotOn('quant.regime.state')).toHaveCount(0)
 })
 
-test('commands from the row menu are delivered and acknowledged; tune needs a parameter', async ({ page }) => {
-  await openMonitor(page)
-  const r = row(page, ids.exec)
-  await expect(r).toHaveAttribute('data-status', 'alive', { timeout: 20_000 })
-  await r.getByTestId('agent-menu-button').click()
-  await expect(page.getByTestId('agent-menu')).toBeVisible()
-  await page.getByTestId('cmd-pause').click()
-  await expect(r.getByTestId('agent-command-state')).toHaveAttribute('data-state', 'acked')
-  await expect(r.getByTestId('agent-command-state')).toHaveAttribute('data-type', 'pause')
+test('commands from the row menu are delivered and acknowledged; tune needs a parameter', async ({ shell, monitor }) => {
+  await openMonitor(shell)
+  const r = monitor.agent(ids.exec)
+  await expect(r.root).toHaveAttribute('data-status', 'alive', { timeout: 20_000 })
+  await r.menuButton.click()
+  await expect(monitor.agentMenu).toBeVisible()
+  await monitor.pauseCommand.click()
+  await expect(r.commandState).toHaveAttribute('data-state', 'acked')
+  await expect(r.commandState).toHaveAttribute('data-type', 'pause')
   // The agent now reports itself paused.
-  await expect(r).toHaveAttribute('data-status', 'paused')
+  await expect(r.root).toHaveAttribute('data-status', 'paused')
 
-  await r.getByTestId('agent-menu-button').click()
-  await page.getByTestId('cmd-tune').click()
-  await expect(page.getByTestId('tune-dialog')).toBeVisible()
-  await page.getByTestId('tune-submit').click()
-  await expect(page.getByTestId('tune-error')).toHaveText('Tune needs at least one parameter')
-  await page.getByTestId('tune-key-0').fill('rate')
-  await page.getByTestId('tune-value-0').fill('1')
-  await page.getByTestId('tune-submit').click()
-  await expect(page.getByTestId('tune-dialog')).toBeHidden()
-  await expect(r.getByTestId('agent-command-state')).toHaveAttribute('data-type', 'tune')
-  await expect(r.getByTestId('agent-command-state')).toHaveAttribute('data-state', 'acked')
+  await r.menuButton.click()
+  await monitor.tuneCommand.click()
+  await expect(monitor.tuneDialog).toBeVisible()
+  await monitor.tuneSubmit.click()
+  await expect(monitor.tuneError).toHaveText('Tune needs at least one parameter')
+  await monitor.tuneKey(0).fill('rate')
+  await monitor.tuneValue(0).fill('1')
+  await monitor.tuneSubmit.click()
+  await expect(monitor.tuneDialog).toBeHidden()
+  await expect(r.commandState).toHaveAttribute('data-type', 'tune')
+  await expect(r.commandState).toHaveAttribute('data-state', 'acked')
 
-  await r.getByTestId('agent-menu-button').click()
-  await page.getByTestId('cmd-resume').click()
-  await expect(r.getByTestId('agent-command-state')).toHaveAttribute('data-type', 'resume')
-  await expect(r.getByTestId('agent-command-state')).toHaveAttribute('data-state', 'acked')
-  await expect(r).toHaveAttribute('data-status', 'alive')
+  await r.menuButton.click()
+  await monitor.resumeCommand.click()
+  await expect(r.commandState).toHaveAttribute('data-type', 'resume')
+  await expect(r.commandState).toHaveAttribute('data-state', 'acked')
+  await expect(r.root).toHaveAttribute('data-status', 'alive')
 })
 
-test('a killed agent turns dead, sorts first and raises a desktop notification', async ({ page }) => {
+test('a killed agent turns dead, sorts first and raises a desktop notification', async ({ page, shell, monitor }) => {
   await recordNotifications(page)
-  await openMonitor(page)
-  await expect(row(page, ids.sig)).toHaveAttribute('data-status', 'alive', { timeout: 20_000 })
-  await page.getByTestId('notify-enable').click()
-  await expect(page.getByTestId('notify-state')).toHaveText('desktop notifications on')
+  await openMonitor(shell)
+  await expect(monitor.agent(ids.sig).root).toHaveAttribute('data-status', 'alive', { timeout: 20_000 })
+  await monitor.notifyEnable.click()
+  await expect(monitor.notifyState).toHaveText('desktop notifications on')
 
   await killAgent(ids.sig)
-  await expect(row(page, ids.sig)).toHaveAttribute('data-status', 'dead', { timeout: 15_000 })
-  await expect(page.getByTestId('agent-row').first()).toHaveAttribute('data-agent-id', ids.sig)
+  await expect(monitor.agent(ids.sig).root).toHaveAttribute('data-status', 'dead', { timeout: 15_000 })
+  await expect(monitor.agentRows.first()).toHaveAttribute('data-agent-id', ids.sig)
   // Seconds since beat keeps ticking for the dead agent (one shared ticker).
-  const since = row(page, ids.sig).locator('[role=cell]').nth(5)
+  const since = monitor.agent(ids.sig).cell(5)
   const first = Number.parseInt((await since.textContent()) ?? '', 10)
   await expect.poll(async () => Number.parseInt((await since.textContent()) ?? '', 10), { timeout: 5000 }).toBeGreaterThan(first)
 
@@ -214,8 +213,8 @@ test('a killed agent turns dead, sorts first and raises a desktop notification',
     .toContain('Agent died: Signals')
 
   // Turning dead-first off puts the dead agent back in id order.
-  await page.getByTestId('dead-first').uncheck()
-  await expect(page.getByTestId('agent-row').first()).not.toHaveAttribute('data-agent-id', ids.sig)
+  await monitor.deadFirst.uncheck()
+  await expect(monitor.agentRows.first()).not.toHaveAttribute('data-agent-id', ids.sig)
 })
 
 async function releaseFromUi(browser: Browser): Promise<string> {
@@ -223,45 +222,46 @@ async function releaseFromUi(browser: Browser): Promise<string> {
   const ctx = await browser.newContext()
   try {
     const page = await ctx.newPage()
-    await openMonitor(page, OPERATE_TOKEN)
-    await expect(page.getByTestId('killswitch-panel')).toHaveAttribute('data-engaged', 'true')
-    await page.getByTestId('ks-release').click()
-    await page.getByTestId('confirm-reason').fill('trying without admin')
-    await page.getByTestId('confirm-ok').click()
-    await expect(page.getByTestId('ks-error')).toBeVisible()
-    return (await page.getByTestId('ks-error').textContent()) ?? ''
+    const shell = new AppShell(page)
+    const monitor = new MonitorPage(page)
+    await openMonitor(shell, OPERATE_TOKEN)
+    await expect(monitor.killswitch).toHaveAttribute('data-engaged', 'true')
+    await monitor.releaseKillswitch.click()
+    await shell.confirm('trying without admin')
+    await expect(monitor.killswitchError).toBeVisible()
+    return (await monitor.killswitchError.textContent()) ?? ''
   } finally {
     await ctx.close()
   }
 }
 
-test('engaging the killswitch from the UI stops trading, pauses the stack and freezes silent execution agents', async ({ page, browser }) => {
-  await openMonitor(page)
-  await expect(row(page, ids.box(0))).toHaveAttribute('data-status', 'alive', { timeout: 20_000 })
-  const panel = page.getByTestId('killswitch-panel')
+test('engaging the killswitch from the UI stops trading, pauses the stack and freezes silent execution agents', async ({ browser, shell, monitor }) => {
+  await openMonitor(shell)
+  await expect(monitor.agent(ids.box(0)).root).toHaveAttribute('data-status', 'alive', { timeout: 20_000 })
+  const panel = monitor.killswitch
   await expect(panel).toHaveAttribute('data-engaged', 'false')
 
-  await page.getByTestId('ks-engage').click()
-  await expect(page.getByTestId('confirm-dialog')).toBeVisible()
-  await expect(page.getByTestId('confirm-ok')).toBeDisabled() // a reason is required
-  await page.getByTestId('confirm-reason').fill('e2e: runaway orders')
-  await page.getByTestId('confirm-ok').click()
+  await monitor.engageKillswitch.click()
+  await expect(shell.confirmDialog).toBeVisible()
+  await expect(shell.confirmOk).toBeDisabled() // a reason is required
+  await shell.confirmReason.fill('e2e: runaway orders')
+  await shell.confirmOk.click()
 
   await expect(panel).toHaveAttribute('data-engaged', 'true')
   await expect(panel).toHaveClass(/ks-engaged/)
-  await expect(page.getByTestId('ks-reason')).toContainText('e2e: runaway orders')
-  await expect(page.getByTestId('ks-meta')).toContainText('stored in Redis')
-  await expect(page.getByTestId('trading-state')).toHaveAttribute('data-enabled', 'false')
-  await expect(page.locator('[data-testid=ks-actions] [data-action=stackPause]')).toHaveAttribute('data-status', 'ok')
-  await expect(page.getByTestId('ks-round')).toHaveAttribute('data-ended', 'true')
-  await expect(page.getByTestId('ks-acked')).toContainText(ids.exec)
-  await expect(page.getByTestId('ks-acked')).not.toContainText(ids.execSilent)
+  await expect(monitor.killswitchReason).toContainText('e2e: runaway orders')
+  await expect(monitor.killswitchMeta).toContainText('stored in Redis')
+  await expect(monitor.tradingState).toHaveAttribute('data-enabled', 'false')
+  await expect(monitor.killswitchAction('stackPause')).toHaveAttribute('data-status', 'ok')
+  await expect(monitor.killswitchRound).toHaveAttribute('data-ended', 'true')
+  await expect(monitor.killswitchAcked).toContainText(ids.exec)
+  await expect(monitor.killswitchAcked).not.toContainText(ids.execSilent)
   // The boxes never ack; their containers are frozen (by the stack pause or the round itself).
-  await expect(page.getByTestId('ks-paused')).toContainText(ids.box(0))
-  await expect(page.getByTestId('ks-paused')).toContainText(ids.box(1))
+  await expect(monitor.killswitchPaused).toContainText(ids.box(0))
+  await expect(monitor.killswitchPaused).toContainText(ids.box(1))
   // The silent execution agent has no container: the UI must say it could not be paused.
-  await expect(page.getByTestId('ks-pause-failed')).toContainText(ids.execSilent)
-  await expect(page.getByTestId('killswitch-chip')).toHaveAttribute('data-engaged', 'true')
+  await expect(monitor.killswitchPauseFailed).toContainText(ids.execSilent)
+  await expect(shell.killswitchChip).toHaveAttribute('data-engaged', 'true')
 
   // The stack really is paused: ask the host over HTTP and the engine itself.
   await expect
@@ -270,9 +270,9 @@ test('engaging the killswitch from the UI stops trading, pauses the stack and fr
   const mine = await testDocker().listContainers({ all: true, filters: { label: [`e2e=${run}`] } })
   expect(mine).toHaveLength(2)
   for (const c of mine) expect(c.State).toBe('paused')
-  await expect(page.getByTestId('stack-chip')).toHaveAttribute('data-state', 'paused')
+  await expect(shell.stackChip).toHaveAttribute('data-state', 'paused')
   // A paused container's agent is "paused", not dead.
-  await expect(row(page, ids.box(0))).toHaveAttribute('data-status', 'paused')
+  await expect(monitor.agent(ids.box(0)).root).toHaveAttribute('data-status', 'paused')
 
   const refused = await releaseFromUi(browser)
   expect(refused).toMatch(/admin/i)

@@ -1,11 +1,11 @@
-import { expect, test, type Page } from '@playwright/test'
+import { expect, test, type AppShell, type SchedulePage } from './pages'
 import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Redis } from 'ioredis'
-import { startHostProcess, type RunningHost } from './support/host-process'
-import { hasTestRedis, newTestRedis } from './support/redis-fixture'
-import { testSettings } from './support/test-settings'
+import { startHostProcess, type RunningHost } from '../test-support/host-process'
+import { hasTestRedis, newTestRedis } from '../test-support/redis-fixture'
+import { testSettings } from '../test-support/test-settings'
 
 // Real host, real Redis, real browser: edit [schedule] in the Scheduler tab, apply it through
 // Save & Restart, and watch trading_enabled follow in the header chip and in Redis itself.
@@ -56,72 +56,65 @@ async function flagValue(): Promise<boolean | null> {
   return raw === null ? null : (JSON.parse(raw) as { value: boolean }).value
 }
 
-async function openScheduler(page: Page) {
-  await page.goto(`${host.url}/#token=${host.token}`)
-  await expect(page.getByText('api: open')).toBeVisible()
-  await page.getByRole('tab', { name: 'Scheduler' }).click()
-  await expect(page.getByTestId('start-time')).toBeVisible()
+async function openScheduler(shell: AppShell, schedule: SchedulePage) {
+  await shell.openConnected(host.url, host.token)
+  await shell.openTab('Scheduler')
+  await expect(schedule.startTime).toBeVisible()
 }
 
-async function setWindow(page: Page, start: string, stop: string) {
-  await page.getByTestId('start-time').fill(start)
-  await page.getByTestId('stop-time').fill(stop)
+/** Applies the edited schedule through Save & Restart and waits until the tab matches the file. */
+async function apply(shell: AppShell, schedule: SchedulePage) {
+  await expect(schedule.applyStatus).toHaveText('Unsaved changes')
+  await schedule.saveRestart.click()
+  await expect(shell.confirmDialog).toContainText('Schedule:')
+  await shell.confirmOk.click()
+  await expect(shell.toast('success', 'Configuration applied').last()).toBeVisible()
+  await expect(schedule.applyStatus).toHaveText('Matches config.toml')
 }
 
-async function apply(page: Page) {
-  await expect(page.getByTestId('apply-status')).toHaveText('Unsaved changes')
-  await page.getByTestId('save-restart').click()
-  await expect(page.getByTestId('confirm-dialog')).toContainText('Schedule:')
-  await page.getByTestId('confirm-ok').click()
-  await expect(page.getByTestId('toast-success').filter({ hasText: 'Configuration applied' }).last()).toBeVisible()
-  await expect(page.getByTestId('apply-status')).toHaveText('Matches config.toml')
-}
-
-const chip = (page: Page) => page.locator('header').getByTestId('trading-chip')
-
-test('a window around now, applied, turns trading on; one that excludes now turns it off', async ({ page }, info) => {
-  await openScheduler(page)
+test('a window around now, applied, turns trading on; one that excludes now turns it off', async ({ page, shell, schedule }, info) => {
+  await openScheduler(shell, schedule)
   // The editor starts from config.toml as it is on disk.
-  await expect(page.getByTestId('start-time')).toHaveValue('09:30')
-  await expect(page.getByTestId('stop-time')).toHaveValue('16:00')
-  await expect(page.getByTestId('timezone')).toHaveValue('America/New_York')
-  await expect(page.getByTestId('day-sat')).toHaveAttribute('aria-pressed', 'false')
+  await expect(schedule.startTime).toHaveValue('09:30')
+  await expect(schedule.stopTime).toHaveValue('16:00')
+  await expect(schedule.timezone).toHaveValue('America/New_York')
+  await expect(schedule.day('sat')).toHaveAttribute('aria-pressed', 'false')
 
   // Every day, so the test does not depend on the weekday; the example's early closes would fall
   // outside a window around now (the preview rejects those), so they go.
-  await page.getByTestId('timezone').fill(ZONE)
-  await page.getByTestId('day-sat').click()
-  await page.getByTestId('day-sun').click()
-  await expect(page.getByTestId('day-sun')).toHaveAttribute('aria-pressed', 'true')
-  await page.getByRole('button', { name: /Remove early close/ }).first().click()
-  await page.getByRole('button', { name: /Remove early close/ }).first().click()
-  await expect(page.getByTestId('early-item')).toHaveCount(0)
-  await page.getByTestId('holiday-date').fill('2027-12-24')
-  await page.getByTestId('holiday-add').click()
-  await expect(page.getByTestId('holiday-item').filter({ hasText: '2027-12-24' })).toHaveCount(1)
+  await schedule.timezone.fill(ZONE)
+  await schedule.day('sat').click()
+  await schedule.day('sun').click()
+  await expect(schedule.day('sun')).toHaveAttribute('aria-pressed', 'true')
+  await schedule.removeEarlyClose.first().click()
+  await schedule.removeEarlyClose.first().click()
+  await expect(schedule.earlyCloses).toHaveCount(0)
+  await schedule.holidayDate.fill('2027-12-24')
+  await schedule.addHoliday.click()
+  await expect(schedule.holidays.filter({ hasText: '2027-12-24' })).toHaveCount(1)
 
   // Live validation: start == stop is an error shown at the field, and Apply is held back.
   const start = hhmm(-60)
-  await setWindow(page, start, start)
-  await expect(page.getByTestId('schedule-editor').getByRole('alert').first()).toBeVisible()
-  await expect(page.getByTestId('save-restart')).toBeDisabled()
+  await schedule.setWindow(start, start)
+  await expect(schedule.editorAlerts.first()).toBeVisible()
+  await expect(schedule.saveRestart).toBeDisabled()
 
   const stop = hhmm(60)
-  await page.getByTestId('stop-time').fill(stop)
-  await expect(page.getByTestId('schedule-editor').getByRole('alert')).toHaveCount(0)
-  await expect(page.getByTestId('preview-state')).toHaveAttribute('data-enabled', 'true')
-  const first = page.getByTestId('preview-transitions').getByTestId('transition-row').first()
+  await schedule.stopTime.fill(stop)
+  await expect(schedule.editorAlerts).toHaveCount(0)
+  await expect(schedule.previewState).toHaveAttribute('data-enabled', 'true')
+  const first = schedule.previewTransitions.first()
   await expect(first).toHaveAttribute('data-kind', 'stop')
   await expect(first).toContainText(stop)
-  await expect(page.getByTestId('preview-transitions').getByTestId('transition-row')).toHaveCount(5)
+  await expect(schedule.previewTransitions).toHaveCount(5)
 
   await page.screenshot({ path: info.outputPath('schedule-tab.png'), fullPage: true })
-  await apply(page)
+  await apply(shell, schedule)
 
-  await expect(chip(page)).toHaveAttribute('data-enabled', 'true')
-  await expect(chip(page)).toContainText('enabled')
-  await expect(page.getByTestId('trading-headline')).toHaveText('Trading enabled')
-  await expect(page.getByTestId('trading-next')).toContainText(`stop at ${stop} ${ZONE}`)
+  await expect(shell.tradingChip).toHaveAttribute('data-enabled', 'true')
+  await expect(shell.tradingChip).toContainText('enabled')
+  await expect(schedule.tradingHeadline).toHaveText('Trading enabled')
+  await expect(schedule.tradingNext).toContainText(`stop at ${stop} ${ZONE}`)
   await expect.poll(flagValue).toBe(true)
   // Only [schedule] changed, and the file's comments survived the patch.
   const text = await readFile(configPath, 'utf8')
@@ -130,38 +123,38 @@ test('a window around now, applied, turns trading on; one that excludes now turn
   expect(text).toContain('max_position = 5_000')
 
   // A window that starts in an hour: trading goes off.
-  await setWindow(page, hhmm(60), hhmm(120))
-  await expect(page.getByTestId('preview-state')).toHaveAttribute('data-enabled', 'false')
-  await apply(page)
-  await expect(chip(page)).toHaveAttribute('data-enabled', 'false')
-  await expect(chip(page)).toContainText('disabled')
+  await schedule.setWindow(hhmm(60), hhmm(120))
+  await expect(schedule.previewState).toHaveAttribute('data-enabled', 'false')
+  await apply(shell, schedule)
+  await expect(shell.tradingChip).toHaveAttribute('data-enabled', 'false')
+  await expect(shell.tradingChip).toContainText('disabled')
   await expect.poll(flagValue).toBe(false)
   await page.screenshot({ path: info.outputPath('schedule-tab-disabled.png'), fullPage: true })
 })
 
-test('a manual override forces trading on until cleared, visibly, then the schedule takes over', async ({ page }, info) => {
-  await openScheduler(page)
+test('a manual override forces trading on until cleared, visibly, then the schedule takes over', async ({ page, shell, schedule }, info) => {
+  await openScheduler(shell, schedule)
   // The previous test left a window that excludes now.
-  await expect(chip(page)).toHaveAttribute('data-enabled', 'false')
-  await page.getByTestId('override-until').selectOption('cleared')
-  await page.getByTestId('override-reason').fill('e2e drill')
-  await page.getByTestId('force-on').click()
-  await expect(page.getByTestId('confirm-dialog')).toContainText('until you clear it')
-  await page.getByTestId('confirm-ok').click()
+  await expect(shell.tradingChip).toHaveAttribute('data-enabled', 'false')
+  await schedule.overrideUntil.selectOption('cleared')
+  await schedule.overrideReason.fill('e2e drill')
+  await schedule.forceOn.click()
+  await expect(shell.confirmDialog).toContainText('until you clear it')
+  await shell.confirmOk.click()
 
-  await expect(chip(page)).toHaveAttribute('data-enabled', 'true')
-  await expect(chip(page)).toHaveAttribute('data-override', 'true')
-  await expect(chip(page)).toContainText('override')
-  await expect(page.getByTestId('override-banner')).toContainText('forced ON by admin')
-  await expect(page.getByTestId('override-banner')).toContainText('e2e drill')
-  await expect(page.getByTestId('trading-source')).toHaveText('override')
+  await expect(shell.tradingChip).toHaveAttribute('data-enabled', 'true')
+  await expect(shell.tradingChip).toHaveAttribute('data-override', 'true')
+  await expect(shell.tradingChip).toContainText('override')
+  await expect(schedule.overrideBanner).toContainText('forced ON by admin')
+  await expect(schedule.overrideBanner).toContainText('e2e drill')
+  await expect(schedule.tradingSource).toHaveText('override')
   await expect.poll(flagValue).toBe(true)
   await page.screenshot({ path: info.outputPath('schedule-override.png'), fullPage: true })
 
-  await page.getByTestId('clear-override').click()
-  await page.getByTestId('confirm-ok').click()
-  await expect(chip(page)).toHaveAttribute('data-override', 'false')
-  await expect(chip(page)).toHaveAttribute('data-enabled', 'false')
-  await expect(page.getByTestId('override-banner')).toHaveCount(0)
+  await schedule.clearOverride.click()
+  await shell.confirmOk.click()
+  await expect(shell.tradingChip).toHaveAttribute('data-override', 'false')
+  await expect(shell.tradingChip).toHaveAttribute('data-enabled', 'false')
+  await expect(schedule.overrideBanner).toHaveCount(0)
   await expect.poll(flagValue).toBe(false)
 })

@@ -1,9 +1,9 @@
 import { chmodSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { expect, test, type Page } from '@playwright/test'
-import { createConfigDir, hasTestDocker, removeFixtures, startFixtures, testDocker, testImage, testLabels } from './support/docker-fixtures'
-import { startHostProcess, type RunningHost } from './support/host-process'
-import { testSettings } from './support/test-settings'
+import { expect, test } from './pages'
+import { createConfigDir, hasTestDocker, removeFixtures, startFixtures, testDocker, testImage, testLabels } from '../test-support/docker-fixtures'
+import { startHostProcess, type RunningHost } from '../test-support/host-process'
+import { testSettings } from '../test-support/test-settings'
 
 // Real engine, real host, real browser: the Stack tab through the WebSocket door. The orchestrator
 // fixtures mount the config directory, the scanners mount nothing, and one feeder bind-mounts the
@@ -61,112 +61,105 @@ test.afterAll(async () => {
 
 const running = () => ids.filter((_, i) => i !== 5)
 
-test('lists the fixture containers by service with their real states', async ({ page }) => {
-  await page.goto(`${host.url}/#token=${host.token}`)
-  await expect(page.getByText('api: open')).toBeVisible()
-  const rows = page.getByTestId('container-row')
-  await expect(rows).toHaveCount(7)
-  await expect(page.locator('[data-testid=service-card][data-service=orchestrator] [data-testid=container-row]')).toHaveCount(2)
-  await expect(page.locator('[data-testid=service-card][data-service=scanner] [data-testid=container-row]')).toHaveCount(4)
+test('lists the fixture containers by service with their real states', async ({ shell, stack }) => {
+  await shell.openConnected(host.url, host.token)
+  await expect(stack.containerRows).toHaveCount(7)
+  await expect(stack.rowsOf('orchestrator')).toHaveCount(2)
+  await expect(stack.rowsOf('scanner')).toHaveCount(4)
   // Compare every row with what the engine itself says.
   for (const id of ids) {
     const info = await testDocker().getContainer(id).inspect()
     const name = info.Name.replace(/^\//, '')
     const want = info.State.Paused ? 'paused' : info.State.Status
-    await expect(page.locator(`[data-testid=container-row][data-name="${name}"]`)).toHaveAttribute('data-state', want)
+    await expect(stack.row(name)).toHaveAttribute('data-state', want)
   }
-  await expect(page.locator('[data-testid=container-row][data-state=exited]')).toHaveCount(1)
+  await expect(stack.rowsWhere({ state: 'exited' })).toHaveCount(1)
 })
 
-test('pauses the stack from the UI, every running badge turns paused, then resumes', async ({ page }) => {
-  await page.goto(`${host.url}/#token=${host.token}`)
-  await expect(page.getByTestId('container-row')).toHaveCount(7)
-  await page.getByTestId('pause-stack').click()
-  await expect(page.getByTestId('toast-success').filter({ hasText: 'Paused' })).toBeVisible()
-  await expect(page.locator('[data-testid=container-row][data-state=paused]')).toHaveCount(6)
+test('pauses the stack from the UI, every running badge turns paused, then resumes', async ({ shell, stack }) => {
+  await shell.open(host.url, host.token)
+  await expect(stack.containerRows).toHaveCount(7)
+  await stack.pauseStack.click()
+  await expect(shell.toast('success', 'Paused')).toBeVisible()
+  await expect(stack.rowsWhere({ state: 'paused' })).toHaveCount(6)
   for (const id of running()) expect((await testDocker().getContainer(id).inspect()).State.Paused).toBe(true)
 
-  await page.getByTestId('resume-stack').click()
-  await expect(page.locator('[data-testid=container-row][data-state=running]')).toHaveCount(6)
-  await expect(page.locator('[data-testid=container-row][data-state=paused]')).toHaveCount(0)
+  await stack.resumeStack.click()
+  await expect(stack.rowsWhere({ state: 'running' })).toHaveCount(6)
+  await expect(stack.rowsWhere({ state: 'paused' })).toHaveCount(0)
   for (const id of running()) expect((await testDocker().getContainer(id).inspect()).State.Running).toBe(true)
 })
 
-test('a container paused behind Stackdeck’s back shows up live, without a reload', async ({ page }) => {
-  await page.goto(`${host.url}/#token=${host.token}`)
-  await expect(page.getByTestId('container-row')).toHaveCount(7)
+test('a container paused behind Stackdeck’s back shows up live, without a reload', async ({ shell, stack }) => {
+  await shell.open(host.url, host.token)
+  await expect(stack.containerRows).toHaveCount(7)
   const c = testDocker().getContainer(ids[0] as string)
   const name = (await c.inspect()).Name.replace(/^\//, '')
   await c.pause()
-  await expect(page.locator(`[data-testid=container-row][data-name="${name}"]`)).toHaveAttribute('data-state', 'paused')
+  await expect(stack.row(name)).toHaveAttribute('data-state', 'paused')
   await c.unpause()
-  await expect(page.locator(`[data-testid=container-row][data-name="${name}"]`)).toHaveAttribute('data-state', 'running')
+  await expect(stack.row(name)).toHaveAttribute('data-state', 'running')
 })
 
-test('a restart asks for confirmation first', async ({ page }) => {
-  await page.goto(`${host.url}/#token=${host.token}`)
-  await expect(page.getByTestId('container-row')).toHaveCount(7)
-  await page.getByRole('button', { name: 'Restart stack…' }).click()
-  await expect(page.getByTestId('confirm-dialog')).toBeVisible()
+test('a restart asks for confirmation first', async ({ page, shell, stack }) => {
+  await shell.open(host.url, host.token)
+  await expect(stack.containerRows).toHaveCount(7)
+  await stack.restartStack.click()
+  await expect(shell.confirmDialog).toBeVisible()
   await page.keyboard.press('Escape')
-  await expect(page.getByTestId('confirm-dialog')).toBeHidden()
+  await expect(shell.confirmDialog).toBeHidden()
 })
 
-const row = (page: Page, name: string) => page.locator(`[data-testid=container-row][data-name="${name}"]`)
-
-test('the Config column shows how each container sees config.toml; a single-file mount opens to its compose fix', async ({ page, context }) => {
+test('the Config column shows how each container sees config.toml; a single-file mount opens to its compose fix', async ({ page, context, shell, stack }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write'])
-  await page.goto(`${host.url}/#token=${host.token}`)
-  await expect(page.getByTestId('container-row')).toHaveCount(7)
-  for (const id of orchIds) await expect(row(page, await nameOf(id))).toHaveAttribute('data-config-kind', 'directory')
-  await expect(page.locator('[data-testid=service-card][data-service=scanner] [data-testid=container-row][data-config-kind=none]')).toHaveCount(4)
-  await expect(row(page, feederName)).toHaveAttribute('data-config-kind', 'file')
-  await expect(row(page, await nameOf(orchIds[0] as string)).getByTestId('config-view-badge')).toHaveText(/✓ directory/)
-  await expect(page.getByTestId('stack-single-file-note')).toContainText(feederName)
+  await shell.open(host.url, host.token)
+  await expect(stack.containerRows).toHaveCount(7)
+  for (const id of orchIds) await expect(stack.row(await nameOf(id))).toHaveAttribute('data-config-kind', 'directory')
+  await expect(stack.rowsWhere({ 'config-kind': 'none' }, stack.service('scanner'))).toHaveCount(4)
+  await expect(stack.row(feederName)).toHaveAttribute('data-config-kind', 'file')
+  await expect(stack.configBadge(await nameOf(orchIds[0] as string))).toHaveText(/✓ directory/)
+  await expect(stack.singleFileNote).toContainText(feederName)
 
   // Keyboard: the badge is a button; Enter opens the detail with the refusal and the exact fix.
-  const badge = row(page, feederName).getByTestId('config-view-badge')
+  const badge = stack.configBadge(feederName)
   await expect(badge).toHaveText(/⚠ single file/)
   await badge.focus()
   await page.keyboard.press('Enter')
   await expect(badge).toHaveAttribute('aria-expanded', 'true')
-  const detail = page.locator(`[data-testid=config-view-row][data-name="${feederName}"]`)
-  await expect(detail.getByTestId('config-view-detail')).toContainText('/config/config.toml')
-  await expect(detail.getByTestId('fix-replace')).toHaveText(`- ${cfg?.path}:/config/config.toml:ro`)
-  await expect(detail.getByTestId('fix-with')).toHaveText(`- ${cfg?.dir}:/config:ro`)
-  await detail.getByTestId('copy-fix').click()
-  await expect(page.getByTestId('toast-success').filter({ hasText: 'Compose line copied' })).toBeVisible()
+  const detail = stack.configDetail(feederName)
+  await expect(detail.detail).toContainText('/config/config.toml')
+  await expect(detail.fixReplace).toHaveText(`- ${cfg?.path}:/config/config.toml:ro`)
+  await expect(detail.fixWith).toHaveText(`- ${cfg?.dir}:/config:ro`)
+  await detail.copyFix.click()
+  await expect(shell.toast('success', 'Compose line copied')).toBeVisible()
   expect(await page.evaluate<string>('navigator.clipboard.readText()')).toBe(`- ${cfg?.dir}:/config:ro`)
   await page.keyboard.press('Escape')
   await badge.focus()
   await page.keyboard.press('Enter')
-  await expect(detail).toHaveCount(0)
+  await expect(detail.root).toHaveCount(0)
 })
 
-test('the Config tab warns before Save & Restart that the single-file mount will be refused, and the run is', async ({ page }) => {
-  await page.goto(`${host.url}/#token=${host.token}`)
-  await page.getByRole('tab', { name: 'Config' }).click()
-  const panel = page.getByTestId('config-views-panel')
-  await expect(panel.getByTestId('config-views-summary')).toHaveText('7 containers: 2 directory, 1 single-file, 4 not mounted.')
+test('the Config tab warns before Save & Restart that the single-file mount will be refused, and the run is', async ({ shell, config }) => {
+  await shell.open(host.url, host.token)
+  await shell.openTab('Config')
+  await expect(config.configViewsSummary).toHaveText('7 containers: 2 directory, 1 single-file, 4 not mounted.')
 
   // Reading what each container sees: the directory mounts match; the single-file one is proved from inside.
-  await panel.getByTestId('check-config-views').click()
-  for (const id of orchIds)
-    await expect(panel.locator(`[data-testid=config-view-entry][data-name="${await nameOf(id)}"]`)).toHaveAttribute('data-verdict', 'match')
-  const feeder = panel.locator(`[data-testid=config-view-entry][data-name="${feederName}"]`)
+  await config.checkConfigViews.click()
+  for (const id of orchIds) await expect(config.configViewEntry(await nameOf(id))).toHaveAttribute('data-verdict', 'match')
+  const feeder = config.configViewEntry(feederName)
   await expect(feeder).toHaveAttribute('data-verdict', 'match')
   await expect(feeder).toContainText('cannot prove')
 
-  await page.getByTestId('field-/risk/max_open_orders').getByRole('spinbutton', { name: 'max_open_orders' }).fill('41')
-  const banner = page.getByTestId('single-file-refusal')
-  await expect(banner).toContainText('Save & Restart will be refused')
-  await expect(banner.locator(`[data-testid=refusal-fix][data-name="${feederName}"]`)).toContainText(`- ${cfg?.dir}:/config:ro`)
-  await expect(page.getByTestId('apply-mode-hint')).toHaveAttribute('data-mode', 'refused')
+  await config.numberField('/risk/max_open_orders').fill('41')
+  await expect(config.singleFileRefusal).toContainText('Save & Restart will be refused')
+  await expect(config.refusalFix(feederName)).toContainText(`- ${cfg?.dir}:/config:ro`)
+  await expect(config.applyModeHint).toHaveAttribute('data-mode', 'refused')
 
   // The core agrees: refused before anything is paused.
-  await page.getByTestId('save-restart').click()
-  await page.getByTestId('confirm-ok').click()
-  await expect(page.getByTestId('step-validate')).toHaveAttribute('data-status', 'failed')
-  await expect(page.getByTestId('toast-error').filter({ hasText: 'Save & Restart failed' })).toContainText('bind-mount config.toml itself')
+  await config.saveRestart.click()
+  await shell.confirm()
+  await expect(config.step('validate')).toHaveAttribute('data-status', 'failed')
+  await expect(shell.toast('error', 'Save & Restart failed')).toContainText('bind-mount config.toml itself')
   expect(readFileSync(cfg?.path ?? '', 'utf8')).toBe(EXAMPLE)
 })

@@ -1,11 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { expect, test } from '@playwright/test'
+import { expect, test } from './pages'
 import type { OpResult } from '@contract'
-import { hasTestDocker, removeFixtures, startFixtures, testDocker } from './support/docker-fixtures'
-import { startHostProcess, type RunningHost } from './support/host-process'
-import { testSettings } from './support/test-settings'
+import { hasTestDocker, removeFixtures, startFixtures, testDocker } from '../test-support/docker-fixtures'
+import { startHostProcess, type RunningHost } from '../test-support/host-process'
+import { testSettings } from '../test-support/test-settings'
 
 // A supervised service whose container dies at once on every start: auto-heal must give up and say so.
 type SuperviseStatus = OpResult<'supervise.status'>
@@ -51,7 +51,7 @@ test.afterAll(async () => {
   if (stateDir) await rm(stateDir, { recursive: true, force: true })
 })
 
-test('GET /supervise shows the crashing service FAILED after maxFailedRestarts, and the Audit tab shows why', async ({ page }) => {
+test('GET /supervise shows the crashing service FAILED after maxFailedRestarts, and the Audit tab shows why', async ({ shell, audit }) => {
   await expect.poll(async () => (await crashy())?.state, { timeout: 60_000, intervals: [500] }).toBe('failed')
   const s = await crashy()
   expect(s).toMatchObject({ state: 'failed', autoHeal: true, desired: 1, actual: 0, restarts: 2, consecutiveFailures: 2 })
@@ -62,29 +62,29 @@ test('GET /supervise shows the crashing service FAILED after maxFailedRestarts, 
   const log = await api<AuditPage>('GET', '/audit?action=supervise')
   expect(log.records.filter((r) => r.action === 'supervise.restart' && r.door === 'supervisor')).toHaveLength(2)
   expect(log.records.filter((r) => r.action === 'supervise.failed' && r.door === 'supervisor')).toHaveLength(1)
-  await page.goto(`${host.url}/#token=${host.token}`)
-  await page.getByRole('tab', { name: 'Audit' }).click()
-  await expect(page.locator('[data-testid=audit-row][data-action="supervise.failed"][data-door=supervisor]')).toHaveCount(1)
-  await expect(page.locator('[data-testid=audit-row][data-action="supervise.restart"][data-door=supervisor]')).toHaveCount(2)
+  await shell.open(host.url, host.token)
+  await shell.openTab('Audit')
+  await expect(audit.rows({ action: 'supervise.failed', door: 'supervisor' })).toHaveCount(1)
+  await expect(audit.rows({ action: 'supervise.restart', door: 'supervisor' })).toHaveCount(2)
 })
 
-test('the SupervisionPanel shows the failure loud, and a reset that fails again raises a toast', async ({ page }) => {
-  await page.goto(`${host.url}/#token=${host.token}`)
-  const row = page.locator('[data-testid=supervision-service][data-service=crashy]')
-  await expect(row).toHaveAttribute('data-state', 'failed')
-  await expect(row.getByTestId('supervision-failure')).toContainText('FAILED')
-  await expect(row.getByTestId('supervision-failure')).toContainText('gave up after 2 consecutive failed restarts')
-  await expect(row.getByTestId('supervision-counts')).toHaveText('1 / 0')
-  await row.scrollIntoViewIfNeeded()
+test('the SupervisionPanel shows the failure loud, and a reset that fails again raises a toast', async ({ page, shell, supervise }) => {
+  await shell.open(host.url, host.token)
+  const crashy = supervise.service('crashy')
+  await expect(crashy.root).toHaveAttribute('data-state', 'failed')
+  await expect(crashy.failure).toContainText('FAILED')
+  await expect(crashy.failure).toContainText('gave up after 2 consecutive failed restarts')
+  await expect(crashy.counts).toHaveText('1 / 0')
+  await crashy.root.scrollIntoViewIfNeeded()
   await page.screenshot({ path: 'test-results/screens/supervision-failed.png', fullPage: true })
 
   // Reset (confirmed) re-arms auto-heal; the container still dies, so it fails again and the UI says so.
-  await row.getByTestId('supervision-reset').click()
-  await expect(page.getByTestId('confirm-dialog')).toBeVisible()
-  await page.getByTestId('confirm-ok').click()
-  await expect(page.getByTestId('toast-success').filter({ hasText: 'crashy reset' })).toBeVisible()
-  await expect(page.getByTestId('toast-error').filter({ hasText: 'crashy FAILED' })).toBeVisible({ timeout: 60_000 })
-  await expect(row).toHaveAttribute('data-state', 'failed')
+  await crashy.reset.click()
+  await expect(shell.confirmDialog).toBeVisible()
+  await shell.confirmOk.click()
+  await expect(shell.toast('success', 'crashy reset')).toBeVisible()
+  await expect(shell.toast('error', 'crashy FAILED')).toBeVisible({ timeout: 60_000 })
+  await expect(crashy.root).toHaveAttribute('data-state', 'failed')
   const resets = await api<AuditPage>('GET', '/audit?action=supervise.reset')
   expect(resets.records).toEqual([expect.objectContaining({ door: 'ws', who: 'admin', outcome: 'ok' })])
   await page.screenshot({ path: 'test-results/screens/supervision-toast.png', fullPage: true })

@@ -4,11 +4,12 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
-import { expect, test, type Browser, type Page } from '@playwright/test'
+import type { Browser, Page } from '@playwright/test'
+import { AppShell, expect, MonitorPage, test } from './pages'
 import { Redis } from 'ioredis'
-import { startHostProcess, type RunningHost } from './support/host-process'
-import { hasTestDocker } from './support/docker-fixtures'
-import { testSettings } from './support/test-settings'
+import { startHostProcess, type RunningHost } from '../test-support/host-process'
+import { hasTestDocker } from '../test-support/docker-fixtures'
+import { testSettings } from '../test-support/test-settings'
 
 // The header as the truth line, against a real host, a real Redis this spec owns (so it can stop
 // and start it), the real CLI and two browser tabs. Nothing here is mocked.
@@ -88,15 +89,15 @@ async function flag(): Promise<{ value: boolean; source?: string } | null> {
   return raw === null ? null : (JSON.parse(raw) as { value: boolean; source?: string })
 }
 
-async function openTab(browser: Browser): Promise<Page> {
+/** A browser tab of its own (own context), connected to the host. */
+async function openTab(browser: Browser): Promise<{ page: Page; shell: AppShell; monitor: MonitorPage }> {
   const ctx = await browser.newContext()
   const page = await ctx.newPage()
-  await page.goto(`${host.url}/#token=${host.token}`)
-  await expect(page.getByTestId('host-chip')).toHaveText('api: open')
-  return page
+  const shell = new AppShell(page)
+  await shell.open(host.url, host.token)
+  await expect(shell.hostChip).toHaveText('api: open')
+  return { page, shell, monitor: new MonitorPage(page) }
 }
-
-const chip = (page: Page, id: string) => page.locator('header').getByTestId(id)
 
 test.beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sd-truth-e2e-'))
@@ -131,15 +132,15 @@ test.afterAll(async () => {
 
 test('CLI engage shows in both tabs within 1 s; a release stays latched until Resume trading; Redis down reads unknown', async ({ browser }) => {
   const [a, b] = [await openTab(browser), await openTab(browser)]
-  for (const p of [a, b]) await expect(chip(p, 'trading-chip')).toHaveAttribute('data-enabled', 'true')
-  await expect(chip(a, 'trading-chip')).toContainText('trading enabled by the schedule')
+  for (const p of [a, b]) await expect(p.shell.tradingChip).toHaveAttribute('data-enabled', 'true')
+  await expect(a.shell.tradingChip).toContainText('trading enabled by the schedule')
 
   // Engage from the CLI: both tabs within 1 s of the CLI's answer.
   await cli(['killswitch', 'engage', '--reason', `drill ${run}`, '--yes'])
-  await Promise.all([a, b].map((p) => expect(chip(p, 'trading-chip')).toContainText('trading disabled by killswitch', { timeout: 1000 })))
-  await Promise.all([a, b].map((p) => expect(chip(p, 'killswitch-chip')).toHaveAttribute('data-engaged', 'true', { timeout: 1000 })))
+  await Promise.all([a, b].map((p) => expect(p.shell.tradingChip).toContainText('trading disabled by killswitch', { timeout: 1000 })))
+  await Promise.all([a, b].map((p) => expect(p.shell.killswitchChip).toHaveAttribute('data-engaged', 'true', { timeout: 1000 })))
   // No countdown next to a state the schedule does not decide.
-  await expect(chip(a, 'trading-chip')).not.toContainText(/stop in/)
+  await expect(a.shell.tradingChip).not.toContainText(/stop in/)
   expect(await flag()).toMatchObject({ value: false, source: 'killswitch' })
   // GET /schedule and GET /status agree with the flag.
   const sched = (await (await fetch(`${host.url}/schedule`, { headers: { authorization: `Bearer ${host.token}` } })).json()) as {
@@ -156,22 +157,22 @@ test('CLI engage shows in both tabs within 1 s; a release stays latched until Re
   // Release: re-armed, but trading stays off, in Redis and in both tabs, well past the scheduler's reaction time.
   const released = await cli(['killswitch', 'release', '--reason', `drill over ${run}`, '--yes'])
   expect(released).toMatch(/Trading stays DISABLED until someone runs "Resume trading"/)
-  await Promise.all([a, b].map((p) => expect(chip(p, 'killswitch-chip')).toHaveAttribute('data-latched', 'true')))
+  await Promise.all([a, b].map((p) => expect(p.shell.killswitchChip).toHaveAttribute('data-latched', 'true')))
   await new Promise((r) => setTimeout(r, 6000)) // longer than the scheduler's 5 s retry
   expect(await flag()).toMatchObject({ value: false })
   for (const p of [a, b]) {
-    await expect(chip(p, 'trading-chip')).toHaveAttribute('data-enabled', 'false')
-    await expect(chip(p, 'trading-chip')).toContainText('killswitch latch')
+    await expect(p.shell.tradingChip).toHaveAttribute('data-enabled', 'false')
+    await expect(p.shell.tradingChip).toContainText('killswitch latch')
   }
 
   // Resume trading, confirmed in tab A: from then on trading follows the schedule (window open: on).
-  await a.getByRole('tab', { name: 'Monitor' }).click()
-  await a.getByTestId('ks-resume').click()
-  await expect(a.getByTestId('confirm-dialog')).toContainText('Trading then follows the schedule')
-  await a.getByTestId('confirm-reason').fill(`resume ${run}`)
-  await a.getByTestId('confirm-ok').click()
+  await a.shell.openTab('Monitor')
+  await a.monitor.resumeTrading.click()
+  await expect(a.shell.confirmDialog).toContainText('Trading then follows the schedule')
+  await a.shell.confirmReason.fill(`resume ${run}`)
+  await a.shell.confirmOk.click()
   await expect.poll(async () => (await flag())?.value, { timeout: 5000 }).toBe(true)
-  await Promise.all([a, b].map((p) => expect(chip(p, 'trading-chip')).toContainText('trading enabled by the schedule')))
+  await Promise.all([a, b].map((p) => expect(p.shell.tradingChip).toContainText('trading enabled by the schedule')))
   const audit = await cli(['audit', '--action', 'trading.resume', '--json'])
   expect(audit).toContain(`resume ${run}`)
 
@@ -179,41 +180,41 @@ test('CLI engage shows in both tabs within 1 s; a release stays latched until Re
   await stopRedis()
   await Promise.all(
     [a, b].map(async (p) => {
-      await expect(chip(p, 'trading-chip')).toHaveAttribute('data-state', 'unknown', { timeout: 2000 })
-      await expect(chip(p, 'killswitch-chip')).toHaveAttribute('data-state', 'unknown', { timeout: 2000 })
+      await expect(p.shell.tradingChip).toHaveAttribute('data-state', 'unknown', { timeout: 2000 })
+      await expect(p.shell.killswitchChip).toHaveAttribute('data-state', 'unknown', { timeout: 2000 })
     }),
   )
-  await expect(chip(a, 'trading-chip')).toContainText('unknown: Redis unreachable')
-  await expect(chip(a, 'killswitch-chip')).toHaveAttribute('data-tone', 'unknown')
-  await expect(chip(a, 'bus-chip')).not.toHaveAttribute('data-state', 'ready')
-  await expect(a.getByTestId('ks-engage')).toBeDisabled()
-  await expect(a.getByTestId('ks-engage')).toHaveAttribute('title', /Redis is unreachable/)
-  await expect(a.getByTestId('killswitch-panel')).toHaveAttribute('data-engaged', 'unknown')
+  await expect(a.shell.tradingChip).toContainText('unknown: Redis unreachable')
+  await expect(a.shell.killswitchChip).toHaveAttribute('data-tone', 'unknown')
+  await expect(a.shell.busChip).not.toHaveAttribute('data-state', 'ready')
+  await expect(a.monitor.engageKillswitch).toBeDisabled()
+  await expect(a.monitor.engageKillswitch).toHaveAttribute('title', /Redis is unreachable/)
+  await expect(a.monitor.killswitch).toHaveAttribute('data-engaged', 'unknown')
 
   // Redis back: the state is re-read (trading enabled again, from the stored key).
   await startRedis()
-  await Promise.all([a, b].map((p) => expect(chip(p, 'trading-chip')).toHaveAttribute('data-enabled', 'true', { timeout: 15_000 })))
-  await expect(chip(a, 'killswitch-chip')).toHaveAttribute('data-engaged', 'false')
-  await expect(a.getByTestId('ks-engage')).toBeEnabled()
-  await a.context().close()
-  await b.context().close()
+  await Promise.all([a, b].map((p) => expect(p.shell.tradingChip).toHaveAttribute('data-enabled', 'true', { timeout: 15_000 })))
+  await expect(a.shell.killswitchChip).toHaveAttribute('data-engaged', 'false')
+  await expect(a.monitor.engageKillswitch).toBeEnabled()
+  await a.page.context().close()
+  await b.page.context().close()
 })
 
 test('host stopped: stale within 2 s, actions disabled, a click says so, and nothing runs after the restart', async ({ browser }) => {
-  const page = await openTab(browser)
-  await page.getByRole('tab', { name: 'Stack' }).click()
-  await expect(page.getByTestId('panel-wrap')).toHaveAttribute('data-stale', 'false')
+  const { page, shell } = await openTab(browser)
+  await shell.openTab('Stack')
+  await expect(shell.panelWrap).toHaveAttribute('data-stale', 'false')
   const before = Date.now()
   await host.stop('SIGKILL')
-  await expect(page.getByTestId('panel-wrap')).toHaveAttribute('data-stale', 'true', { timeout: 2000 })
+  await expect(shell.panelWrap).toHaveAttribute('data-stale', 'true', { timeout: 2000 })
   expect(Date.now() - before).toBeLessThan(2500)
-  await expect(page.getByTestId('stale-banner')).toContainText(/last update \d+ s ago/)
-  await expect(page.getByTestId('truth-line')).toHaveAttribute('data-stale', 'true')
+  await expect(shell.staleBanner).toContainText(/last update \d+ s ago/)
+  await expect(shell.truthLine).toHaveAttribute('data-stale', 'true')
   // The body is inert under an overlay: a click reaches no button and says why.
-  await page.getByTestId('stale-overlay').click()
-  await expect(page.getByTestId('toast-error').filter({ hasText: 'Not connected to the Stackdeck host' })).toBeVisible()
+  await shell.staleOverlay.click()
+  await expect(shell.toast('error', 'Not connected to the Stackdeck host')).toBeVisible()
   host = await startHostProcess(settings, host.token)
-  await expect(page.getByTestId('panel-wrap')).toHaveAttribute('data-stale', 'false', { timeout: 15_000 })
+  await expect(shell.panelWrap).toHaveAttribute('data-stale', 'false', { timeout: 15_000 })
   const rows = (await (await fetch(`${host.url}/audit?action=stack`, { headers: { authorization: `Bearer ${host.token}` } })).json()) as {
     records: unknown[]
   }

@@ -1,5 +1,6 @@
 import type { Rule } from 'eslint'
 
+export const TEST: 'test'
 export function layerOf(rel: string): string | null
 export const LAYERS: Record<string, { value: unknown; type?: unknown }>
 export const codeLayering: Rule.RuleModule

@@ -13,12 +13,18 @@ import { existsSync } from 'node:fs'
 import { dirname, relative, resolve, sep } from 'node:path'
 
 const ROOT = resolve(import.meta.dirname, '..')
+/** The layer of test code: it imports anything, and nothing in the product imports it. */
+export const TEST = 'test'
 const DOMAINS = ['audit', 'bus', 'config', 'schedule', 'settings', 'stack', 'state', 'store', 'supervise', 'workflow']
 
-/** Repo-relative POSIX path → layer id, or null for files outside the layered tree (tests, scripts…). */
+/**
+ * Repo-relative POSIX path → layer id; 'test' for test code (specs, fixtures, the test-support/
+ * harness), null for files outside the layered tree (scripts, bench, configs…). Test code may import
+ * anything; no product layer may import test code, so none of it ships in the build.
+ */
 export function layerOf(rel) {
   const p = rel.split(sep).join('/')
-  if (/\.(test|spec)\.tsx?$/.test(p) || p.includes('/__fixtures__/') || p.includes('/testing/')) return null
+  if (/\.(test|spec)\.tsx?$/.test(p) || p.includes('/__fixtures__/') || p.startsWith('test-support/')) return TEST
   let m
   if (p === 'electron/core/errors.ts') return 'errors'
   // call-context.ts is contract vocabulary (who called, through which door), not API machinery.
@@ -106,12 +112,16 @@ export const codeLayering = {
     const file = context.filename
     const rel = relative(ROOT, file).split(sep).join('/')
     const from = layerOf(rel)
-    if (from === null) return {}
+    if (from === null || from === TEST) return {}
     const check = (node, spec, typeOnly) => {
       if (typeof spec !== 'string') return
       const target = resolveSpecifier(spec, file)
       if (target === null) return
       const to = layerOf(target)
+      if (to === TEST) {
+        context.report({ node, message: `Layering: ${from} may not import test code (${spec}). See docs/architecture.md §2.` })
+        return
+      }
       if (to === null || allowed(from, to, typeOnly, target)) return
       context.report({
         node,

@@ -35,7 +35,7 @@ const MAIN = join(root, 'out/main/index.js')
 const PRELOAD = join(root, 'out/preload/index.cjs')
 const PAGE = join(root, 'out/renderer/index.html')
 
-/** The fuses the packaged app must have (issue 13, "The Electron door"). */
+/** The fuses the packaged app must have (README, "Security of the desktop window"). */
 const EXPECTED_FUSES = {
   runAsNode: false,
   enableNodeOptionsEnvironmentVariable: false,

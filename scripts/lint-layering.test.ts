@@ -33,7 +33,11 @@ describe('layers', () => {
     expect(layerOf('electron/core/api/wire.ts')).toBe('wire')
     expect(layerOf('renderer/src/components/Toasts.tsx')).toBe('ui:components')
     expect(layerOf('renderer/src/features/config/ConfigView.tsx')).toBe('feature:config')
-    expect(layerOf('electron/core/stack/reload.test.ts')).toBeNull()
+    // Test code is its own layer, wherever it sits: next to the source or in the test-support/ harness.
+    expect(layerOf('electron/core/stack/reload.test.ts')).toBe('test')
+    expect(layerOf('test-support/api-harness.ts')).toBe('test')
+    expect(layerOf('test-support/supervise/harness.ts')).toBe('test')
+    expect(layerOf('scripts/gen-schemas.ts')).toBeNull()
   })
 })
 
@@ -54,6 +58,9 @@ tester.run('code-layering', codeLayering, {
     good('renderer/src/api/ws-client.ts', "import { WS_PROTOCOL } from '@core/api/wire'"),
     good('electron/cli/client.ts', "import { WS_PROTOCOL } from '../core/api/wire'"),
     good('electron/server/ws-door.ts', "import { WS_PROTOCOL } from '@core/api/wire'"),
+    // Tests import anything: the harness, the composition root, any domain.
+    good('electron/core/supervise/supervisor-audit.test.ts', "import { createHarness } from '../../../test-support/supervise/harness'\nimport { createCore } from '../wiring/create-core'"),
+    good('test-support/supervise/harness.ts', "import { Supervisor } from '../../electron/core/supervise/supervisor'"),
   ],
   invalid: [
     // The contract uses only errors: no domain code.
@@ -83,6 +90,10 @@ tester.run('code-layering', codeLayering, {
     bad('electron/cli/commands.ts', "import { StackService } from '../core/stack/stack-service'"),
     // The preload's one runtime import from core is the channel list.
     bad('electron/preload/index.ts', "import { createDispatcher } from '../core/api/dispatcher'"),
+    // No product code imports test code, so none of it is bundled.
+    bad('electron/core/supervise/supervisor.ts', "import { StandInStack } from '../../../test-support/supervise/stand-ins'"),
+    bad('electron/server/host.ts', "import type { ApiHost } from '../../test-support/api-harness'"),
+    bad('renderer/src/features/monitor/agent-order.ts', "import { makeAgent } from '../../../../test-support/renderer/test-agents'"),
   ],
 })
 

@@ -17,8 +17,8 @@ import {
   startFixtures,
   testDocker,
   waitForLog,
-} from '../../e2e/support/docker-fixtures'
-import { hasTestRedis, newTestRedis } from '../../e2e/support/redis-fixture'
+} from '../../test-support/docker-fixtures'
+import { hasTestRedis, newTestRedis } from '../../test-support/redis-fixture'
 import {
   createApiWorkspace,
   dockerStates,
@@ -37,7 +37,7 @@ import {
   type ApiWorkspace,
   type CliRun,
   type DevAgent,
-} from '../../e2e/support/api-harness'
+} from '../../test-support/api-harness'
 
 const enabled = hasTestDocker() && hasTestRedis()
 const RUN = `cli-${randomTag()}`

@@ -17,10 +17,10 @@ import {
   testImage,
   testLabel,
   waitForLog,
-} from '../../e2e/support/docker-fixtures'
-import { newTestRedis, testKey } from '../../e2e/support/redis-fixture'
+} from '../../test-support/docker-fixtures'
+import { newTestRedis, testKey } from '../../test-support/redis-fixture'
 
-// Self-test of the project's test environment (scripts/testenv, e2e/fixtures, e2e/support): if this
+// Self-test of the project's test environment (scripts/testenv, e2e/fixtures, test-support/): if this
 // fails, every other integration test's evidence is suspect.
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex')

@@ -16,25 +16,21 @@ import fc from 'fast-check'
 import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { operations, type OperationName } from '@core/api/contract'
-import { hasTestDocker, removeFixtures, startFixtures, waitForLog } from '../../e2e/support/docker-fixtures'
-import { hasTestRedis, newTestRedis } from '../../e2e/support/redis-fixture'
+import { hasTestDocker } from '../../test-support/docker-fixtures'
+import { hasTestRedis } from '../../test-support/redis-fixture'
+import { startStackdeckUnderTest } from '../../test-support/stackdeck-under-test'
 import {
-  createApiWorkspace,
   dockerStates,
-  ensureBuilt,
   errorOf,
-  hostSettings,
   inputAccepted,
   makeTokens,
   randomTag,
-  redisKeysFor,
   sha256,
-  startApiHost,
   STACK_TRACE_RE,
   type ApiHost,
   type ApiResponse,
   type ApiWorkspace,
-} from '../../e2e/support/api-harness'
+} from '../../test-support/api-harness'
 import { buildRouteTable } from './routes'
 import { decodeUtf8Strict } from './utf8'
 
@@ -470,53 +466,34 @@ describe.skipIf(!enabled)('fuzzing the control API with malformed bodies (real h
   let ws: ApiWorkspace
   let host: ApiHost
   let fixtures: string[] = []
+  let stop: (() => Promise<void>) | undefined
   let configBefore = ''
   const failures: Failure[] = []
   const sent = new Map<string, number>()
 
   beforeAll(async () => {
-    ensureBuilt()
-    ws = await createApiWorkspace()
-    configBefore = await readFile(ws.configPath, 'utf8')
-    fixtures = await startFixtures({
-      count: 2,
-      service: 'orch',
-      labels: { sdapi: RUN, role: 'orch' },
-      configDir: ws.configDir,
-    })
-    await Promise.all(fixtures.map((id) => waitForLog(id, /started pid=/)))
-    host = await startApiHost(
-      hostSettings({
-        workspace: ws,
-        tokens,
-        tag: TAG,
-        services: [
-          {
-            name: 'orch',
-            selector: { sdapi: RUN, role: 'orch' },
-            reload: { signal: 'SIGUSR1', timeoutMs: 5000 },
-          },
-        ],
-        api: { maxBodyBytes: MAX_BODY, rateLimitPerMinute: 100_000 },
-      }),
+    const sut = await startStackdeckUnderTest({
+      run: RUN,
+      tag: TAG,
       tokens,
-    )
+      fixtures: { orch: { count: 2 } },
+      services: (labels) => [
+        { name: 'orch', selector: labels('orch'), reload: { signal: 'SIGUSR1', timeoutMs: 5000 } },
+      ],
+      api: { maxBodyBytes: MAX_BODY, rateLimitPerMinute: 100_000 },
+    })
+    stop = sut.stop
+    host = sut.host
+    ws = sut.ws as ApiWorkspace
+    fixtures = sut.fixtures['orch'] ?? []
+    configBefore = await readFile(ws.configPath, 'utf8')
     console.log(
       `[api-fuzz] seed ${SEED} (set STACKDECK_FUZZ_SEED to replay), ${PER_TARGET} bodies per target, ${targets.length} targets`,
     )
   })
 
   afterAll(async () => {
-    await host?.dispose()
-    if (enabled) await removeFixtures({ sdapi: RUN })
-    await ws?.cleanup()
-    const redis = newTestRedis()
-    try {
-      const k = redisKeysFor(TAG)
-      await redis.del(k.tradingKey, k.killswitchKey)
-    } finally {
-      redis.disconnect()
-    }
+    await stop?.()
   })
 
   it('covers every POST route and every operation through /api/rpc', () => {

@@ -8,8 +8,8 @@
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { operations, type OperationName } from '@core/api/contract'
-import { hasTestDocker } from '../../e2e/support/docker-fixtures'
-import { hasTestRedis } from '../../e2e/support/redis-fixture'
+import { hasTestDocker } from '../../test-support/docker-fixtures'
+import { hasTestRedis } from '../../test-support/redis-fixture'
 import {
   ensureBuilt,
   errorOf,
@@ -17,7 +17,7 @@ import {
   randomTag,
   type ApiHost,
   type ApiResponse,
-} from '../../e2e/support/api-harness'
+} from '../../test-support/api-harness'
 import {
   baseOf,
   CaseRunner,
@@ -28,7 +28,7 @@ import {
   required,
   startFuzzHost,
   type Case,
-} from '../../e2e/support/request-fuzz'
+} from '../../test-support/request-fuzz'
 
 const enabled = hasTestDocker() && hasTestRedis()
 const tokens = makeTokens()

@@ -12,9 +12,9 @@ import { connect } from 'node:net'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { operations, type OperationName } from '@core/api/contract'
-import { hasTestDocker } from '../../e2e/support/docker-fixtures'
-import { hasTestRedis } from '../../e2e/support/redis-fixture'
-import { ensureBuilt, errorOf, makeTokens, randomTag, type ApiHost } from '../../e2e/support/api-harness'
+import { hasTestDocker } from '../../test-support/docker-fixtures'
+import { hasTestRedis } from '../../test-support/redis-fixture'
+import { ensureBuilt, errorOf, makeTokens, randomTag, type ApiHost } from '../../test-support/api-harness'
 import {
   CaseRunner,
   postTargets,
@@ -22,7 +22,7 @@ import {
   refusedBody,
   startFuzzHost,
   type Case,
-} from '../../e2e/support/request-fuzz'
+} from '../../test-support/request-fuzz'
 
 const enabled = hasTestDocker() && hasTestRedis()
 const tokens = makeTokens()

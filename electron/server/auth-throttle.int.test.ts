@@ -6,8 +6,8 @@
  */
 import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { hasTestDocker } from '../../e2e/support/docker-fixtures'
-import { hasTestRedis } from '../../e2e/support/redis-fixture'
+import { hasTestDocker } from '../../test-support/docker-fixtures'
+import { hasTestRedis } from '../../test-support/redis-fixture'
 import {
   ApiClient,
   createApiWorkspace,
@@ -19,8 +19,8 @@ import {
   sleep,
   startApiHost,
   type ApiHost,
-  type ApiWorkspace,
-} from '../../e2e/support/api-harness'
+} from '../../test-support/api-harness'
+import { startStackdeckUnderTest, type BuiltStackdeck } from '../../test-support/stackdeck-under-test'
 
 const enabled = hasTestDocker() && hasTestRedis()
 const tokens = makeTokens()
@@ -28,33 +28,26 @@ const BUDGET = 10
 const LOCKOUT_MS = 3000
 
 describe.skipIf(!enabled)('failed-authentication throttle (real host)', () => {
-  let ws: ApiWorkspace
+  let sut: BuiltStackdeck
   let host: ApiHost
   let guesser: ApiClient
   let honest: ApiClient
 
   beforeAll(async () => {
-    ensureBuilt()
-    ws = await createApiWorkspace()
-    host = await startApiHost(
-      hostSettings({
-        workspace: ws,
-        tokens,
-        tag: `throttle-${randomTag()}`,
-        services: [],
-        api: { authFailuresPerMinute: BUDGET, authLockoutMs: LOCKOUT_MS },
-        schedule: { enabled: false },
-      }),
+    sut = await startStackdeckUnderTest({
       tokens,
-    )
+      tag: `throttle-${randomTag()}`,
+      api: { authFailuresPerMinute: BUDGET, authLockoutMs: LOCKOUT_MS },
+      schedule: { enabled: false },
+    })
+    host = sut.host
     guesser = new ApiClient(host.url, 4, '127.0.0.2')
     honest = new ApiClient(host.url, 4, '127.0.0.3')
   })
   afterAll(async () => {
     guesser?.close()
     honest?.close()
-    await host?.dispose()
-    await ws?.cleanup()
+    await sut?.stop()
   })
 
   const upgradeStatus = (token: string, localAddress: string) =>

@@ -1,5 +1,5 @@
 /**
- * Issue 13 on a real in-process host (real sockets, no Docker or Redis needed): hostile frames and
+ * The host under hostile input, in process (real sockets, no Docker or Redis needed): hostile frames and
  * requests are answered or closed per connection, and the host keeps serving. The built-host
  * versions of these, with real Redis and engine, are ws-fuzz.int.test.ts and api-fuzz.int.test.ts.
  */
@@ -9,39 +9,30 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { createCore, type Core } from '@core/wiring/create-core'
-import { parseSettings } from '@core/settings/load-settings'
-import { startHost, type Host } from './host'
+import { startStackdeckUnderTest, type InProcessStackdeck } from '../../test-support/stackdeck-under-test'
+import type { Host } from './host'
 import { resolveTokens } from './tokens'
 
 const ADMIN = 'admin-token-0123456789abcdef'
 const LOCKOUT_MS = 1500
-let core: Core
+let sut: InProcessStackdeck
 let host: Host
 const logged: string[] = []
 
 beforeAll(async () => {
-  const settings = parseSettings(
-    {
+  sut = await startStackdeckUnderTest({
+    settings: {
       docker: { endpoints: [{ id: 'none', url: 'unix:///nonexistent/docker.sock' }] },
       redis: { url: 'redis://127.0.0.1:1' },
       stateDir: mkdtempSync(join(tmpdir(), 'stackdeck-hardening-test-')),
       api: { port: 0, maxBodyBytes: 4096, authFailuresPerMinute: 5, authLockoutMs: LOCKOUT_MS },
     },
-    'test',
-  )
-  core = await createCore({ settings, source: null }, { version: '9.9.9' })
-  host = await startHost({
-    core,
-    staticDir: null,
-    env: { STACKDECK_TOKEN: ADMIN },
-    port: 0,
-    log: (l) => logged.push(l),
+    inProcess: { version: '9.9.9', env: { STACKDECK_TOKEN: ADMIN }, log: (l) => logged.push(l) },
   })
+  ;({ host } = sut)
 })
 afterAll(async () => {
-  await host.close()
-  await core.dispose()
+  await sut?.stop()
 })
 
 interface Answer {

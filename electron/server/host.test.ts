@@ -4,34 +4,33 @@ import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import WebSocket from 'ws'
-import { createCore, type Core } from '@core/wiring/create-core'
-import { parseSettings } from '@core/settings/load-settings'
-import { startHost, type Host } from './host'
+import type { Core } from '@core/wiring/create-core'
+import { startStackdeckUnderTest, type InProcessStackdeck } from '../../test-support/stackdeck-under-test'
+import type { Host } from './host'
 import { sha256Hex } from './tokens'
 
 // A real HTTP server on a real loopback port; only Docker and Redis are absent (and unused here).
 const ADMIN = 'admin-token-0123456789abcdef'
 const READER = 'reader-token-0123456789abcdef'
 
+let sut: InProcessStackdeck
 let core: Core
 let host: Host
 
 beforeAll(async () => {
-  const settings = parseSettings(
-    {
+  sut = await startStackdeckUnderTest({
+    settings: {
       docker: { endpoints: [{ id: 'none', url: 'unix:///nonexistent/docker.sock' }] },
       redis: { url: 'redis://127.0.0.1:1' },
       stateDir: mkdtempSync(join(tmpdir(), 'stackdeck-host-test-')),
       api: { port: 0, rateLimitPerMinute: 30, maxBodyBytes: 2048, tokens: [{ name: 'dashboard', sha256: sha256Hex(READER), scope: 'read' }] },
     },
-    'test',
-  )
-  core = await createCore({ settings, source: null }, { version: '9.9.9' })
-  host = await startHost({ core, staticDir: null, env: { STACKDECK_TOKEN: ADMIN }, port: 0, log: () => undefined, validateResults: true })
+    inProcess: { version: '9.9.9', env: { STACKDECK_TOKEN: ADMIN }, validateResults: true },
+  })
+  ;({ core, host } = sut)
 })
 afterAll(async () => {
-  await host.close()
-  await core.dispose()
+  await sut?.stop()
 })
 
 function http(method: string, path: string, headers: Record<string, string> = {}, body?: string) {

@@ -1,8 +1,8 @@
 /**
  * The WebSocket door under hostile frames, on the REAL built host with the private Docker engine
- * and Redis behind it (issue 13, item 1: one frame used to end the process).
+ * and Redis behind it (one malformed frame used to end the process).
  *
- * - The 11 protocol cases, each on its own raw socket (e2e/support/ws-raw.ts builds frames no
+ * - The 11 protocol cases, each on its own raw socket (test-support/ws-raw.ts builds frames no
  *   library will): `null`, a non-JSON frame, `input: null`, invalid UTF-8 (1007), over the size
  *   limit (1009), unmasked, opcode 3, RSV1, a stray continuation, close code 999 and a 200-byte
  *   ping (1002). Each is answered or closes only its own socket with that code.
@@ -16,21 +16,16 @@ import fc from 'fast-check'
 import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { operations, type OperationName } from '@core/api/contract'
-import { hasTestDocker, removeFixtures, startFixtures, waitForLog } from '../../e2e/support/docker-fixtures'
-import { hasTestRedis, newTestRedis } from '../../e2e/support/redis-fixture'
+import { hasTestDocker } from '../../test-support/docker-fixtures'
+import { hasTestRedis } from '../../test-support/redis-fixture'
+import { startStackdeckUnderTest } from '../../test-support/stackdeck-under-test'
 import {
-  createApiWorkspace,
   dockerStates,
-  ensureBuilt,
-  hostSettings,
   makeTokens,
   randomTag,
-  redisKeysFor,
-  startApiHost,
   type ApiHost,
-  type ApiWorkspace,
-} from '../../e2e/support/api-harness'
-import { closeFrame, encodeFrame, openRawWs, textFrame, type RawWs } from '../../e2e/support/ws-raw'
+} from '../../test-support/api-harness'
+import { closeFrame, encodeFrame, openRawWs, textFrame, type RawWs } from '../../test-support/ws-raw'
 
 const enabled = hasTestDocker() && hasTestRedis()
 const RUN = `wsfuzz-${randomTag()}`
@@ -53,9 +48,9 @@ type Reply = {
 }
 
 describe.skipIf(!enabled)('fuzzing the WebSocket door (real host, engine, Redis)', () => {
-  let ws: ApiWorkspace
   let host: ApiHost
   let fixtures: string[] = []
+  let stop: (() => Promise<void>) | undefined
   let bystander: WebSocket
   const bystanderReplies: Reply[] = []
 
@@ -77,31 +72,19 @@ describe.skipIf(!enabled)('fuzzing the WebSocket door (real host, engine, Redis)
   }
 
   beforeAll(async () => {
-    ensureBuilt()
-    ws = await createApiWorkspace()
-    fixtures = await startFixtures({
-      count: 1,
-      service: 'orch',
-      labels: { sdapi: RUN, role: 'orch' },
-      configDir: ws.configDir,
-    })
-    await Promise.all(fixtures.map((id) => waitForLog(id, /started pid=/)))
-    host = await startApiHost(
-      hostSettings({
-        workspace: ws,
-        tokens,
-        tag: TAG,
-        services: [
-          {
-            name: 'orch',
-            selector: { sdapi: RUN, role: 'orch' },
-            reload: { signal: 'SIGUSR1', timeoutMs: 5000 },
-          },
-        ],
-        api: { maxBodyBytes: MAX_PAYLOAD, rateLimitPerMinute: 100_000 },
-      }),
+    const sut = await startStackdeckUnderTest({
+      run: RUN,
+      tag: TAG,
       tokens,
-    )
+      fixtures: { orch: { count: 1 } },
+      services: (labels) => [
+        { name: 'orch', selector: labels('orch'), reload: { signal: 'SIGUSR1', timeoutMs: 5000 } },
+      ],
+      api: { maxBodyBytes: MAX_PAYLOAD, rateLimitPerMinute: 100_000 },
+    })
+    stop = sut.stop
+    host = sut.host
+    fixtures = sut.fixtures['orch'] ?? []
     bystander = new WebSocket(`ws://127.0.0.1:${host.port}/api/ws`, ['stackdeck.v1', `bearer.${tokens.read}`])
     await new Promise((res, rej) => {
       bystander.once('open', res)
@@ -116,16 +99,7 @@ describe.skipIf(!enabled)('fuzzing the WebSocket door (real host, engine, Redis)
 
   afterAll(async () => {
     bystander?.close()
-    await host?.dispose()
-    if (enabled) await removeFixtures({ sdapi: RUN })
-    await ws?.cleanup()
-    const redis = newTestRedis()
-    try {
-      const k = redisKeysFor(TAG)
-      await redis.del(k.tradingKey, k.killswitchKey)
-    } finally {
-      redis.disconnect()
-    }
+    await stop?.()
   })
 
   // ---- the 11 protocol cases ----------------------------------------------------------------------

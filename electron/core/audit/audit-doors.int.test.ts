@@ -14,24 +14,24 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createCore, type Core } from '@core/wiring/create-core'
+import type { Core } from '@core/wiring/create-core'
 import { osUser } from '@core/wiring/app-handlers'
 import { createDispatcher } from '@core/api/dispatcher'
 import type { Envelope, OperationName } from '@core/api/contract'
 import type { AuditRecordT } from '@core/api/contract/audit'
 import { OP_CHANNEL_PREFIX } from '@core/api/ipc-channels'
-import { parseSettings } from '@core/settings/load-settings'
 import { registerIpcAdapter, type IpcInvokeEvent, type IpcTransport } from '../../main/ipc-adapter'
-import { startHost, type Host } from '../../server/host'
+import type { Host } from '../../server/host'
 import {
   hasTestDocker,
   removeFixtures,
   startFixtures,
   waitForLog,
-} from '../../../e2e/support/docker-fixtures'
-import { hasTestRedis, newTestRedis } from '../../../e2e/support/redis-fixture'
+} from '../../../test-support/docker-fixtures'
+import { hasTestRedis, newTestRedis } from '../../../test-support/redis-fixture'
+import { startStackdeckUnderTest, type InProcessStackdeck } from '../../../test-support/stackdeck-under-test'
 import {
-  ApiClient,
+  type ApiClient,
   createApiWorkspace,
   dockerStates,
   ensureBuilt,
@@ -44,7 +44,7 @@ import {
   waitFor,
   type ApiHost,
   type ApiWorkspace,
-} from '../../../e2e/support/api-harness'
+} from '../../../test-support/api-harness'
 
 const enabled = hasTestDocker() && hasTestRedis()
 const RUN = `audit-${randomTag()}`
@@ -83,6 +83,7 @@ function recordIn(
 }
 
 describe.skipIf(!enabled)('audit records from every door (real core, engine and Redis)', () => {
+  let sut: InProcessStackdeck
   let ws: ApiWorkspace
   let core: Core
   let host: Host
@@ -117,45 +118,27 @@ describe.skipIf(!enabled)('audit records from every door (real core, engine and 
     const example = await readFile(join(import.meta.dirname, '../../../config.example.toml'), 'utf8')
     const config = example.replace(/\[schedule\][\s\S]*?(?=\[risk\])/, soon.toml)
     expect(config).toContain(soon.toml)
-    ws = await createApiWorkspace(config)
-
-    fixtures = await startFixtures({
-      count: 2,
-      service: 'orch',
-      labels: { sdapi: RUN, role: 'orch' },
-      configDir: ws.configDir,
+    sut = await startStackdeckUnderTest({
+      run: RUN,
+      tag: TAG,
+      tokens,
+      config,
+      fixtures: { orch: { count: 2 } },
+      services: (labels) => [
+        { name: 'orch', selector: labels('orch'), reload: { signal: 'SIGUSR1', timeoutMs: 10_000 } },
+      ],
+      inProcess: {
+        env: {},
+        log: (l) => coreLog.push(l),
+        validateResults: true,
+        // Subscribed before the core starts, so the scheduler's start-up record is seen too.
+        onCore: (c) => c.hub.on('audit.appended', (r) => appended.push(r)),
+        start: true,
+      },
     })
-    await Promise.all(fixtures.map((id) => waitForLog(id, /started pid=/)))
-    const settings = parseSettings(
-      hostSettings({
-        workspace: ws,
-        tokens,
-        tag: TAG,
-        services: [
-          {
-            name: 'orch',
-            selector: { sdapi: RUN, role: 'orch' },
-            reload: { signal: 'SIGUSR1', timeoutMs: 10_000 },
-          },
-        ],
-      }),
-      'audit-doors test settings',
-    )
-    core = await createCore(
-      { settings, source: null },
-      { version: '0.0.0-test', log: (l) => coreLog.push(l) },
-    )
-    core.hub.on('audit.appended', (r) => appended.push(r))
-    await core.start()
-    host = await startHost({
-      core,
-      staticDir: null,
-      env: {},
-      port: 0,
-      log: (l) => coreLog.push(l),
-      validateResults: true,
-    })
-    client = new ApiClient(host.url)
+    ;({ core, host, client } = sut)
+    ws = sut.ws as ApiWorkspace
+    fixtures = sut.fixtures['orch'] ?? []
     unregister = registerIpcAdapter(transport, createDispatcher(core.handlers, { validateResults: true }), {
       isTrustedFrame: (url) => url.split('#')[0] === OWN_RENDERER,
       who: osUser(),
@@ -164,18 +147,7 @@ describe.skipIf(!enabled)('audit records from every door (real core, engine and 
 
   afterAll(async () => {
     unregister()
-    client?.close()
-    await host?.close()
-    await core?.dispose()
-    if (enabled) await removeFixtures({ sdapi: RUN })
-    await ws?.cleanup()
-    const redis = newTestRedis()
-    try {
-      const k = redisKeysFor(TAG)
-      await redis.del(k.tradingKey, k.killswitchKey)
-    } finally {
-      redis.disconnect()
-    }
+    await sut?.stop()
   })
 
   it('the scheduler recorded its start-up correction (who schedule, door scheduler)', async () => {

@@ -25,16 +25,16 @@ import {
   type ApiHost,
   waitFor,
   type ApiWorkspace,
-} from '../../../e2e/support/api-harness'
+} from '../../../test-support/api-harness'
 import {
   makeMessage,
   rng,
   type FuzzChannel,
   type FuzzMessage,
   type Outcome,
-} from '../../../e2e/support/bus-fuzz-payloads'
-import { hasTestDocker } from '../../../e2e/support/docker-fixtures'
-import { hasTestRedis, newTestRedis } from '../../../e2e/support/redis-fixture'
+} from '../../../test-support/bus-fuzz-payloads'
+import { hasTestDocker } from '../../../test-support/docker-fixtures'
+import { hasTestRedis, newTestRedis } from '../../../test-support/redis-fixture'
 
 const enabled = hasTestDocker() && hasTestRedis()
 const SEED = Number(process.env['STACKDECK_FUZZ_SEED'] ?? Date.now() % 2_147_483_647)

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { hasTestRedis, newTestRedis, testKey, testRedisUrl } from '../../../e2e/support/redis-fixture'
+import { hasTestRedis, newTestRedis, testKey, testRedisUrl } from '../../../test-support/redis-fixture'
 import type { ConnectionInfoT } from '../api/contract/bus'
 import { BusClient, type BusClientOptions } from './bus-client'
 

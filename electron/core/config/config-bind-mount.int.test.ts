@@ -17,7 +17,7 @@ import {
   testDocker,
   testImage,
   testLabels,
-} from '../../../e2e/support/docker-fixtures'
+} from '../../../test-support/docker-fixtures'
 import { CoreError } from '../errors'
 import { ConfigService } from './config-service'
 import { sha256 } from './config-writer'

@@ -5,7 +5,7 @@
  */
 import type { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { hasTestRedis, newTestRedis, testKey } from '../../../e2e/support/redis-fixture'
+import { hasTestRedis, newTestRedis, testKey } from '../../../test-support/redis-fixture'
 import { FakeClock } from '../shared/clock'
 import { RedisOverrideStore } from './redis-override-store'
 import { RedisTradingFlag } from './redis-trading-flag'

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { hasTestDocker, removeFixtures, startFixtures, waitForLog } from '../../../e2e/support/docker-fixtures'
-import { hasTestRedis, newTestRedis, testKey } from '../../../e2e/support/redis-fixture'
+import { hasTestDocker, removeFixtures, startFixtures, waitForLog } from '../../../test-support/docker-fixtures'
+import { hasTestRedis, newTestRedis, testKey } from '../../../test-support/redis-fixture'
 import { FakeClock } from '../shared/clock'
 import { RedisTradingFlag } from './redis-trading-flag'
 import { parseScheduleRules } from './schedule-rules'

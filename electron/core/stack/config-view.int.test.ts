@@ -1,5 +1,5 @@
 /**
- * Each container's view of config.toml, on the real engine (issue 14, §1):
+ * Each container's view of config.toml, on the real engine:
  *  - inspect-based classification for a directory bind, a single-file bind, a named volume and no mount;
  *  - what the archive API shows after a rename-over (Stackdeck's durable write) and after an in-place
  *    write, against what the container itself reads (`sha256sum` inside it: the ground truth);
@@ -30,7 +30,7 @@ import {
   testDockerHost,
   testImage,
   testLabels,
-} from '../../../e2e/support/docker-fixtures'
+} from '../../../test-support/docker-fixtures'
 import { CoreError } from '../errors'
 import { readFileByExec } from './container-exec-file'
 import { readContainerFile } from './container-file'

@@ -7,7 +7,7 @@ import {
   testDockerHost,
   testLabels,
   waitForLog,
-} from '../../../e2e/support/docker-fixtures'
+} from '../../../test-support/docker-fixtures'
 import { createAjv } from '../api/ajv'
 import { stackEvents, stackOperations } from '../api/contract/stack'
 import { EventHub } from '../event-hub'

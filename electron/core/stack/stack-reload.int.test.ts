@@ -7,7 +7,7 @@ import {
   testDockerHost,
   testLabels,
   waitForLog,
-} from '../../../e2e/support/docker-fixtures'
+} from '../../../test-support/docker-fixtures'
 import { StackService } from './stack-service'
 
 describe.skipIf(!hasTestDocker())('reload evidence on a real engine (STACKDECK_TEST_DOCKER_HOST)', () => {

@@ -14,7 +14,7 @@ import {
   testDocker,
   testDockerHost,
   testLabels,
-} from '../../../e2e/support/docker-fixtures'
+} from '../../../test-support/docker-fixtures'
 import { EventHub } from '../event-hub'
 import { StackService } from './stack-service'
 import type { ServiceSpec, StackSnapshot } from './types'

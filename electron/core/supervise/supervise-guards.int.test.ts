@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCore, type Core } from '@core/wiring/create-core'
 import type { CallContext } from '@core/api/call-context'
 import { parseSettings } from '@core/settings/load-settings'
-import { hasTestDocker, removeFixtures, startFixtures, testDocker, waitForLog } from '../../../e2e/support/docker-fixtures'
-import { hasTestRedis, newTestRedis, testKey } from '../../../e2e/support/redis-fixture'
-import { testSettings } from '../../../e2e/support/test-settings'
+import { hasTestDocker, removeFixtures, startFixtures, testDocker, waitForLog } from '../../../test-support/docker-fixtures'
+import { hasTestRedis, newTestRedis, testKey } from '../../../test-support/redis-fixture'
+import { testSettings } from '../../../test-support/test-settings'
 
 /**
  * Supervision through the real composition root, on the real engine and Redis: the trader's pause,

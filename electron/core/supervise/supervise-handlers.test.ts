@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createAjv } from '../api/ajv'
 import { superviseEvents, superviseOperations } from '../api/contract/supervise'
 import { createSuperviseHandlers } from './supervise-handlers'
-import { createHarness, service, type Harness } from './testing/harness'
+import { createHarness, service, type Harness } from '../../../test-support/supervise/harness'
 
 const ajv = createAjv()
 const resultOf = (name: keyof typeof superviseOperations) => ajv.compile(superviseOperations[name].result)

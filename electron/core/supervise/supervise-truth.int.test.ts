@@ -10,9 +10,9 @@ import type { SuperviseStatusT } from '@core/api/contract/supervise'
 import { supervisedStackFor } from '@core/wiring/stack-bridges'
 import { parseSettings } from '@core/settings/load-settings'
 import { StackService } from '@core/stack/stack-service'
-import { hasTestDocker, removeFixtures, startFixtures, testDocker, testDockerHost, testImage, testLabels, waitForLog } from '../../../e2e/support/docker-fixtures'
-import { hasTestRedis, testKey } from '../../../e2e/support/redis-fixture'
-import { testSettings } from '../../../e2e/support/test-settings'
+import { hasTestDocker, removeFixtures, startFixtures, testDocker, testDockerHost, testImage, testLabels, waitForLog } from '../../../test-support/docker-fixtures'
+import { hasTestRedis, testKey } from '../../../test-support/redis-fixture'
+import { testSettings } from '../../../test-support/test-settings'
 
 /**
  * Supervision tells the truth and keeps its word, on the real engine and Redis, through the real

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { AuditLog } from '../audit/audit-log'
 import { supervisionAuditEntry } from './audit-entry'
 import type { SupervisionAudit } from './ports'
-import { createHarness, service, type Harness } from './testing/harness'
+import { createHarness, service, type Harness } from '../../../test-support/supervise/harness'
 
 const trader = { who: 'alice', door: 'http' as const }
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { FailedAnnouncement, RestartAnnouncement } from './ports'
-import { createHarness, service, type Harness } from './testing/harness'
+import { createHarness, service, type Harness } from '../../../test-support/supervise/harness'
 
 /** Auto-heal and its backoff schedule, on a fake clock with stand-in ports. */
 describe('Supervisor: restarts and backoff', () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { createHarness, service, type Harness } from './testing/harness'
+import { createHarness, service, type Harness } from '../../../test-support/supervise/harness'
 
 /** The supervisor never fights the trader, never acts on ignorance, and never acts when told not to. */
 describe('Supervisor: guards, pauses, autoHeal off, heartbeats', () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { CoreError } from '../errors'
 import type { RestartAnnouncement } from './ports'
-import { createHarness, service, type Harness } from './testing/harness'
+import { createHarness, service, type Harness } from '../../../test-support/supervise/harness'
 
 const trader = { who: 'alice', door: 'ipc' as const }
 

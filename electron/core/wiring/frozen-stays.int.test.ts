@@ -8,14 +8,14 @@
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { hasTestDocker } from '../../../e2e/support/docker-fixtures'
-import { hasTestRedis, newTestRedis, testKey, testRedisUrl } from '../../../e2e/support/redis-fixture'
+import { hasTestDocker } from '../../../test-support/docker-fixtures'
+import { hasTestRedis, newTestRedis, testKey, testRedisUrl } from '../../../test-support/redis-fixture'
 import {
   createWorkflowFixtures,
   engineStates,
   watchEngineEvents,
   type WorkflowFixtures,
-} from '../../../e2e/support/workflow-harness'
+} from '../../../test-support/workflow-harness'
 import type { EventMap } from '../api/contract'
 import { BusClient } from '../bus/bus-client'
 import { EventHub } from '../event-hub'

@@ -1,5 +1,5 @@
 /**
- * Save & Restart proves that every container sees the new file (issue 14 §1 and §3), on the real
+ * Save & Restart proves that every container sees the new file, on the real
  * engine (scripts/with-test-env.sh). The witnesses are the engine's own event stream, `docker exec
  * cat` inside each container (what its processes read) and the services' own log lines, never the
  * code under test:
@@ -14,7 +14,7 @@
  */
 import { readFile, stat } from 'node:fs/promises'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { hasTestDocker } from '../../../e2e/support/docker-fixtures'
+import { hasTestDocker } from '../../../test-support/docker-fixtures'
 import {
   TRADER,
   buildWorkflowCore,
@@ -27,7 +27,7 @@ import {
   type WorkflowCore,
   type WorkflowFixtures,
   type WorkflowHarness,
-} from '../../../e2e/support/workflow-harness'
+} from '../../../test-support/workflow-harness'
 import type { RunReportT } from '../api/contract/workflow'
 
 const sorted = (xs: Iterable<string>) => [...xs].sort()

@@ -13,8 +13,8 @@ import { readdir, readFile, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { hasTestDocker } from '../../../e2e/support/docker-fixtures'
-import { startHostProcess, type RunningHost } from '../../../e2e/support/host-process'
+import { hasTestDocker } from '../../../test-support/docker-fixtures'
+import { startHostProcess, type RunningHost } from '../../../test-support/host-process'
 import {
   ROOT,
   createWorkflowFixtures,
@@ -22,7 +22,7 @@ import {
   sha256,
   withRiskMaxPosition,
   type WorkflowFixtures,
-} from '../../../e2e/support/workflow-harness'
+} from '../../../test-support/workflow-harness'
 import type { RecoveryInfoT } from './recovery'
 
 const SERVER = join(ROOT, 'out/main/server.js')

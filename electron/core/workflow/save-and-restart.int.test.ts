@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { canControlDockerd, hasTestDocker, startDockerd, stopDockerd } from '../../../e2e/support/docker-fixtures'
+import { canControlDockerd, hasTestDocker, startDockerd, stopDockerd } from '../../../test-support/docker-fixtures'
 import {
   TRADER,
   buildWorkflowCore,
@@ -28,7 +28,7 @@ import {
   withRiskMaxPosition,
   type EngineEvent,
   type WorkflowHarness,
-} from '../../../e2e/support/workflow-harness'
+} from '../../../test-support/workflow-harness'
 import type { RunReportT } from '../api/contract/workflow'
 
 const FULL_RUN = [

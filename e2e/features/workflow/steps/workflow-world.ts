@@ -16,7 +16,7 @@ import {
   type FixtureServiceSpec,
   type WorkflowCore,
   type WorkflowFixtures,
-} from '../../../support/workflow-harness'
+} from '../../../../test-support/workflow-harness'
 
 /** Containers per scenario: enough to be a stack, few enough to keep the feature run short. */
 export const CONTAINERS = 6

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { After, Before, Given, Then, When, setDefaultTimeout } from '@cucumber/cucumber'
-import { hasTestDocker } from '../../../support/docker-fixtures'
+import { hasTestDocker } from '../../../../test-support/docker-fixtures'
 import {
   TRADER,
   catConfigIn,
@@ -13,7 +13,7 @@ import {
   md5,
   removeContainerNow,
   withRiskMaxPosition,
-} from '../../../support/workflow-harness'
+} from '../../../../test-support/workflow-harness'
 import { cleanUpLeftovers } from '../../../../electron/core/config/config-writer'
 import type { WorkflowWorld } from './workflow-world'
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_ORDER, orderChanged, orderedIds, type AgentOrder } from './agent-order'
-import { makeAgent } from './test-agents'
+import { makeAgent } from '../../../../test-support/renderer/test-agents'
 
 const agents = [
   makeAgent({ id: 'b', name: 'Bravo', group: 'execution', lastBeat: '2026-01-01T00:00:03.000Z' }),

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { EVENT_CAPACITY, useMonitor } from './monitor-store'
-import { makeAgent } from './test-agents'
+import { makeAgent } from '../../../../test-support/renderer/test-agents'
 import { UpdateAccumulator } from './update-accumulator'
 import type { AgentCommand, BusEvent, BusUpdate } from './types'
 

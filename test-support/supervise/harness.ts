@@ -1,11 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { SuperviseStatusT } from '../../api/contract/supervise'
-import { EventHub } from '../../event-hub'
-import { FakeClock, type Clock, type TimerHandle } from '../../shared/clock'
-import type { SuperviseServiceOptions } from '../options'
-import { Supervisor, type SupervisorOptions } from '../supervisor'
+import type { SuperviseStatusT } from '../../electron/core/api/contract/supervise'
+import { EventHub } from '../../electron/core/event-hub'
+import { FakeClock, type Clock, type TimerHandle } from '../../electron/core/shared/clock'
+import type { SuperviseServiceOptions } from '../../electron/core/supervise/options'
+import { Supervisor, type SupervisorOptions } from '../../electron/core/supervise/supervisor'
 import { RecordingSinks, StandInGuards, StandInHeartbeats, StandInStack } from './stand-ins'
 
 export const service = (over: Partial<SuperviseServiceOptions> = {}): SuperviseServiceOptions => ({

@@ -13,15 +13,15 @@ import { Agent, request, type IncomingHttpHeaders } from 'node:http'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import type { ValidateFunction } from 'ajv'
-import { createAjv, describeAjvErrors } from '../../electron/core/api/ajv'
-import { operations, type OperationName } from '../../electron/core/api/contract'
-import { findLoneSurrogate } from '../../electron/core/api/well-formed-strings'
+import { createAjv, describeAjvErrors } from '../electron/core/api/ajv'
+import { operations, type OperationName } from '../electron/core/api/contract'
+import { findLoneSurrogate } from '../electron/core/api/well-formed-strings'
 import { testDocker } from './docker-fixtures'
 import { startHostProcess, type RunningHost } from './host-process'
 import { testKey, testRedisUrl } from './redis-fixture'
 import { testSettings } from './test-settings'
 
-export const ROOT = resolve(import.meta.dirname, '../..')
+export const ROOT = resolve(import.meta.dirname, '..')
 export const SERVER_JS = join(ROOT, 'out/main/server.js')
 export const CLI_JS = join(ROOT, 'out/main/cli.js')
 

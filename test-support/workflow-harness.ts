@@ -18,19 +18,19 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type Docker from 'dockerode'
-import type { CallContext } from '../../electron/core/api/call-context'
-import type { EventMap } from '../../electron/core/api/contract'
-import type { RunReportT, StepReportT } from '../../electron/core/api/contract/workflow'
-import { createConfigPort } from '../../electron/core/workflow/config-port'
-import { ConfigService } from '../../electron/core/config/config-service'
-import { EventHub } from '../../electron/core/event-hub'
-import { StackService } from '../../electron/core/stack/stack-service'
-import type { ServiceSpec } from '../../electron/core/stack/types'
-import { Journal } from '../../electron/core/workflow/journal'
-import { RunHistory } from '../../electron/core/workflow/run-history'
-import { SaveAndRestart } from '../../electron/core/workflow/save-and-restart'
-import { createStackPort } from '../../electron/core/workflow/stack-port'
-import { createWorkflowHandlers } from '../../electron/core/workflow/workflow-handlers'
+import type { CallContext } from '../electron/core/api/call-context'
+import type { EventMap } from '../electron/core/api/contract'
+import type { RunReportT, StepReportT } from '../electron/core/api/contract/workflow'
+import { createConfigPort } from '../electron/core/workflow/config-port'
+import { ConfigService } from '../electron/core/config/config-service'
+import { EventHub } from '../electron/core/event-hub'
+import { StackService } from '../electron/core/stack/stack-service'
+import type { ServiceSpec } from '../electron/core/stack/types'
+import { Journal } from '../electron/core/workflow/journal'
+import { RunHistory } from '../electron/core/workflow/run-history'
+import { SaveAndRestart } from '../electron/core/workflow/save-and-restart'
+import { createStackPort } from '../electron/core/workflow/stack-port'
+import { createWorkflowHandlers } from '../electron/core/workflow/workflow-handlers'
 import {
   TEST_LABEL_KEY,
   containerLogs,
@@ -44,7 +44,7 @@ import {
 } from './docker-fixtures'
 import { testSettings } from './test-settings'
 
-export const ROOT = resolve(import.meta.dirname, '../..')
+export const ROOT = resolve(import.meta.dirname, '..')
 export const CONFIG_SCHEMA = join(ROOT, 'schemas/config.schema.json')
 export const EXAMPLE_CONFIG = readFileSync(join(ROOT, 'config.example.toml'), 'utf8')
 /** Label that ties every container of one harness together (and scopes its cleanup). */

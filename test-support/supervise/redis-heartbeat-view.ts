@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis'
-import type { HeartbeatVerdict, HeartbeatView, SupervisedContainer } from '../ports'
+import type { HeartbeatVerdict, HeartbeatView, SupervisedContainer } from '../../electron/core/supervise/ports'
 
 /**
  * A minimal real HeartbeatView for the integration test: subscribes to `heartbeat.*` and ties a

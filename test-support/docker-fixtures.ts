@@ -18,7 +18,7 @@ const run = promisify(execFile)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const scriptsDir =
   process.env.STACKDECK_TEST_SCRIPTS ||
-  resolve(fileURLToPath(new URL('.', import.meta.url)), '../../scripts/testenv')
+  resolve(fileURLToPath(new URL('.', import.meta.url)), '../scripts/testenv')
 
 export const TEST_LABEL_KEY = 'stackdeck.test'
 

@@ -1,5 +1,5 @@
-import type { ContainerHealth, ContainerState } from '../../stack/types'
-import type { FakeClock } from '../../shared/clock'
+import type { ContainerHealth, ContainerState } from '../../electron/core/stack/types'
+import type { FakeClock } from '../../electron/core/shared/clock'
 import type {
   Blocker,
   FailedAnnouncement,
@@ -14,7 +14,7 @@ import type {
   SupervisionChannel,
   SupervisionNotice,
   SupervisionSinks,
-} from '../ports'
+} from '../../electron/core/supervise/ports'
 
 /**
  * Stand-in ports for the supervisor's pure-logic unit tests. The integration test

@@ -1,4 +1,4 @@
-import type { Agent } from './types'
+import type { Agent } from '../../renderer/src/features/monitor/types'
 
 /** A valid agent for unit tests; override what the test is about. */
 export function makeAgent(p: Partial<Agent> & { id: string }): Agent {

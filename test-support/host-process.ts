@@ -12,7 +12,7 @@ export interface RunningHost {
   stop(signal?: NodeJS.Signals): Promise<void>
 }
 
-const ROOT = resolve(import.meta.dirname, '../..')
+const ROOT = resolve(import.meta.dirname, '..')
 
 /**
  * Starts the real built headless host (`out/main/server.js`, as `npm run serve` does) on a free

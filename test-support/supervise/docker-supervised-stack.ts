@@ -1,6 +1,6 @@
 import type Docker from 'dockerode'
-import type { ContainerHealth, ContainerState } from '../../stack/types'
-import type { StartOutcome, SupervisedContainer, SupervisedStack } from '../ports'
+import type { ContainerHealth, ContainerState } from '../../electron/core/stack/types'
+import type { StartOutcome, SupervisedContainer, SupervisedStack } from '../../electron/core/supervise/ports'
 
 const STATES: ReadonlySet<string> = new Set(['running', 'paused', 'restarting', 'exited', 'dead', 'created', 'removing'])
 const HEALTHS: ReadonlySet<string> = new Set(['healthy', 'unhealthy', 'starting'])

@@ -4,8 +4,8 @@
  * repeat headers and send any bytes, and a case runner that tallies every status it sees.
  */
 import { request } from 'node:http'
-import { operations, type OperationName } from '../../electron/core/api/contract'
-import { buildRouteTable } from '../../electron/server/routes'
+import { operations, type OperationName } from '../electron/core/api/contract'
+import { buildRouteTable } from '../electron/server/routes'
 import {
   createApiWorkspace,
   errorOf,

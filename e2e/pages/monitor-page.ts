@@ -1,0 +1,76 @@
+import type { Locator } from '@playwright/test'
+import { BasePage } from './base-page'
+
+/** The Monitor tab: agents, regime, channel rates, live events, agent commands and the killswitch. */
+export class MonitorPage extends BasePage {
+  // ---- agents -----------------------------------------------------------------------------------------
+  readonly agentRows = this.id('agent-row')
+  agent(id: string): AgentRow {
+    return new AgentRow(this.page.locator(`[data-testid=agent-row][data-agent-id="${id}"]`))
+  }
+  readonly groupFilter = this.id('group-filter')
+  readonly deadFirst = this.id('dead-first')
+  readonly notifyEnable = this.id('notify-enable')
+  readonly notifyState = this.id('notify-state')
+
+  // ---- the row menu and its commands ------------------------------------------------------------------
+  readonly agentMenu = this.id('agent-menu')
+  readonly pauseCommand = this.id('cmd-pause')
+  readonly resumeCommand = this.id('cmd-resume')
+  readonly tuneCommand = this.id('cmd-tune')
+  readonly tuneDialog = this.id('tune-dialog')
+  readonly tuneError = this.id('tune-error')
+  readonly tuneSubmit = this.id('tune-submit')
+  tuneKey(i: number): Locator {
+    return this.id(`tune-key-${i}`)
+  }
+  tuneValue(i: number): Locator {
+    return this.id(`tune-value-${i}`)
+  }
+
+  // ---- regime, rates, events ----------------------------------------------------------------------------
+  readonly regime = this.id('regime-panel')
+  readonly regimeAge = this.id('regime-age')
+  rate(channel: string): Locator {
+    return this.page.locator(`[data-testid=rate-row][data-channel="${channel}"]`)
+  }
+  readonly eventRows = this.id('event-row')
+  /** Event rows on any channel but `channel`. */
+  eventRowsNotOn(channel: string): Locator {
+    return this.page.locator(`[data-testid=event-row]:not([data-channel="${channel}"])`)
+  }
+  readonly eventTypeFilter = this.id('event-type-filter')
+
+  // ---- the killswitch -------------------------------------------------------------------------------------
+  readonly killswitch = this.id('killswitch-panel')
+  readonly engageKillswitch = this.id('ks-engage')
+  readonly releaseKillswitch = this.id('ks-release')
+  readonly resumeTrading = this.id('ks-resume')
+  readonly killswitchError = this.id('ks-error')
+  readonly killswitchReason = this.id('ks-reason')
+  readonly killswitchMeta = this.id('ks-meta')
+  /** The outcome of one action of the last engage (store, trading, announce, stackPause, audit). */
+  killswitchAction(action: string): Locator {
+    return this.page.locator(`[data-testid=ks-actions] [data-action=${action}]`)
+  }
+  readonly killswitchRound = this.id('ks-round')
+  readonly killswitchAcked = this.id('ks-acked')
+  readonly killswitchPaused = this.id('ks-paused')
+  readonly killswitchPauseFailed = this.id('ks-pause-failed')
+  readonly tradingState = this.id('trading-state')
+}
+
+export class AgentRow {
+  constructor(readonly root: Locator) {}
+  get menuButton(): Locator {
+    return this.root.getByTestId('agent-menu-button')
+  }
+  /** The last command's state (data-type, data-state). */
+  get commandState(): Locator {
+    return this.root.getByTestId('agent-command-state')
+  }
+  /** The row's i-th grid cell (5: seconds since the last beat). */
+  cell(i: number): Locator {
+    return this.root.locator('[role=cell]').nth(i)
+  }
+}

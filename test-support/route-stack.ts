@@ -1,0 +1,186 @@
+/**
+ * The stack every control-API route suite (electron/server/api-routes/) runs against: the BUILT host
+ * on the private engine and Redis, two `orch` fixtures (SIGUSR1 reload) and one supervised `scan`
+ * (SIGHUP), all on the bus, plus one dev agent that acknowledges commands. The helpers call a route
+ * the way a client would and check the result against the contract.
+ */
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { expect } from 'vitest'
+import type { OperationName, OpResult } from '../electron/core/api/contract'
+import { buildRouteTable, type Route } from '../electron/server/routes'
+import {
+  dockerStates,
+  randomTag,
+  resultErrors,
+  waitFor,
+  type ApiResponse,
+  type ApiTokens,
+  type ApiWorkspace,
+  type DevAgent,
+} from './api-harness'
+import { testDocker } from './docker-fixtures'
+import {
+  startStackdeckUnderTest,
+  type BuiltStackdeck,
+  type StackdeckUnderTestOptions,
+} from './stackdeck-under-test'
+
+export const routes: Route[] = [...buildRouteTable().values()]
+
+export const routeOf = (op: OperationName): Route => {
+  const r = routes.find((x) => x.op === op)
+  if (!r) throw new Error(`no REST route for ${op}`)
+  return r
+}
+
+/**
+ * Which suite holds each route's happy path, by operation prefix. Each suite checks it covers all of
+ * its routes, and the route-table suite checks every route has exactly one suite, so together every
+ * route has a happy path.
+ */
+export const ROUTE_SUITES = {
+  app: ['app.', 'settings.'],
+  stack: ['stack.'],
+  config: ['config.'],
+  workflow: ['workflow.'],
+  schedule: ['schedule.'],
+  bus: ['bus.', 'state.', 'trading.'],
+  supervise: ['supervise.'],
+  audit: ['audit.'],
+} as const satisfies Record<string, readonly string[]>
+export type RouteSuite = keyof typeof ROUTE_SUITES
+
+export const suitesOf = (op: OperationName): RouteSuite[] =>
+  (Object.keys(ROUTE_SUITES) as RouteSuite[]).filter((s) => ROUTE_SUITES[s].some((p) => op.startsWith(p)))
+
+/** The operations of the routes whose happy path `suite` holds, sorted. */
+export const routeOpsOf = (suite: RouteSuite): OperationName[] =>
+  routes
+    .map((r) => r.op)
+    .filter((op) => suitesOf(op).includes(suite))
+    .sort()
+
+export const md5 = (s: string) => createHash('md5').update(s, 'utf8').digest('hex')
+
+export function countLines(text: string, re: RegExp): number {
+  return text.split('\n').filter((l) => re.test(l)).length
+}
+
+export async function startedAt(id: string): Promise<string> {
+  return (await testDocker().getContainer(id).inspect()).State.StartedAt
+}
+
+export interface RouteStack {
+  sut: BuiltStackdeck
+  run: string
+  tokens: ApiTokens
+  ws: ApiWorkspace
+  orch: string[]
+  scan: string[]
+  agent: DevAgent
+  agentId: string
+  /** One call of `op` through its REST route (query string for GET, JSON body for POST). */
+  callRoute(
+    op: OperationName,
+    input: Record<string, unknown>,
+    token?: string,
+    headers?: Record<string, string>,
+  ): Promise<ApiResponse>
+  /** A 200 whose body validates against the op's result schema; anything else fails with the body shown. */
+  ok<N extends OperationName>(
+    op: N,
+    input: Record<string, unknown>,
+    token: string | undefined,
+  ): Promise<OpResult<N>>
+  /** config.toml as on disk, passed through `fn`. */
+  edited(fn: (t: string) => string): Promise<string>
+  resumeAll(): Promise<void>
+  releaseIfEngaged(): Promise<void>
+  stop(): Promise<void>
+}
+
+function pathWithQuery(route: Route, input: Record<string, unknown>): string {
+  if (route.method !== 'GET') return route.path
+  const q = new URLSearchParams()
+  for (const [k, v] of Object.entries(input)) q.set(k, String(v))
+  const s = q.toString()
+  return s ? `${route.path}?${s}` : route.path
+}
+
+export async function startRouteStack(
+  o: { beforeHost?: StackdeckUnderTestOptions['beforeHost'] } = {},
+): Promise<RouteStack> {
+  const run = `routes-${randomTag()}`
+  const agentId = `dev-${run}`
+  const sut = await startStackdeckUnderTest({
+    run,
+    tag: `api-${run}`,
+    fixtures: {
+      orch: { count: 2, redis: true, env: (i) => ({ AGENT_ID: `orch-${run}-${i}` }) },
+      scan: { count: 1, redis: true, env: { AGENT_ID: `scan-${run}` } },
+    },
+    services: (labels) => [
+      {
+        name: 'orch',
+        selector: labels('orch'),
+        reload: { signal: 'SIGUSR1', logPattern: 'Config reloaded', timeoutMs: 15_000 },
+      },
+      {
+        name: 'scan',
+        selector: labels('scan'),
+        reload: { signal: 'SIGHUP', logPattern: 'Config reloaded', timeoutMs: 15_000 },
+        supervise: { desired: 1, autoHeal: false, intervalMs: 1000 },
+      },
+    ],
+    // Every private route is tried with a wrong token, all from 127.0.0.1: lift the failed-auth
+    // lockout here (auth-throttle.int.test.ts tests it on a host of its own).
+    api: { authFailuresPerMinute: 100_000 },
+    agents: [agentId],
+    beforeHost: o.beforeHost,
+  })
+  const { host, tokens } = sut
+  const orch = sut.fixtures['orch'] ?? []
+  const scan = sut.fixtures['scan'] ?? []
+  const callRoute: RouteStack['callRoute'] = (op, input, token, headers) => {
+    const route = routeOf(op)
+    return route.method === 'GET'
+      ? host.client.get(pathWithQuery(route, input), token, headers)
+      : host.client.post(route.path, input, token, headers)
+  }
+  return {
+    sut,
+    run,
+    tokens,
+    ws: sut.ws as ApiWorkspace,
+    orch,
+    scan,
+    agent: sut.agents[0] as DevAgent,
+    agentId,
+    callRoute,
+    async ok<N extends OperationName>(op: N, input: Record<string, unknown>, token: string | undefined) {
+      const r = await callRoute(op, input, token)
+      expect(r.status, `${op}: ${r.text.slice(0, 800)}`).toBe(200)
+      expect(resultErrors(op, r.json), `${op} result violates the contract`).toEqual([])
+      return r.json as OpResult<N>
+    },
+    edited: async (fn) => fn(await readFile((sut.ws as ApiWorkspace).configPath, 'utf8')),
+    async resumeAll() {
+      await host.client.post('/stack/resume', { reason: 'test cleanup' }, tokens.operate)
+      await waitFor('every fixture to run', async () =>
+        (await dockerStates([...orch, ...scan])).every((s) => s === 'running'),
+      )
+    },
+    async releaseIfEngaged() {
+      const k = await host.client.get('/risk/killswitch', tokens.read)
+      if ((k.json as { engaged?: boolean } | undefined)?.engaged) {
+        await host.client.post(
+          '/risk/killswitch/release',
+          { reason: 'test cleanup', confirm: true },
+          tokens.admin,
+        )
+      }
+    },
+    stop: () => sut.stop(),
+  }
+}
