@@ -149,21 +149,21 @@ describe.skipIf(!enabled)('bus fuzz: no message poisons REST or the live stream'
         kind: 'plain',
         data: repro,
         expect: 'too_deep',
-        gen: 'issue-13-strategy',
+        gen: 'reported-strategy',
       },
       {
         channel: 'quant.regime.state',
         kind: 'regime',
         data: `{"regime":"poison","confidence":0.5,"x":${repro}}`,
         expect: 'too_deep',
-        gen: 'issue-13-regime',
+        gen: 'reported-regime',
       },
       {
         channel: `heartbeat.${agents[0]}`,
         kind: 'heartbeat',
         data: `{"agent_id":"${agents[0]}","name":"n","group":"signals","status":"active","timestamp":1,"step":1e999}`,
         expect: 'non_finite',
-        gen: 'issue-13-step',
+        gen: 'reported-step',
       },
     ]
     let queue = [...fixed]

@@ -114,7 +114,7 @@ describe('crash safety', () => {
   }, 120_000)
 })
 
-describe('start-up clean-up of killed saves (issue 13 item 13)', () => {
+describe('start-up clean-up of killed saves', () => {
   it('removes the temp files a SIGKILLed save left, and nothing else', async () => {
     const dir = join(work, 'startup')
     rmSync(dir, { recursive: true, force: true })

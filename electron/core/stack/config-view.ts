@@ -7,7 +7,7 @@ import { posix } from 'node:path'
  * Why it matters: Stackdeck saves durably (temp file, fsync, rename over the old file). The rename gives
  * the host path a NEW inode. A bind mount of the config's directory looks the name up again on every
  * open, so the container sees the new file at once; a bind mount of the single file pins the inode it was
- * started with, so the container goes on reading the OLD file until it is recreated (issue 14, §1).
+ * started with, so the container goes on reading the OLD file until it is recreated.
  */
 
 export const CONFIG_VIEW_KINDS = ['directory', 'file', 'volume', 'none', 'unknown'] as const

@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox'
 
 /**
- * How each stack container sees config.toml (issue 14 §1). Stackdeck's durable save renames a new
+ * How each stack container sees config.toml. Stackdeck's durable save renames a new
  * file over the old one; a container that bind-mounts the single FILE keeps the old inode and goes
  * on reading the old config. This report says, per container, which kind of mount shows the config,
  * the compose change that fixes a single-file mount, and optionally the bytes the container sees.
