@@ -112,6 +112,7 @@ export interface HostSettingsOptions {
   redis?: Record<string, unknown>
   schedule?: Record<string, unknown>
   workflow?: Record<string, unknown>
+  store?: Record<string, unknown>
 }
 
 /** Settings for a host on the private test engine and Redis, with the three tokens and private keys. */
@@ -130,6 +131,7 @@ export function hostSettings(o: HostSettingsOptions): Record<string, unknown> {
     },
     ...(o.schedule ? { schedule: o.schedule } : {}),
     ...(o.workflow ? { workflow: o.workflow } : {}),
+    ...(o.store ? { store: o.store } : {}),
     api: { port: 0, tokens: tokenSettings(o.tokens), ...o.api },
   })
 }

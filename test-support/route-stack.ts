@@ -48,6 +48,7 @@ export const ROUTE_SUITES = {
   bus: ['bus.', 'state.', 'trading.'],
   supervise: ['supervise.'],
   audit: ['audit.'],
+  history: ['history.'],
 } as const satisfies Record<string, readonly string[]>
 export type RouteSuite = keyof typeof ROUTE_SUITES
 
@@ -137,6 +138,7 @@ export async function startRouteStack(
     // lockout here (auth-throttle.int.test.ts tests it on a host of its own).
     api: { authFailuresPerMinute: 100_000 },
     agents: [agentId],
+    store: true,
     beforeHost: o.beforeHost,
   })
   const { host, tokens } = sut

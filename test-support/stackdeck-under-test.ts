@@ -13,6 +13,7 @@
 import { createCore, type Core } from '../electron/core/wiring/create-core'
 import { parseSettings } from '../electron/core/settings/load-settings'
 import { startHost, type Host } from '../electron/server/host'
+import { openPgEngine } from '../electron/core/store/pg-engine'
 import {
   ApiClient,
   createApiWorkspace,
@@ -28,6 +29,7 @@ import {
   type ApiWorkspace,
   type DevAgent,
   type HostSettingsOptions,
+  waitFor,
 } from './api-harness'
 import { removeFixtures, startFixtures, waitForLog, type StartFixturesOptions } from './docker-fixtures'
 import { newTestRedis } from './redis-fixture'
@@ -64,6 +66,11 @@ export interface StackdeckUnderTestOptions {
   redis?: HostSettingsOptions['redis']
   schedule?: HostSettingsOptions['schedule']
   workflow?: HostSettingsOptions['workflow']
+  /**
+   * Turn the history store on: on the test environment's PostgreSQL (a schema named for this run,
+   * dropped by stop()) when there is one, else embedded PGlite in the workspace's state directory.
+   */
+  store?: boolean
   /** Whole settings instead of hostSettings(...): no workspace, fixtures or Redis keys are made. */
   settings?: Record<string, unknown>
   /** Dev agents (e2e/agents/dev-agent.mjs) on the test Redis, by agent id. */
@@ -125,6 +132,9 @@ export async function startStackdeckUnderTest(
   let inProc: { core: Core; host: Host } | null = null
   let client: ApiClient | null = null
   const startedFixtures = Object.keys(o.fixtures ?? {}).length > 0
+  const pgUrl = process.env['STACKDECK_TEST_PG_URL']
+  const storeSchema = `sut_${run.replace(/[^A-Za-z0-9_]/g, '_')}`.slice(0, 60)
+  const storeSettings = { enabled: true, schema: storeSchema, ...(pgUrl ? { url: pgUrl } : {}) }
 
   async function stop(): Promise<void> {
     // The built host's client is closed by its dispose().
@@ -135,6 +145,10 @@ export async function startStackdeckUnderTest(
     await inProc?.core.dispose()
     if (startedFixtures) await removeFixtures({ sdapi: run })
     await ws?.cleanup()
+    if (o.store && pgUrl) {
+      const db = await openPgEngine({ url: pgUrl, schema: 'public' })
+      await db.query(`DROP SCHEMA IF EXISTS "${storeSchema}" CASCADE`).finally(() => db.close())
+    }
     if (!o.settings) {
       // The suite's private killswitch and trading keys, so no later run reads them.
       const redis = newTestRedis()
@@ -169,6 +183,7 @@ export async function startStackdeckUnderTest(
         redis: o.redis,
         schedule: o.schedule,
         workflow: o.workflow,
+        ...(o.store ? { store: storeSettings } : {}),
       })
     }
     for (const id of o.agents ?? []) agents.push(await startDevAgent(id))
@@ -201,6 +216,15 @@ export async function startStackdeckUnderTest(
       port = built.port
     }
     client = built?.client ?? new ApiClient(url)
+    if (o.store) {
+      // The store opens in the background; a suite starts once it writes, so history answers 200.
+      const c = client
+      await waitFor(
+        'the history store to be writing',
+        async () => ((await c.get('/history/status', tokens.read)).json as { state?: string } | undefined)?.state === 'writing',
+        60_000,
+      )
+    }
     const common: Common = {
       url,
       port,

@@ -81,6 +81,8 @@ const VALID: Partial<Record<OperationName, Record<string, unknown>>> = {
   'config.validate': { text: 'x = 1' },
   'config.save': { text: 'x = 1', baseHash: HASH },
   'config.diff': { backup: 'config.toml.bak.20000101_000000' },
+  'history.counts': { from: '2026-01-01T00:00:00.000Z', to: '2026-01-01T01:00:00.000Z' },
+  'history.agent': { agent: 'fuzz-agent' },
   'config.restore': { backup: 'config.toml.bak.20000101_000000', baseHash: HASH },
   'schedule.preview': {
     rules: { start: '09:30', stop: '16:00', timezone: 'UTC', days: ['mon'], holidays: [], early_closes: [] },
@@ -481,6 +483,8 @@ describe.skipIf(!enabled)('fuzzing the control API with malformed bodies (real h
         { name: 'orch', selector: labels('orch'), reload: { signal: 'SIGUSR1', timeoutMs: 5000 } },
       ],
       api: { maxBodyBytes: MAX_BODY, rateLimitPerMinute: 100_000 },
+      // History answers (not 503 "off"): a valid body must reach a working handler.
+      store: true,
     })
     stop = sut.stop
     host = sut.host

@@ -6,14 +6,14 @@ type Update = EventMap['bus.update']
 
 /**
  * Turns what the core already publishes on its hub into history rows: agent status transitions and
- * the state changes a trader asks about afterwards (killswitch engage/release with who and why,
- * trading_enabled with its source, regime changes, Save & Restart runs, supervised restarts).
+ * the state changes a trader asks about afterwards (killswitch engage/release with who and why, from
+ * the audit log; trading_enabled with its source; regime changes; Save & Restart runs; supervised
+ * restarts).
  * It remembers only the last value of each, so a coalesced update that repeats a state records
  * nothing, and it never reads Redis or Docker itself.
  */
 export class StateRecorder {
   private agents = new Map<string, string>()
-  private killswitchVersion: number | null = null
   private trading: boolean | null | undefined = undefined
   private regime: string | null | undefined = undefined
 
@@ -40,13 +40,6 @@ export class StateRecorder {
     if (ts.length) this.sink.transitions(ts)
 
     const st: StateRecord[] = []
-    const ks = u.killswitch
-    if (ks && ks.version !== this.killswitchVersion) {
-      // The first view after a start is the state as found, not a change someone made now.
-      if (this.killswitchVersion !== null || ks.version > 0)
-        st.push({ at: Date.parse(ks.at ?? '') || at, kind: 'killswitch', who: ks.who, why: ks.reason, detail: { engaged: ks.engaged, latched: ks.latched, version: ks.version, stored: ks.stored, firstSeen: this.killswitchVersion === null } })
-      this.killswitchVersion = ks.version
-    }
     if (u.trading && u.trading.enabled !== this.trading) {
       const rec = parseFlagRecord(u.trading.raw)
       st.push({ at, kind: 'trading', who: rec?.who ?? null, why: rec?.why ?? null, detail: { enabled: u.trading.enabled, source: rec?.source ?? null, firstSeen: this.trading === undefined } })
@@ -63,8 +56,14 @@ export class StateRecorder {
     this.sink.state([{ at: Date.parse(r.endedAt) || this.now(), kind: 'workflow', who: r.who, why: r.reason ?? null, detail: r }])
   }
 
+  /**
+   * Killswitch engage/release and supervised restarts come from the audit log, which the bus and the
+   * supervisor write for every act: a coalesced bus.update can carry only the last of an engage and a
+   * release made within one batch, and the history must keep both, with who and why.
+   */
   onAudit(rec: EventMap['audit.appended']): void {
-    if (!rec.action.startsWith('supervise.')) return
-    this.sink.state([{ at: Date.parse(rec.at) || this.now(), kind: 'supervise', who: rec.who, why: rec.reason ?? null, detail: rec }])
+    const kind = rec.action.startsWith('bus.killswitch.') ? 'killswitch' : rec.action.startsWith('supervise.') ? 'supervise' : null
+    if (!kind) return
+    this.sink.state([{ at: Date.parse(rec.at) || this.now(), kind, who: rec.who, why: rec.reason ?? null, detail: rec }])
   }
 }

@@ -51,7 +51,11 @@ describe.skipIf(!enabled)('control API routes: the bus, the killswitch and tradi
     [
       'bus.events',
       async () => {
-        const e = await rs.ok('bus.events', { since: 0, limit: 5, type: 'heartbeat' }, rs.tokens.read)
+        // Four agents beat every second or so: wait for a full page rather than race the first beats.
+        const e = await waitFor('five heartbeats in the ring', async () => {
+          const p = await rs.ok('bus.events', { since: 0, limit: 5, type: 'heartbeat' }, rs.tokens.read)
+          return p.events.length === 5 ? p : undefined
+        })
         expect(e.events.length).toBe(5)
         for (const ev of e.events) expect(ev.channel).toMatch(/^heartbeat\./)
         const ids = e.events.map((x) => x.id)

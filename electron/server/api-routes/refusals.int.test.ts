@@ -74,6 +74,13 @@ describe.skipIf(!enabled)('control API routes: refusals, for every route', () =>
     'supervise.restart': { valid: { service: 'scan' }, field: 'reason', bad: 'x'.repeat(501) },
   }
 
+  /** GET routes with required parameters: a valid query, so the broken one is the only fault. */
+  const GET_BASE: Partial<Record<OperationName, string>> = {
+    'history.counts': 'from=2026-01-01T00:00:00.000Z&to=2026-01-01T01:00:00.000Z',
+    'history.agent': 'agent=no-such-agent',
+  }
+  const withBase = (r: Route, extra: string) => `${r.path}?${[GET_BASE[r.op], extra].filter(Boolean).join('&')}`
+
   /** The bad request for a route: a broken field (POST), limit=0 (GET with a limit) or an unknown query parameter. */
   function badRequest(r: Route): {
     send: (token?: string, headers?: Record<string, string>) => Promise<ApiResponse>
@@ -90,8 +97,8 @@ describe.skipIf(!enabled)('control API routes: refusals, for every route', () =>
     }
     const props = (operations[r.op].input as { properties?: Record<string, unknown> }).properties ?? {}
     if ('limit' in props)
-      return { field: '/limit', send: (t, h) => rs.sut.host.client.get(`${r.path}?limit=0`, t, h) }
-    return { field: '/bogus', send: (t, h) => rs.sut.host.client.get(`${r.path}?bogus=1`, t, h) }
+      return { field: '/limit', send: (t, h) => rs.sut.host.client.get(withBase(r, 'limit=0'), t, h) }
+    return { field: '/bogus', send: (t, h) => rs.sut.host.client.get(withBase(r, 'bogus=1'), t, h) }
   }
 
   function expectError(res: ApiResponse, status: number, code: string): void {
@@ -113,7 +120,7 @@ describe.skipIf(!enabled)('control API routes: refusals, for every route', () =>
         expect(errorOf(res)?.message).toContain(bad.field)
         if (r.method === 'GET' && bad.field === '/limit') {
           // And an unknown query parameter is named too.
-          const unknown = await rs.sut.host.client.get(`${r.path}?bogus=1`, tokenFor(r))
+          const unknown = await rs.sut.host.client.get(withBase(r, 'bogus=1'), tokenFor(r))
           expectError(unknown, 400, 'invalid_input')
           expect(errorOf(unknown)?.path).toBe('/bogus')
         }
@@ -156,7 +163,7 @@ describe.skipIf(!enabled)('control API routes: refusals, for every route', () =>
     }
     it('every read route answers the read token (no hidden scope)', async () => {
       for (const r of routes.filter((x) => x.scope === 'read' && x.method === 'GET')) {
-        const res = await rs.sut.host.client.get(r.path, rs.tokens.read)
+        const res = await rs.sut.host.client.get(GET_BASE[r.op] ? withBase(r, '') : r.path, rs.tokens.read)
         expect(res.status, `${r.path}: ${res.text.slice(0, 300)}`).toBe(200)
       }
     })
