@@ -11,32 +11,21 @@ import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { OpResult } from '@core/api/contract'
-import {
-  hasTestDocker,
-  removeFixtures,
-  startFixtures,
-  testDocker,
-  waitForLog,
-} from '../../test-support/docker-fixtures'
+import { hasTestDocker, removeFixtures, startFixtures, testDocker, waitForLog } from '../../test-support/docker-fixtures'
+import { startStackdeckUnderTest } from '../../test-support/stackdeck-under-test'
 import { hasTestRedis, newTestRedis } from '../../test-support/redis-fixture'
 import {
-  createApiWorkspace,
   dockerStates,
-  ensureBuilt,
-  hostSettings,
   makeTokens,
   randomTag,
   redisKeysFor,
   resultErrors,
   runCli,
-  startApiHost,
-  startDevAgent,
   TOKEN_NAMES,
   waitFor,
   type ApiHost,
   type ApiWorkspace,
   type CliRun,
-  type DevAgent,
 } from '../../test-support/api-harness'
 
 const enabled = hasTestDocker() && hasTestRedis()
@@ -48,7 +37,7 @@ const md5 = (s: string) => createHash('md5').update(s, 'utf8').digest('hex')
 
 let ws: ApiWorkspace
 let host: ApiHost
-let agent: DevAgent
+let stopSut: (() => Promise<void>) | undefined
 let orch: string[] = []
 let scan: string[] = []
 
@@ -76,55 +65,28 @@ describe.skipIf(!enabled)('the stackdeck CLI against a live host, engine and Red
   const all = () => [...orch, ...scan]
 
   beforeAll(async () => {
-    ensureBuilt()
-    ws = await createApiWorkspace()
-    const labels = (role: string) => ({ sdapi: RUN, role })
-    ;[orch, scan] = await Promise.all([
-      startFixtures({ count: 2, service: 'orch', labels: labels('orch'), configDir: ws.configDir }),
-      startFixtures({ count: 1, service: 'scan', labels: labels('scan'), configDir: ws.configDir }),
-    ])
-    await Promise.all(all().map((id) => waitForLog(id, /started pid=/)))
-    agent = await startDevAgent(AGENT_ID)
-    host = await startApiHost(
-      hostSettings({
-        workspace: ws,
-        tokens,
-        tag: TAG,
-        services: [
-          {
-            name: 'orch',
-            selector: labels('orch'),
-            reload: { signal: 'SIGUSR1', logPattern: 'Config reloaded', timeoutMs: 15_000 },
-          },
-          {
-            name: 'scan',
-            selector: labels('scan'),
-            reload: { signal: 'SIGHUP', logPattern: 'Config reloaded', timeoutMs: 15_000 },
-          },
-          // Its container only exists during the "unconfirmed" case: it reloads, but prints another line.
-          {
-            name: 'quiet',
-            selector: labels('quiet'),
-            reload: { signal: 'SIGHUP', logPattern: 'Config reloaded', timeoutMs: 3000 },
-          },
-        ],
-      }),
+    const sut = await startStackdeckUnderTest({
+      run: RUN,
+      tag: TAG,
       tokens,
-    )
+      fixtures: { orch: { count: 2 }, scan: { count: 1 } },
+      agents: [AGENT_ID],
+      services: (labels) => [
+        { name: 'orch', selector: labels('orch'), reload: { signal: 'SIGUSR1', logPattern: 'Config reloaded', timeoutMs: 15_000 } },
+        { name: 'scan', selector: labels('scan'), reload: { signal: 'SIGHUP', logPattern: 'Config reloaded', timeoutMs: 15_000 } },
+        // Its container only exists during the "unconfirmed" case: it reloads, but prints another line.
+        { name: 'quiet', selector: labels('quiet'), reload: { signal: 'SIGHUP', logPattern: 'Config reloaded', timeoutMs: 3000 } },
+      ],
+    })
+    stopSut = sut.stop
+    host = sut.host
+    ws = sut.ws as ApiWorkspace
+    orch = sut.fixtures['orch'] ?? []
+    scan = sut.fixtures['scan'] ?? []
   })
 
   afterAll(async () => {
-    await agent?.stop()
-    await host?.dispose()
-    if (enabled) await removeFixtures({ sdapi: RUN })
-    await ws?.cleanup()
-    const redis = newTestRedis()
-    try {
-      const k = redisKeysFor(TAG)
-      await redis.del(k.tradingKey, k.killswitchKey)
-    } finally {
-      redis.disconnect()
-    }
+    await stopSut?.()
   })
 
   it('status: a human summary, and --json with the stack, killswitch and schedule', async () => {

@@ -5,13 +5,13 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Static } from 'typebox'
-import { createCore, type Core } from '@core/wiring/create-core'
-import { operations, type Handlers } from '@core/api/contract'
+import type { Core } from '@core/wiring/create-core'
+import { operations } from '@core/api/contract'
 import type { BusEvent } from '@core/api/contract/bus'
-import { parseSettings } from '@core/settings/load-settings'
 import { AuditLog } from '@core/audit/audit-log'
 import { createAuditHandlers } from '@core/audit/audit-handlers'
-import { startHost, type Host } from '../server/host'
+import type { Host } from '../server/host'
+import { startStackdeckUnderTest } from '../../test-support/stackdeck-under-test'
 import { sha256Hex } from '../server/tokens'
 
 /**
@@ -26,6 +26,7 @@ const READER = 'cli-reader-token-0123456789abcdef'
 const HASH = 'c'.repeat(64)
 
 let core: Core
+let stopSut: (() => Promise<void>) | undefined
 let host: Host
 let dir: string
 let audit: AuditLog
@@ -252,22 +253,6 @@ function standIns(): Partial<Record<string, (input: never) => Promise<unknown>>>
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'stackdeck-cli-'))
-  const settings = parseSettings(
-    {
-      docker: { endpoints: [{ id: 'none', url: 'unix:///nonexistent/docker.sock' }] },
-      redis: { url: 'redis://127.0.0.1:1' },
-      // Everything the core writes stays in the temp dir.
-      stateDir: join(dir, 'state'),
-      config: { path: join(dir, 'config.toml') },
-      api: {
-        port: 0,
-        rateLimitPerMinute: 10_000,
-        tokens: [{ name: 'dashboard', sha256: sha256Hex(READER), scope: 'read' }],
-      },
-    },
-    'test',
-  )
-  const real = await createCore({ settings, source: null }, { version: '9.9.9' })
   audit = new AuditLog({ path: join(dir, 'audit.jsonl') })
   await audit.append({
     who: 'alice',
@@ -285,22 +270,36 @@ beforeAll(async () => {
     outcome: 'partial',
   })
   const extra = { ...standIns(), ...createAuditHandlers(audit) }
-  const handlers = { ...real.handlers } as Record<string, unknown>
-  // Only rows the contract has: the dispatcher never reaches a handler for anything else.
-  for (const [op, fn] of Object.entries(extra)) if (has(op)) handlers[op] = fn
-  core = { ...real, handlers: handlers as Handlers }
-  host = await startHost({
-    core,
-    staticDir: null,
-    env: { STACKDECK_TOKEN: ADMIN },
-    port: 0,
-    log: () => undefined,
-    validateResults: true,
+  const sut = await startStackdeckUnderTest({
+    settings: {
+      docker: { endpoints: [{ id: 'none', url: 'unix:///nonexistent/docker.sock' }] },
+      redis: { url: 'redis://127.0.0.1:1' },
+      // Everything the core writes stays in the temp dir.
+      stateDir: join(dir, 'state'),
+      config: { path: join(dir, 'config.toml') },
+      api: {
+        port: 0,
+        rateLimitPerMinute: 10_000,
+        tokens: [{ name: 'dashboard', sha256: sha256Hex(READER), scope: 'read' }],
+      },
+    },
+    inProcess: {
+      version: '9.9.9',
+      env: { STACKDECK_TOKEN: ADMIN },
+      validateResults: true,
+      // Only rows the contract has: the dispatcher never reaches a handler for anything else.
+      onCore: (c) => {
+        const handlers = c.handlers as unknown as Record<string, unknown>
+        for (const [op, fn] of Object.entries(extra)) if (has(op)) handlers[op] = fn
+      },
+    },
   })
+  stopSut = sut.stop
+  core = sut.core
+  host = sut.host
 })
 afterAll(async () => {
-  await host.close()
-  await core.dispose()
+  await stopSut?.()
   await audit.close()
   await rm(dir, { recursive: true, force: true })
 })

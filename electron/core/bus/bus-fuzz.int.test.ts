@@ -14,18 +14,9 @@ import type { Redis } from 'ioredis'
 import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AgentT, BusStatusT, BusUpdateT, EventsPageT, RegimeViewT } from '../api/contract/bus'
-import {
-  createApiWorkspace,
-  ensureBuilt,
-  hostSettings,
-  makeTokens,
-  randomTag,
-  sleep,
-  startApiHost,
-  type ApiHost,
-  waitFor,
-  type ApiWorkspace,
-} from '../../../test-support/api-harness'
+import { makeTokens, randomTag, sleep, type ApiHost, waitFor } from '../../../test-support/api-harness'
+import { startStackdeckUnderTest } from '../../../test-support/stackdeck-under-test'
+import type { HistoryStatusT } from '../api/contract/history'
 import {
   makeMessage,
   rng,
@@ -62,7 +53,7 @@ const channels: FuzzChannel[] = [
 const weight = (c: FuzzChannel) => (c.kind === 'killswitch' ? 0.25 : 1)
 
 describe.skipIf(!enabled)('bus fuzz: no message poisons REST or the live stream', () => {
-  let ws: ApiWorkspace
+  let stopSut: (() => Promise<void>) | undefined
   let host: ApiHost
   let pub: Redis
   let sock: WebSocket
@@ -73,22 +64,20 @@ describe.skipIf(!enabled)('bus fuzz: no message poisons REST or the live stream'
 
   beforeAll(async () => {
     console.log(`[bus-fuzz] seed ${SEED} (replay: STACKDECK_FUZZ_SEED=${SEED}), ${TOTAL} messages`)
-    ensureBuilt()
     pub = newTestRedis()
     regimeBefore = await pub.get(REGIME_KEY)
-    ws = await createApiWorkspace()
-    host = await startApiHost(
-      hostSettings({
-        workspace: ws,
-        tokens,
-        tag: RUN,
-        services: [],
-        api: { rateLimitPerMinute: 100_000 },
-        schedule: { enabled: false },
-        redis: { killswitchPausesStack: false },
-      }),
+    // The history store is on too: every payload that reaches the ring is also stored and served back.
+    const sut = await startStackdeckUnderTest({
+      run: RUN,
+      tag: RUN,
       tokens,
-    )
+      api: { rateLimitPerMinute: 100_000 },
+      schedule: { enabled: false },
+      redis: { killswitchPausesStack: false },
+      store: true,
+    })
+    stopSut = sut.stop
+    host = sut.host
     await waitFor('the host bus to be ready', async () => (await status()).connection.state === 'ready')
     sock = new WebSocket(`ws://127.0.0.1:${host.port}/api/ws`, ['stackdeck.v1', `bearer.${tokens.read}`])
     await new Promise((res, rej) => {
@@ -107,8 +96,7 @@ describe.skipIf(!enabled)('bus fuzz: no message poisons REST or the live stream'
 
   afterAll(async () => {
     sock?.close()
-    await host?.dispose()
-    await ws?.cleanup()
+    await stopSut?.()
     if (pub) {
       if (regimeBefore === null) await pub.del(REGIME_KEY)
       else await pub.set(REGIME_KEY, regimeBefore)
@@ -233,6 +221,44 @@ describe.skipIf(!enabled)('bus fuzz: no message poisons REST or the live stream'
     const refusedSent = sent.filter((m) => m.expect !== 'accepted').length
     expect(s.totals.malformed).toBe(refusedSent)
     expect(Object.values(s.totals.malformedByReason).reduce((a, b) => a + b, 0)).toBe(refusedSent)
+  })
+
+  it('the history store keeps what the ring accepted and serves every page back', async () => {
+    const ringCount = async () => {
+      let since = 0
+      let n = 0
+      for (;;) {
+        const page = (await host.client.get(`/bus/events?since=${since}&limit=200`, tokens.read)).json as EventsPageT
+        n += page.events.length
+        if (page.events.length === 0 || page.nextCursor <= since) return n
+        since = page.nextCursor
+      }
+    }
+    const storedCount = async () => {
+      let n = 0
+      let after = 0
+      for (;;) {
+        const r = await host.client.get(`/history/events?after=${after}&limit=1000`, tokens.read)
+        expect(r.status, r.text.slice(0, 300)).toBe(200)
+        const page = r.json as { events: Array<{ payload: string }>; next: number | null }
+        for (const e of page.events) expect(typeof e.payload).toBe('string')
+        n += page.events.length
+        if (page.next === null) return n
+        after = page.next
+      }
+    }
+    // The ring holds all of this run (capacity 10k): once the writer caught up, the store holds the same.
+    let ring = 0
+    let stored = 0
+    await waitFor('the store to hold what the ring holds', async () => {
+      ring = await ringCount()
+      stored = await storedCount()
+      return stored === ring
+    }, 30_000).catch(() => undefined)
+    const st = (await host.client.get('/history/status', tokens.read)).json as HistoryStatusT
+    console.log(`[bus-fuzz] history: ${stored} stored of ${ring} in the ring, dropped ${JSON.stringify(st.dropped)}`)
+    expect({ stored, dropped: st.dropped, state: st.state }, `seed ${SEED}`).toEqual({ stored: ring, dropped: { evicted: 0, overflow: 0 }, state: 'writing' })
+    expect(stored).toBeGreaterThan(1000)
   })
 
   it('REST still serialises: every page of /bus/events, /regime/state, /agents', async () => {
