@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import { expect } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { OperationName, OpResult } from '../electron/core/api/contract'
 import { buildRouteTable, type Route } from '../electron/server/routes'
 import {
@@ -185,4 +185,38 @@ export async function startRouteStack(
     },
     stop: () => sut.stop(),
   }
+}
+
+/**
+ * The route stack of one suite file: started before its tests, stopped after them. It is returned
+ * as a view that forwards to the stack once it is up, so the suite's cases, written while vitest
+ * collects them, can name it before it exists; touching it earlier is an error that says so.
+ */
+export function useRouteStack(o: Parameters<typeof startRouteStack>[0] = {}): RouteStack {
+  let started: RouteStack | undefined
+  beforeAll(async () => {
+    started = await startRouteStack(o)
+  })
+  afterAll(async () => {
+    await started?.stop()
+  })
+  return new Proxy({} as RouteStack, {
+    get: (_t, key) => {
+      if (!started) throw new Error(`the route stack is not up yet (reading ${String(key)})`)
+      return Reflect.get(started, key) as unknown
+    },
+  })
+}
+
+/** One happy-path case per route of `suite`, in the order given, and the check that none is missing. */
+export function happyPaths(suite: RouteSuite, happy: ReadonlyArray<[OperationName, () => Promise<void>]>): void {
+  it(`has a happy-path case for every ${suite} route`, () => {
+    expect(happy.map(([op]) => op).sort()).toEqual(routeOpsOf(suite))
+  })
+  describe('happy path: right scope, valid input -> 200 and a result that matches the contract', () => {
+    for (const [op, run] of happy) {
+      const r = routeOf(op)
+      it(`${r.method} ${r.path} (${op})`, run)
+    }
+  })
 }

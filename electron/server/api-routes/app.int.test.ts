@@ -4,19 +4,12 @@
  * happy path in exactly one suite of this folder, the public documents need no token, and app and
  * settings answer what the contract promises.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { operations, type OperationName, type OpResult } from '@core/api/contract'
 import { hasTestDocker } from '../../../test-support/docker-fixtures'
 import { hasTestRedis } from '../../../test-support/redis-fixture'
 import { resultErrors, sha256, TOKEN_NAMES } from '../../../test-support/api-harness'
-import {
-  routeOf,
-  routeOpsOf,
-  routes,
-  suitesOf,
-  startRouteStack,
-  type RouteStack,
-} from '../../../test-support/route-stack'
+import { happyPaths, routes, suitesOf, useRouteStack } from '../../../test-support/route-stack'
 
 /** The REST routes the README's "Control API" section names, method and path exactly. */
 const DOCUMENTED_ROUTES = [
@@ -38,13 +31,7 @@ const DOCUMENTED_ROUTES = [
 const enabled = hasTestDocker() && hasTestRedis()
 
 describe.skipIf(!enabled)('control API routes: the route table, the documents, app and settings', () => {
-  let rs: RouteStack
-  beforeAll(async () => {
-    rs = await startRouteStack()
-  })
-  afterAll(async () => {
-    await rs?.stop()
-  })
+  const rs = useRouteStack()
 
   describe('the route table', () => {
     it('is derived from the contract and has every route the README documents', async () => {
@@ -123,14 +110,5 @@ describe.skipIf(!enabled)('control API routes: the route table, the documents, a
     ],
   ]
 
-  it('has a happy-path case for every app route', () => {
-    expect(happy.map(([op]) => op).sort()).toEqual(routeOpsOf('app'))
-  })
-
-  describe('happy path: right scope, valid input -> 200 and a result that matches the contract', () => {
-    for (const [op, run] of happy) {
-      const r = routeOf(op)
-      it(`${r.method} ${r.path} (${op})`, run)
-    }
-  })
+  happyPaths('app', happy)
 })

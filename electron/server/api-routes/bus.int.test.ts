@@ -6,23 +6,17 @@
  * disk, Redis, container logs). bus.agents runs first: it waits for every agent to beat, so the bus is
  * connected and has traffic when bus.status reads it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect } from 'vitest'
 import type { OperationName } from '@core/api/contract'
 import { hasTestDocker } from '../../../test-support/docker-fixtures'
 import { hasTestRedis, newTestRedis } from '../../../test-support/redis-fixture'
 import { dockerStates, redisKeysFor, TOKEN_NAMES, waitFor } from '../../../test-support/api-harness'
-import { routeOf, routeOpsOf, startRouteStack, type RouteStack } from '../../../test-support/route-stack'
+import { happyPaths, useRouteStack } from '../../../test-support/route-stack'
 
 const enabled = hasTestDocker() && hasTestRedis()
 
 describe.skipIf(!enabled)('control API routes: the bus, the killswitch and trading', () => {
-  let rs: RouteStack
-  beforeAll(async () => {
-    rs = await startRouteStack()
-  })
-  afterAll(async () => {
-    await rs?.stop()
-  })
+  const rs = useRouteStack()
 
   // One case per route, in an order where each leaves the stack as it found it.
   const happy: Array<[OperationName, () => Promise<void>]> = [
@@ -226,14 +220,5 @@ describe.skipIf(!enabled)('control API routes: the bus, the killswitch and tradi
     ],
   ]
 
-  it('has a happy-path case for every bus route', () => {
-    expect(happy.map(([op]) => op).sort()).toEqual(routeOpsOf('bus'))
-  })
-
-  describe('happy path: right scope, valid input -> 200 and a result that matches the contract', () => {
-    for (const [op, run] of happy) {
-      const r = routeOf(op)
-      it(`${r.method} ${r.path} (${op})`, run)
-    }
-  })
+  happyPaths('bus', happy)
 })

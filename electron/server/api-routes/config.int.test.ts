@@ -6,23 +6,17 @@
  */
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect } from 'vitest'
 import type { OperationName } from '@core/api/contract'
 import { hasTestDocker } from '../../../test-support/docker-fixtures'
 import { hasTestRedis } from '../../../test-support/redis-fixture'
 import { sha256 } from '../../../test-support/api-harness'
-import { routeOf, routeOpsOf, startRouteStack, type RouteStack } from '../../../test-support/route-stack'
+import { happyPaths, useRouteStack } from '../../../test-support/route-stack'
 
 const enabled = hasTestDocker() && hasTestRedis()
 
 describe.skipIf(!enabled)('control API routes: config.toml', () => {
-  let rs: RouteStack
-  beforeAll(async () => {
-    rs = await startRouteStack()
-  })
-  afterAll(async () => {
-    await rs?.stop()
-  })
+  const rs = useRouteStack()
 
   // One case per route, in an order where each leaves the stack as it found it.
   const happy: Array<[OperationName, () => Promise<void>]> = [
@@ -107,14 +101,5 @@ describe.skipIf(!enabled)('control API routes: config.toml', () => {
     ],
   ]
 
-  it('has a happy-path case for every config route', () => {
-    expect(happy.map(([op]) => op).sort()).toEqual(routeOpsOf('config'))
-  })
-
-  describe('happy path: right scope, valid input -> 200 and a result that matches the contract', () => {
-    for (const [op, run] of happy) {
-      const r = routeOf(op)
-      it(`${r.method} ${r.path} (${op})`, run)
-    }
-  })
+  happyPaths('config', happy)
 })

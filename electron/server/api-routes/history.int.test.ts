@@ -3,24 +3,18 @@
  * PGlite without one), the private engine and Redis (test-support/route-stack.ts): what the fixtures
  * and the dev agent publish, and a killswitch engaged through the API, come back from the store.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect } from 'vitest'
 import type { OperationName } from '@core/api/contract'
 import { hasTestDocker } from '../../../test-support/docker-fixtures'
 import { hasTestRedis } from '../../../test-support/redis-fixture'
 import { TOKEN_NAMES, waitFor } from '../../../test-support/api-harness'
-import { routeOf, routeOpsOf, startRouteStack, type RouteStack } from '../../../test-support/route-stack'
+import { happyPaths, useRouteStack } from '../../../test-support/route-stack'
 
 const enabled = hasTestDocker() && hasTestRedis()
 
 describe.skipIf(!enabled)('control API routes: the history store', () => {
-  let rs: RouteStack
+  const rs = useRouteStack()
   const since = new Date(Date.now() - 60_000).toISOString()
-  beforeAll(async () => {
-    rs = await startRouteStack()
-  })
-  afterAll(async () => {
-    await rs?.stop()
-  })
 
   const happy: Array<[OperationName, () => Promise<void>]> = [
     [
@@ -40,7 +34,7 @@ describe.skipIf(!enabled)('control API routes: the history store', () => {
         })
         for (const e of page.events) expect(e.channel).toMatch(/^heartbeat\./)
         const next = await rs.ok('history.events', { type: 'heartbeat*', from: since, limit: 3, after: page.next }, rs.tokens.read)
-        for (const e of next.events) expect(e.cursor).toBeGreaterThan(page.next!)
+        for (const e of next.events) expect(e.cursor).toBeGreaterThan(page.next ?? Infinity)
         const mine = await rs.ok('history.events', { agent: rs.agentId, limit: 1 }, rs.tokens.read)
         expect(mine.events[0]?.agent).toBe(rs.agentId)
       },
@@ -83,14 +77,5 @@ describe.skipIf(!enabled)('control API routes: the history store', () => {
     ],
   ]
 
-  it('has a happy-path case for every history route', () => {
-    expect(happy.map(([op]) => op).sort()).toEqual(routeOpsOf('history'))
-  })
-
-  describe('happy path: right scope, valid input -> 200 and a result that matches the contract', () => {
-    for (const [op, run] of happy) {
-      const r = routeOf(op)
-      it(`${r.method} ${r.path} (${op})`, run)
-    }
-  })
+  happyPaths('history', happy)
 })

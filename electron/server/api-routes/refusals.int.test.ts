@@ -9,20 +9,14 @@ import { operations, type OperationName } from '@core/api/contract'
 import { hasTestDocker } from '../../../test-support/docker-fixtures'
 import { hasTestRedis } from '../../../test-support/redis-fixture'
 import { errorOf, inputAccepted, STACK_TRACE_RE, type ApiResponse } from '../../../test-support/api-harness'
-import { routes, startRouteStack, type RouteStack } from '../../../test-support/route-stack'
+import { routes, useRouteStack } from '../../../test-support/route-stack'
 import { startStackdeckUnderTest, type BuiltStackdeck } from '../../../test-support/stackdeck-under-test'
 import type { Route } from '../routes'
 
 const enabled = hasTestDocker() && hasTestRedis()
 
 describe.skipIf(!enabled)('control API routes: refusals, for every route', () => {
-  let rs: RouteStack
-  beforeAll(async () => {
-    rs = await startRouteStack()
-  })
-  afterAll(async () => {
-    await rs?.stop()
-  })
+  const rs = useRouteStack()
 
   // ---- refusals, for every route ---------------------------------------------------------------------
 

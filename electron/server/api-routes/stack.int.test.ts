@@ -5,30 +5,17 @@
  * at the source (docker inspect, the file on disk, Redis, container logs).
  */
 import { readFile } from 'node:fs/promises'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect } from 'vitest'
 import type { OperationName } from '@core/api/contract'
 import { containerLogs, hasTestDocker, waitForLog } from '../../../test-support/docker-fixtures'
 import { hasTestRedis } from '../../../test-support/redis-fixture'
 import { dockerState, dockerStates, sha256 } from '../../../test-support/api-harness'
-import {
-  countLines,
-  routeOf,
-  routeOpsOf,
-  startedAt,
-  startRouteStack,
-  type RouteStack,
-} from '../../../test-support/route-stack'
+import { countLines, happyPaths, startedAt, useRouteStack } from '../../../test-support/route-stack'
 
 const enabled = hasTestDocker() && hasTestRedis()
 
 describe.skipIf(!enabled)('control API routes: the stack', () => {
-  let rs: RouteStack
-  beforeAll(async () => {
-    rs = await startRouteStack()
-  })
-  afterAll(async () => {
-    await rs?.stop()
-  })
+  const rs = useRouteStack()
 
   // One case per route, in an order where each leaves the stack as it found it.
   const happy: Array<[OperationName, () => Promise<void>]> = [
@@ -134,14 +121,5 @@ describe.skipIf(!enabled)('control API routes: the stack', () => {
     ],
   ]
 
-  it('has a happy-path case for every stack route', () => {
-    expect(happy.map(([op]) => op).sort()).toEqual(routeOpsOf('stack'))
-  })
-
-  describe('happy path: right scope, valid input -> 200 and a result that matches the contract', () => {
-    for (const [op, run] of happy) {
-      const r = routeOf(op)
-      it(`${r.method} ${r.path} (${op})`, run)
-    }
-  })
+  happyPaths('stack', happy)
 })

@@ -4,29 +4,17 @@
  * checked against the contract with ajv, each side effect checked at the source (docker inspect, the
  * file on disk, Redis, container logs).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect } from 'vitest'
 import type { OperationName } from '@core/api/contract'
 import { hasTestDocker } from '../../../test-support/docker-fixtures'
 import { hasTestRedis } from '../../../test-support/redis-fixture'
 import { dockerState, waitFor } from '../../../test-support/api-harness'
-import {
-  routeOf,
-  routeOpsOf,
-  startedAt,
-  startRouteStack,
-  type RouteStack,
-} from '../../../test-support/route-stack'
+import { happyPaths, startedAt, useRouteStack } from '../../../test-support/route-stack'
 
 const enabled = hasTestDocker() && hasTestRedis()
 
 describe.skipIf(!enabled)('control API routes: supervision', () => {
-  let rs: RouteStack
-  beforeAll(async () => {
-    rs = await startRouteStack()
-  })
-  afterAll(async () => {
-    await rs?.stop()
-  })
+  const rs = useRouteStack()
 
   // One case per route, in an order where each leaves the stack as it found it.
   const happy: Array<[OperationName, () => Promise<void>]> = [
@@ -70,14 +58,5 @@ describe.skipIf(!enabled)('control API routes: supervision', () => {
     ],
   ]
 
-  it('has a happy-path case for every supervise route', () => {
-    expect(happy.map(([op]) => op).sort()).toEqual(routeOpsOf('supervise'))
-  })
-
-  describe('happy path: right scope, valid input -> 200 and a result that matches the contract', () => {
-    for (const [op, run] of happy) {
-      const r = routeOf(op)
-      it(`${r.method} ${r.path} (${op})`, run)
-    }
-  })
+  happyPaths('supervise', happy)
 })

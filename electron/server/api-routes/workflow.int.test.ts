@@ -7,56 +7,43 @@
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect } from 'vitest'
 import type { OperationName } from '@core/api/contract'
 import { containerLogs, hasTestDocker, testDocker, waitForLog } from '../../../test-support/docker-fixtures'
 import { hasTestRedis } from '../../../test-support/redis-fixture'
 import { dockerState, dockerStates, sha256, TOKEN_NAMES } from '../../../test-support/api-harness'
-import {
-  countLines,
-  md5,
-  routeOf,
-  routeOpsOf,
-  startRouteStack,
-  type RouteStack,
-} from '../../../test-support/route-stack'
+import { countLines, happyPaths, md5, useRouteStack } from '../../../test-support/route-stack'
 
 const enabled = hasTestDocker() && hasTestRedis()
 
 describe.skipIf(!enabled)('control API routes: Save & Restart', () => {
-  let rs: RouteStack
-  beforeAll(async () => {
-    rs = await startRouteStack({
-      // An interrupted Save & Restart, as a crash would leave it: a journal naming a container this
-      // "run" froze, and that container still paused. workflow.recover must find and resume it.
-      beforeHost: async ({ ws, fixtures, run }) => {
-        const frozen = fixtures['orch']?.[1] as string
-        await testDocker().getContainer(frozen).pause()
-        const name = (await testDocker().getContainer(frozen).inspect()).Name.replace(/^\//, '')
-        const ref = { id: frozen, name, service: 'orch', endpoint: 'test' }
-        const text = await readFile(ws.configPath, 'utf8')
-        await writeFile(
-          join(ws.stateDir, 'save-restart.journal.json'),
-          JSON.stringify({
-            version: 1,
-            runId: `interrupted-${run}`,
-            who: 'crashed-run',
-            door: 'http',
-            startedAt: new Date().toISOString(),
-            phase: 'paused',
-            configPath: ws.configPath,
-            baseHash: sha256(text),
-            newHash: sha256(`${text}\n# new`),
-            backup: null,
-            targets: [ref],
-            paused: [ref],
-          }),
-        )
-      },
-    })
-  })
-  afterAll(async () => {
-    await rs?.stop()
+  const rs = useRouteStack({
+    // An interrupted Save & Restart, as a crash would leave it: a journal naming a container this
+    // "run" froze, and that container still paused. workflow.recover must find and resume it.
+    beforeHost: async ({ ws, fixtures, run }) => {
+      const frozen = fixtures['orch']?.[1] as string
+      await testDocker().getContainer(frozen).pause()
+      const name = (await testDocker().getContainer(frozen).inspect()).Name.replace(/^\//, '')
+      const ref = { id: frozen, name, service: 'orch', endpoint: 'test' }
+      const text = await readFile(ws.configPath, 'utf8')
+      await writeFile(
+        join(ws.stateDir, 'save-restart.journal.json'),
+        JSON.stringify({
+          version: 1,
+          runId: `interrupted-${run}`,
+          who: 'crashed-run',
+          door: 'http',
+          startedAt: new Date().toISOString(),
+          phase: 'paused',
+          configPath: ws.configPath,
+          baseHash: sha256(text),
+          newHash: sha256(`${text}\n# new`),
+          backup: null,
+          targets: [ref],
+          paused: [ref],
+        }),
+      )
+    },
   })
 
   // One case per route, in an order where each leaves the stack as it found it.
@@ -141,14 +128,5 @@ describe.skipIf(!enabled)('control API routes: Save & Restart', () => {
     ],
   ]
 
-  it('has a happy-path case for every workflow route', () => {
-    expect(happy.map(([op]) => op).sort()).toEqual(routeOpsOf('workflow'))
-  })
-
-  describe('happy path: right scope, valid input -> 200 and a result that matches the contract', () => {
-    for (const [op, run] of happy) {
-      const r = routeOf(op)
-      it(`${r.method} ${r.path} (${op})`, run)
-    }
-  })
+  happyPaths('workflow', happy)
 })
