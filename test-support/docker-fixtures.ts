@@ -268,7 +268,7 @@ export function canControlDockerd(): boolean {
 }
 
 /** Alive and not a zombie (an init that reaps lazily leaves exited daemons as zombies for a while). */
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0)
   } catch {

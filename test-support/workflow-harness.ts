@@ -41,6 +41,7 @@ import {
   testDockerHost,
   testLabel,
   waitForLog,
+  alive,
 } from './docker-fixtures'
 import { testSettings } from './test-settings'
 
@@ -417,7 +418,8 @@ export async function watchEngineEvents(fx: WorkflowFixtures): Promise<{ stop():
 
 export async function catConfigIn(docker: Docker, id: string): Promise<string> {
   const r = await execIn(id, ['cat', '/config/config.toml'], docker)
-  if (r.exitCode !== 0) throw new Error(`cat /config/config.toml in ${id.slice(0, 12)} exited ${r.exitCode}: ${r.output}`)
+  if (r.exitCode !== 0)
+    throw new Error(`cat /config/config.toml in ${id.slice(0, 12)} exited ${r.exitCode}: ${r.output}`)
   return r.output
 }
 
@@ -463,20 +465,6 @@ function dockerdPid(): number {
   return pid
 }
 
-function aliveSync(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-  } catch {
-    return false
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
-  } catch {
-    return false
-  }
-}
-
 const napSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 
 /**
@@ -488,7 +476,7 @@ export function stopEngineNowSync(timeoutMs = 60_000): void {
   const pid = dockerdPid()
   process.kill(pid, 'SIGTERM')
   const deadline = Date.now() + timeoutMs
-  while (aliveSync(pid)) {
+  while (alive(pid)) {
     if (Date.now() > deadline) throw new Error(`dockerd (pid ${pid}) did not exit within ${timeoutMs} ms`)
     napSync(50)
   }
@@ -518,7 +506,9 @@ export interface WorkflowHarness extends WorkflowFixtures, WorkflowCore {
   dispose(): Promise<void>
 }
 
-export async function createWorkflowHarness(opts: FixtureOptions & CoreOptions = {}): Promise<WorkflowHarness> {
+export async function createWorkflowHarness(
+  opts: FixtureOptions & CoreOptions = {},
+): Promise<WorkflowHarness> {
   const fx = await createWorkflowFixtures(opts)
   let core: WorkflowCore
   try {

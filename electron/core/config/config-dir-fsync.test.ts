@@ -11,19 +11,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
 const dirSyncError = vi.hoisted(() => ({ code: null as string | null }))
 vi.mock('node:fs/promises', async (importOriginal) => {
-  const real = await importOriginal<typeof FsPromises>()
-  return {
-    ...real,
-    open: async (...args: Parameters<typeof real.open>) => {
-      const fh = await real.open(...args)
-      if (dirSyncError.code === null || !(await fh.stat()).isDirectory()) return fh
-      const code = dirSyncError.code
-      return Object.assign(Object.create(fh) as typeof fh, {
-        sync: () => Promise.reject(Object.assign(new Error(`fsync: ${code}`), { code })),
-        close: () => fh.close(),
-      })
-    },
-  }
+  const { withFailingDirSync } = await import('../../../test-support/dir-fsync-fault')
+  return withFailingDirSync(await importOriginal<typeof FsPromises>(), dirSyncError)
 })
 
 const { backupAndWrite, sha256 } = await import('./config-writer')

@@ -7,19 +7,8 @@ import type * as FsPromises from 'node:fs/promises'
 // A directory fsync that fails on demand: real filesystems here all support it.
 const dirSyncError = vi.hoisted(() => ({ code: null as string | null }))
 vi.mock('node:fs/promises', async (importOriginal) => {
-  const real = await importOriginal<typeof FsPromises>()
-  return {
-    ...real,
-    open: async (...args: Parameters<typeof real.open>) => {
-      const fh = await real.open(...args)
-      if (dirSyncError.code === null || !(await fh.stat()).isDirectory()) return fh
-      const code = dirSyncError.code
-      return Object.assign(Object.create(fh) as typeof fh, {
-        sync: () => Promise.reject(Object.assign(new Error(`fsync: ${code}`), { code })),
-        close: () => fh.close(),
-      })
-    },
-  }
+  const { withFailingDirSync } = await import('../../../test-support/dir-fsync-fault')
+  return withFailingDirSync(await importOriginal<typeof FsPromises>(), dirSyncError)
 })
 
 const { fsyncDirectory, replaceFileDurably, replaceFileDurablySync, reportOnce } = await import('./durable-file')
