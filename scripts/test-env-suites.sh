@@ -2,6 +2,8 @@
 # Suites that need the real engine and Redis; run by scripts/test.sh inside with-test-env.sh.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# Inside the test environment nothing may skip for want of Docker, Redis or PostgreSQL.
+export STACKDECK_TEST_ENV_REQUIRED=1
 status=0
 echo "--- integration tests (real Docker + Redis)"
 npx vitest run --project integration --reporter=default --reporter=json --outputFile.json=test-results/integration.json || status=1

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import Docker from 'dockerode'
 import { fixtureRedisEnv } from './redis-fixture'
+import { requireInSuite } from './test-env'
 
 /**
  * Real-Docker helpers for integration and e2e tests. Everything here talks to the engine named by
@@ -23,12 +24,15 @@ const scriptsDir =
 export const TEST_LABEL_KEY = 'stackdeck.test'
 
 export function hasTestDocker(): boolean {
-  return Boolean(
+  const has = Boolean(
     process.env.STACKDECK_TEST_DOCKER_HOST &&
     process.env.STACKDECK_TEST_IMAGE &&
     process.env.STACKDECK_TEST_LABEL,
   )
+  requireInSuite(has, 'the test Docker engine (STACKDECK_TEST_DOCKER_HOST, _IMAGE, _LABEL)')
+  return has
 }
+
 
 function requireEnv(name: string): string {
   const v = process.env[name]

@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis'
+import { requireInSuite } from './test-env'
 
 /**
  * Redis side of the test environment (scripts/with-test-env.sh starts a throw-away redis-server on
@@ -6,7 +7,9 @@ import { Redis, type RedisOptions } from 'ioredis'
  */
 
 export function hasTestRedis(): boolean {
-  return Boolean(process.env.STACKDECK_TEST_REDIS_URL)
+  const has = Boolean(process.env.STACKDECK_TEST_REDIS_URL)
+  requireInSuite(has, 'the test Redis (STACKDECK_TEST_REDIS_URL)')
+  return has
 }
 
 /** The test Redis URL; throws a clear error when the test environment is absent. */

@@ -2,7 +2,8 @@ import { checkShape, MAX_INPUT_DEPTH, type ShapeLimits } from '../api/bounded-sh
 import type { AgentRegistry } from './agent-registry'
 import type { ChannelCounter, ChannelStats, MalformedReason } from './channel-stats'
 import { eventSource, type EventRing } from './event-ring'
-import { globToRegExp, typeFor } from './glob'
+import { globToRegExp } from '../shared/channel-glob'
+import { typeFor } from './glob'
 import { flatMaxLength, isFlatObject, surelyNotJson } from './flat-json'
 import { isFlatObjectBytes } from './flat-json-bytes'
 import {

@@ -1,7 +1,7 @@
 import { CoreError } from '../errors'
-import type { AgentTransition, EventQuery, EventStore, StateRecord } from './event-store'
+import type { AgentTransition, EventStore, StateRecord } from './event-store'
 import { HistoryWriter, type EventFeed, type HistoryStatus } from './history-writer'
-import { globToRegExp } from './sql-glob'
+import { globToRegExp } from '../shared/channel-glob'
 import { openEventStore, type StoreLocation } from './open-store'
 import type { SqlEngine } from './sql-engine'
 
@@ -119,10 +119,6 @@ export class HistoryService {
   ready(): EventStore {
     if (this.store) return this.store
     throw new CoreError('unavailable', this.openError ? `history is unavailable: ${this.openError}` : 'history is still opening; try again in a few seconds')
-  }
-
-  events(q: EventQuery) {
-    return this.ready().query(q)
   }
 
   private async open(): Promise<void> {

@@ -17,9 +17,3 @@ export function globToLike(glob: string): string {
 export function storableText(s: string): string {
   return s.includes('\u0000') ? s.replaceAll('\u0000', '\uFFFD') : s
 }
-
-/** The same glob for matching in memory (the writer's channel filter). */
-export function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')
-  return new RegExp(`^${body}$`)
-}
