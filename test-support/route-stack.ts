@@ -45,7 +45,7 @@ export const ROUTE_SUITES = {
   config: ['config.'],
   workflow: ['workflow.'],
   schedule: ['schedule.'],
-  bus: ['bus.', 'state.', 'trading.'],
+  bus: ['bus.', 'agents.', 'state.', 'trading.'],
   supervise: ['supervise.'],
   audit: ['audit.'],
   history: ['history.'],

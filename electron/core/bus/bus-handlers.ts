@@ -1,6 +1,7 @@
 import type { EventMap } from '../api/contract'
 import type { HandlersFor, ResultOf } from '../api/define'
 import type { busOperations } from '../api/contract/bus'
+import { agentHealth } from './agent-health'
 import type { BusClient } from './bus-client'
 
 type Ops = typeof busOperations
@@ -36,6 +37,8 @@ export function createBusHandlers(bus: BusClient, sinks: { alert?: (a: Alert) =>
       if (input.source !== undefined) q.source = input.source
       return bus.events(q)
     },
+    // Live registry only; the composition root adds the agents the history store remembers.
+    'agents.health': async () => agentHealth(bus.agents(), null),
     'bus.regime': async () => bus.regimeView(),
     'bus.killswitch.get': async () => bus.killswitch.view(),
     'bus.killswitch.engage': async (input, ctx) => {

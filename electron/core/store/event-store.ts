@@ -1,8 +1,10 @@
 import type { SqlEngine } from './sql-engine'
-import { globToLike, storableText } from './sql-glob'
+import { globToLike, likeDottedPrefix, storableText } from './sql-glob'
 
 /** One bus event as the store receives it from the ingest path. */
 export interface EventRecord {
+  /** The bus ring's id of the event (see migrations v2); absent for events from elsewhere. */
+  busId?: number
   /** Epoch ms when Stackdeck received it. */
   receivedAt: number
   channel: string
@@ -48,6 +50,24 @@ export interface StateRecord {
   detail?: unknown
 }
 
+/** The registry's latest view of one agent, as kept in the agents table. */
+export interface AgentRow {
+  id: string
+  status: string
+  /** Epoch ms of the last heartbeat Stackdeck received; null when it never beat. */
+  lastBeat: number | null
+  /** What else the registry knows (name, group, anomalies), kept as JSON text. */
+  detail?: unknown
+}
+
+export interface StoredAgent {
+  id: string
+  status: string
+  firstSeen: string
+  lastBeat: string | null
+  detail: unknown
+}
+
 export interface AgentTransition {
   agent: string
   at: number
@@ -56,7 +76,25 @@ export interface AgentTransition {
   detail?: unknown
 }
 
+/** An event as GET /bus/events serves it (the contract's BusEvent). */
+export interface BusPageEvent {
+  id: number
+  channel: string
+  type: string
+  source: string | null
+  ts: string
+  payload: unknown
+}
+
 const MAX_LIMIT = 1000
+/** Payloads are stored as the JSON text the ring held; text that no longer parses is served as text. */
+function parsePayload(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return text
+  }
+}
 const iso = (t: string | number) => new Date(t).toISOString()
 /** Details are stored as JSON text (see migrations.ts); null when absent. */
 const parseDetail = (v: unknown): unknown => (typeof v === 'string' ? (JSON.parse(v) as unknown) : null)
@@ -78,7 +116,7 @@ export class EventStore {
 
   async append(events: readonly EventRecord[]): Promise<number> {
     if (events.length === 0) return 0
-    const cols: unknown[][] = [[], [], [], [], [], [], [], []]
+    const cols: unknown[][] = [[], [], [], [], [], [], [], [], []]
     for (const e of events) {
       const payload = storableText(e.payload)
       cols[0]!.push(iso(e.receivedAt))
@@ -89,10 +127,13 @@ export class EventStore {
       cols[5]!.push(payload)
       cols[6]!.push(Buffer.byteLength(payload))
       cols[7]!.push(this.host)
+      cols[8]!.push(e.busId ?? null)
     }
+    // ON CONFLICT: a batch sent again after its commit answer was lost stores nothing twice.
     await this.db.query(
-      `INSERT INTO events (received_at, channel, type, source, agent, payload, bytes, host)
-       SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[], $8::text[])`,
+      `INSERT INTO events (received_at, channel, type, source, agent, payload, bytes, host, bus_id)
+       SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[], $8::text[], $9::bigint[])
+       ON CONFLICT (host, bus_id) WHERE bus_id IS NOT NULL DO NOTHING`,
       cols,
     )
     return events.length
@@ -132,6 +173,41 @@ export class EventStore {
     return { events, next: more ? events[events.length - 1]!.cursor : null }
   }
 
+  /**
+   * This host's events with a bus id after `since`, in bus-id order: the older part of a
+   * GET /bus/events page, in the ring's own cursor space. `type` is the ring's filter (a channel
+   * prefix at a dot boundary, or the event's type); `top` is the newest bus id stored after `since`
+   * whatever the filter, so the caller knows where the store's knowledge ends.
+   */
+  async busPage(q: { since: number; limit: number; type?: string; source?: string }): Promise<{ events: BusPageEvent[]; top: number | null }> {
+    const params: unknown[] = [this.host, q.since]
+    const where = ['host = $1', 'bus_id > $2']
+    if (q.type !== undefined) {
+      const t = `$${params.push(q.type)}`
+      where.push(`(type = ${t} OR channel = ${t} OR channel LIKE ${`$${params.push(likeDottedPrefix(q.type))}`} ESCAPE '\\')`)
+    }
+    if (q.source !== undefined) where.push(`source = $${params.push(q.source)}`)
+    const limit = Math.max(1, Math.min(MAX_LIMIT, Math.floor(q.limit)))
+    const [rows, top] = await Promise.all([
+      this.db.query<Record<string, unknown>>(
+        `SELECT bus_id::float8 AS bus_id, received_at, channel, type, source, payload FROM events WHERE ${where.join(' AND ')} ORDER BY bus_id LIMIT ${limit}`,
+        params,
+      ),
+      this.db.query<{ top: number | null }>('SELECT max(bus_id)::float8 AS top FROM events WHERE host = $1 AND bus_id > $2', [this.host, q.since]),
+    ])
+    return {
+      events: rows.map((r) => ({
+        id: Number(r['bus_id']),
+        channel: String(r['channel']),
+        type: (r['type'] as string | null) ?? String(r['channel']),
+        source: (r['source'] as string | null) ?? null,
+        ts: isoOf(r['received_at']),
+        payload: parsePayload(String(r['payload'])),
+      })),
+      top: top[0]?.top == null ? null : Number(top[0].top),
+    }
+  }
+
   /** Events per minute and channel in [from, to), for the charts. */
   async countsPerMinute(q: { from: string | number; to: string | number; channel?: string }): Promise<Array<{ minute: string; channel: string; count: number }>> {
     const params: unknown[] = [iso(q.from), iso(q.to)]
@@ -159,6 +235,41 @@ export class EventStore {
         ts.map((t) => (t.detail === undefined ? null : storableText(JSON.stringify(t.detail)))),
       ],
     )
+  }
+
+  /**
+   * Upsert the registry's latest view of each agent: one statement per batch. first_seen is kept
+   * from the first insert; a last heartbeat never moves backwards (a late batch from another host).
+   */
+  async upsertAgents(rows: readonly AgentRow[]): Promise<void> {
+    if (rows.length === 0) return
+    const now = new Date().toISOString()
+    await this.db.query(
+      `INSERT INTO agents (id, status, first_seen, last_heartbeat, last_payload)
+       SELECT id, status, $5::timestamptz, beat, detail FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[]) AS u(id, status, beat, detail)
+       ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status,
+         last_heartbeat = GREATEST(agents.last_heartbeat, EXCLUDED.last_heartbeat),
+         last_payload = coalesce(EXCLUDED.last_payload, agents.last_payload)`,
+      [
+        rows.map((r) => storableText(r.id)),
+        rows.map((r) => storableText(r.status)),
+        rows.map((r) => (r.lastBeat === null ? null : iso(r.lastBeat))),
+        rows.map((r) => (r.detail === undefined ? null : storableText(JSON.stringify(r.detail)))),
+        now,
+      ],
+    )
+  }
+
+  /** Every agent the registry has recorded, including ones no Stackdeck has heard since it started. */
+  async agents(): Promise<StoredAgent[]> {
+    const rows = await this.db.query<Record<string, unknown>>(`SELECT id, status, first_seen, last_heartbeat, last_payload FROM agents ORDER BY id LIMIT 10000`)
+    return rows.map((r) => ({
+      id: String(r['id']),
+      status: String(r['status']),
+      firstSeen: isoOf(r['first_seen']),
+      lastBeat: r['last_heartbeat'] ? isoOf(r['last_heartbeat']) : null,
+      detail: parseDetail(r['last_payload']),
+    }))
   }
 
   /** An agent's status changes in [from, to), oldest first. */

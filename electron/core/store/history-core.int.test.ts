@@ -43,12 +43,13 @@ describe.skipIf(!hasTestDocker() || !hasTestRedis())('bus history across a Stack
       await mkdir(join(dir, 'state'))
       const channel = `${run}.${engine}.signals`
       const schema = `${run}_${engine}`
+      const agent = `${run}-${engine}-exec`
       const keys = { tradingKey: testKey(`${run}:${engine}:trading`), killswitchKey: testKey(`${run}:${engine}:ks`) }
       const boot = async (): Promise<Core> => {
         const settings = parseSettings(
           {
             docker: { endpoints: [{ id: 'test', url: process.env['STACKDECK_TEST_DOCKER_HOST'] }] },
-            redis: { url: testRedisUrl(), patterns: [`${run}.${engine}.*`], ...keys, killswitchPausesStack: false, killswitchAckTimeoutMs: 200 },
+            redis: { url: testRedisUrl(), patterns: [`${run}.${engine}.*`, `heartbeat.${agent}`], ...keys, killswitchPausesStack: false, killswitchAckTimeoutMs: 200 },
             services: [],
             config: { path: join(dir, 'config.toml') },
             stateDir: join(dir, 'state'),
@@ -70,6 +71,10 @@ describe.skipIf(!hasTestDocker() || !hasTestRedis())('bus history across a Stack
         await sleep(300)
         for (let i = 0; i < 20; i++) await redis.publish(channel, JSON.stringify({ i, source: 'scanner-7' }))
         await core.handlers['bus.killswitch.engage']({ reason: 'history test', confirm: true }, trader)
+        await redis.publish(`heartbeat.${agent}`, JSON.stringify({ agent_id: agent, name: 'Exec under test', group: 'execution', status: 'active', timestamp: new Date().toISOString(), step: 1 }))
+        const live = await until(() => core!.handlers['bus.events']({ type: channel, limit: 50 }, trader), (p) => p.events.length === 20)
+        const ids = live.events.map((e) => e.id)
+        await until(() => core!.handlers['agents.health']({}, trader), (h) => h.agents.some((a) => a.id === agent))
 
         const stored = await until(
           () => core!.handlers['history.events']({ channel: `${run}.${engine}.*`, limit: 100 }, trader),
@@ -87,6 +92,16 @@ describe.skipIf(!hasTestDocker() || !hasTestRedis())('bus history across a Stack
         expect(after.events).toHaveLength(20)
         const ks = await core.handlers['history.state']({ kind: 'killswitch' }, trader)
         expect(ks.records.find((r) => r.who === 'trader' && r.why === 'history test')).toBeTruthy()
+        // GET /bus/events with a cursor from before the restart: the new ring never had those
+        // events, the store serves them under the same ids, and nothing counts as dropped.
+        const page = await core.handlers['bus.events']({ since: ids[0]! - 1, type: channel, limit: 50 }, trader)
+        expect(page.events.map((e) => e.id)).toEqual(ids)
+        expect(page).toMatchObject({ fromStore: 20, dropped: 0 })
+        expect(page.events[0]).toMatchObject({ channel, source: 'scanner-7', payload: { i: 0, source: 'scanner-7' } })
+        // The seed's GET /health/agents still names the agent it heard before the restart, as unknown.
+        const health = await core.handlers['agents.health']({}, trader)
+        expect(health.agents.find((a) => a.id === agent)).toMatchObject({ name: 'Exec under test', agent_group: 'execution', status: 'unknown', is_alive: false, known_from: 'history' })
+        expect(health.history).toBeNull()
       } finally {
         await core?.dispose()
         await redis.del(...Object.values(keys))

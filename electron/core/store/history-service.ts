@@ -1,5 +1,5 @@
 import { CoreError } from '../errors'
-import type { AgentTransition, EventStore, StateRecord } from './event-store'
+import type { AgentRow, AgentTransition, EventStore, StateRecord } from './event-store'
 import { HistoryWriter, type EventFeed, type HistoryStatus } from './history-writer'
 import { globToRegExp } from '../shared/channel-glob'
 import { openEventStore, type StoreLocation } from './open-store'
@@ -60,6 +60,8 @@ export class HistoryService {
   private openSince: string | null = null
   private pendingState: StateRecord[] = []
   private pendingTransitions: AgentTransition[] = []
+  /** Latest row per agent: a heartbeat every second needs one upsert per flush, not one per beat. */
+  private pendingAgents = new Map<string, AgentRow>()
   private diskBytes: number | null = null
   private eventCount: number | null = null
   private oldest: string | null = null
@@ -113,6 +115,18 @@ export class HistoryService {
   recordTransitions(ts: AgentTransition[]): void {
     this.pendingTransitions.push(...ts)
     if (this.pendingTransitions.length > MAX_PENDING_STATE) this.pendingTransitions.splice(0, this.pendingTransitions.length - MAX_PENDING_STATE)
+  }
+
+  recordAgents(rows: AgentRow[]): void {
+    for (const r of rows) {
+      this.pendingAgents.delete(r.id)
+      this.pendingAgents.set(r.id, r)
+    }
+    // Bounded like the rest: the oldest-updated agents give way first.
+    for (const id of this.pendingAgents.keys()) {
+      if (this.pendingAgents.size <= MAX_PENDING_STATE) break
+      this.pendingAgents.delete(id)
+    }
   }
 
   /** The open store, or a clear refusal naming why history cannot answer now. */
@@ -179,6 +193,15 @@ export class HistoryService {
       const batch = this.pendingTransitions.splice(0)
       await store.recordTransitions(batch).catch((err: unknown) => {
         this.pendingTransitions.unshift(...batch)
+        throw err
+      })
+    }
+    if (this.pendingAgents.size) {
+      const batch = [...this.pendingAgents.values()]
+      this.pendingAgents.clear()
+      await store.upsertAgents(batch).catch((err: unknown) => {
+        // Newer rows that arrived meanwhile win over the failed batch's.
+        for (const r of batch) if (!this.pendingAgents.has(r.id)) this.pendingAgents.set(r.id, r)
         throw err
       })
     }

@@ -62,6 +62,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX state_history_kind_at ON state_history (kind, at);
     `,
   },
+  {
+    version: 2,
+    name: 'bus ids on events: one cursor space with the live ring, and exactly-once writes',
+    // bus_id is the ring's id (time-seeded, so it grows across restarts of one host): GET /bus/events
+    // pages the store and the ring with the same cursor, and a batch written again after a lost
+    // commit answer hits the unique index instead of storing twice. Rows from v1 keep NULL.
+    sql: `
+      ALTER TABLE events ADD COLUMN bus_id bigint;
+      CREATE UNIQUE INDEX events_host_bus_id ON events (host, bus_id) WHERE bus_id IS NOT NULL;
+    `,
+  },
 ]
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version

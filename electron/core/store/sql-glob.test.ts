@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { globToLike, storableText } from './sql-glob'
+import { globToLike, likeDottedPrefix, storableText } from './sql-glob'
 
 describe('globToLike', () => {
   it('turns * and ? into % and _, and escapes LIKE metacharacters so they match only themselves', () => {
@@ -7,6 +7,13 @@ describe('globToLike', () => {
     expect(globToLike('agent.?.state')).toBe('agent._.state')
     expect(globToLike('fill_100%')).toBe('fill\\_100\\%')
     expect(globToLike('a\\b')).toBe('a\\\\b')
+  })
+})
+
+describe('likeDottedPrefix', () => {
+  it('matches below a dot boundary only, with LIKE metacharacters in the prefix taken literally', () => {
+    expect(likeDottedPrefix('data.market')).toBe('data.market.%')
+    expect(likeDottedPrefix('fill_1%')).toBe('fill\\_1\\%.%')
   })
 })
 

@@ -13,6 +13,11 @@ export function globToLike(glob: string): string {
   return out
 }
 
+/** `prefix.%` as a LIKE pattern (the ring's "channel prefix at a dot boundary"), `\` the escape. */
+export function likeDottedPrefix(prefix: string): string {
+  return `${prefix.replace(/[%_\\]/g, (c) => `\\${c}`)}.%`
+}
+
 /** PostgreSQL text cannot hold NUL; a payload carrying one is stored with U+FFFD in its place. */
 export function storableText(s: string): string {
   return s.includes('\u0000') ? s.replaceAll('\u0000', '\uFFFD') : s

@@ -1,6 +1,6 @@
 import type { EventMap } from '../api/contract'
 import { parseFlagRecord } from '../api/records'
-import type { AgentTransition, StateRecord } from './event-store'
+import type { AgentRow, AgentTransition, StateRecord } from './event-store'
 
 type Update = EventMap['bus.update']
 
@@ -18,7 +18,7 @@ export class StateRecorder {
   private regime: string | null | undefined = undefined
 
   constructor(
-    private readonly sink: { transitions: (t: AgentTransition[]) => void; state: (s: StateRecord[]) => void },
+    private readonly sink: { transitions: (t: AgentTransition[]) => void; state: (s: StateRecord[]) => void; agents?: (a: AgentRow[]) => void },
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -38,6 +38,15 @@ export class StateRecorder {
       ts.push({ agent: id, at, from: prev, to: 'forgotten' })
     }
     if (ts.length) this.sink.transitions(ts)
+    // The registry's latest view, so GET /health/agents can still name an agent after a restart.
+    const rows: AgentRow[] = u.agents.map((a) => ({
+      id: a.id,
+      status: a.status,
+      lastBeat: Date.parse(a.lastBeat) || null,
+      detail: { name: a.name, group: a.groupRaw, anomalies: a.anomalyCount, ...(a.hostname ? { hostname: a.hostname } : {}) },
+    }))
+    for (const id of u.removedAgents ?? []) rows.push({ id, status: 'forgotten', lastBeat: null })
+    if (rows.length) this.sink.agents?.(rows)
 
     const st: StateRecord[] = []
     if (u.trading && u.trading.enabled !== this.trading) {

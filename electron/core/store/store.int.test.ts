@@ -158,6 +158,35 @@ describe.each(engines)('the history store on $name', (eng) => {
     expect((await store.query({ channel: '*', from: base, limit: 5 })).events).toHaveLength(5)
   })
 
+  it('stores a batch sent again (a lost commit answer) once, and pages by bus id as GET /bus/events does', async () => {
+    const base = 1_700_000_000_000_000
+    const ev = (i: number) => ({ busId: base + i, receivedAt: T0 + 5_000_000 + i, channel: i % 2 ? 'data.market.ticks' : 'data.marketing', type: i % 2 ? 'data.market' : 'data', source: i % 4 === 1 ? 'feed-a' : 'feed-b', payload: JSON.stringify({ i }) })
+    const batch = Array.from({ length: 40 }, (_, i) => ev(i))
+    await store.append(batch)
+    await store.append(batch.slice(10, 30))
+    const all = await store.busPage({ since: base - 1, limit: 1000 })
+    expect(all.events.map((e) => e.id - base)).toEqual(batch.map((_, i) => i))
+    expect(all.top).toBe(base + 39)
+    expect(all.events[3]).toEqual({ id: base + 3, channel: 'data.market.ticks', type: 'data.market', source: 'feed-b', ts: new Date(T0 + 5_000_003).toISOString(), payload: { i: 3 } })
+    // The ring's type filter: a channel prefix at a dot boundary ('data.market' is not 'data.marketing').
+    const market = await store.busPage({ since: base + 10, limit: 5, type: 'data.market' })
+    expect(market.events.map((e) => e.id - base)).toEqual([11, 13, 15, 17, 19])
+    expect(market.top).toBe(base + 39)
+    expect((await store.busPage({ since: base - 1, limit: 100, type: 'data.market', source: 'feed-a' })).events.map((e) => e.id - base)).toEqual([1, 5, 9, 13, 17, 21, 25, 29, 33, 37])
+    expect(await store.busPage({ since: base + 39, limit: 10 })).toEqual({ events: [], top: null })
+  })
+
+  it('keeps the agent registry: latest status and detail, a last heartbeat that never moves back', async () => {
+    await store.upsertAgents([
+      { id: 'exec-9', status: 'active', lastBeat: T0 + 10_000, detail: { name: 'Exec 9', group: 'execution' } },
+      { id: 'scan-1', status: 'active', lastBeat: null },
+    ])
+    await store.upsertAgents([{ id: 'exec-9', status: 'dead', lastBeat: T0 + 5000 }])
+    const agents = await store.agents()
+    expect(agents.find((a) => a.id === 'exec-9')).toMatchObject({ status: 'dead', lastBeat: new Date(T0 + 10_000).toISOString(), detail: { name: 'Exec 9', group: 'execution' } })
+    expect(agents.find((a) => a.id === 'scan-1')).toMatchObject({ status: 'active', lastBeat: null })
+  })
+
   it('retention drops the oldest events first, by age and by size', async () => {
     const before = await store.stats()
     expect(before.events).toBeGreaterThan(500)
@@ -186,10 +215,12 @@ describe.each(engines)('the history store on $name', (eng) => {
         // A fresh database at version v (0 = empty), then the rest.
         await o.engine.query('DROP TABLE IF EXISTS events, agents, agent_transitions, state_history, schema_migrations CASCADE')
         if (v > 0) await migrate(o.engine, MIGRATIONS.slice(0, v))
+        // A row written at version v (v1's columns, which every version has) must survive the rest.
+        if (v > 0) await o.engine.query(`INSERT INTO events (received_at, channel, payload, bytes, host) VALUES (now(), 'old', '{}', 2, 'h')`)
         expect(await currentVersion(o.engine)).toBe(v === 0 ? 0 : MIGRATIONS[v - 1]!.version)
         expect(await migrate(o.engine)).toEqual({ from: v === 0 ? 0 : MIGRATIONS[v - 1]!.version, to: LATEST_VERSION })
-        await o.store.append([{ receivedAt: T0, channel: 'x', payload: '{}' }])
-        expect((await o.store.query({})).events).toHaveLength(1)
+        await o.store.append([{ busId: 7, receivedAt: T0, channel: 'x', payload: '{}' }])
+        expect((await o.store.query({})).events.map((e) => e.channel)).toEqual(v > 0 ? ['old', 'x'] : ['x'])
       } finally {
         await o.engine.close()
         await eng.dropSchema(s)

@@ -3,6 +3,7 @@
  * host) call `createCore` and then only ever talk to `core.handlers` through a dispatcher.
  * Every cross-module dependency is wired here, so modules stay ignorant of each other.
  */
+import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { homedir, hostname } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -40,9 +41,10 @@ import { SafetyModel } from '../state/safety-model'
 import { createStateHandlers } from '../state/state-handlers'
 import { Journal } from '../workflow/journal'
 import { createHistoryHandlers } from '../store/history-handlers'
-import { HistoryService } from '../store/history-service'
+import { HistoryService, type HistoryServiceStatus } from '../store/history-service'
+import { historyAlertFor } from '../store/history-alerts'
 import { StateRecorder } from '../store/state-recorder'
-import { busEventFeed } from './history-bridges'
+import { busEventFeed, historyBackedBusHandlers } from './history-bridges'
 import { RunHistory } from '../workflow/run-history'
 import { SaveAndRestart } from '../workflow/save-and-restart'
 import { createStackPort } from '../workflow/stack-port'
@@ -301,18 +303,26 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
   ]
   // History: fed from the ring and the hub, never on the live path (store.enabled turns it on).
   const storeEngine = settings.store.url ? 'postgres' : 'pglite'
+  let historyState: HistoryServiceStatus['state'] | null = null
   const eventHistory = settings.store.enabled
     ? new HistoryService({
-        location: { url: settings.store.url, dataDir: join(stateDir, 'history'), schema: settings.store.schema, host: `${hostname()}:${process.pid}` },
+        location: { url: settings.store.url, dataDir: join(stateDir, 'history'), schema: settings.store.schema, host: historyHostId(stateDir) },
         feed: busEventFeed(bus),
         channels: settings.store.channels,
         retention: settings.store.retention,
         notify: (n) => hub.emit('app.alert', { id: `history-${Date.now()}`, ...n, sticky: false, at: new Date().toISOString() }),
         log: (m) => log(`[history] ${m}`),
-        onChange: (st) => hub.emit('history.status', { enabled: true, ...st }),
+        onChange: (st) => {
+          hub.emit('history.status', { enabled: true, ...st })
+          const alert = historyAlertFor(historyState, st)
+          historyState = st.state
+          if (alert) hub.emit('app.alert', { ...alert, at: new Date().toISOString() })
+        },
       })
     : null
-  const recorder = eventHistory ? new StateRecorder({ transitions: (t) => eventHistory.recordTransitions(t), state: (r) => eventHistory.recordState(r) }) : null
+  const recorder = eventHistory
+    ? new StateRecorder({ transitions: (t) => eventHistory.recordTransitions(t), state: (r) => eventHistory.recordState(r), agents: (a) => eventHistory.recordAgents(a) })
+    : null
   const detachHistory = recorder
     ? hub.subscribe((event, payload) => {
         if (event === 'bus.update') recorder.onBusUpdate(payload as EventMap['bus.update'])
@@ -345,6 +355,7 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
     ...createWorkflowHandlers(workflow, history),
     ...createScheduleHandlers({ scheduler, flag, rulesProblem: () => rules.currentProblem() }),
     ...busHandlers,
+    ...historyBackedBusHandlers(bus, eventHistory, settings.store.channels),
     ...createStateHandlers({
       model: safety,
       liftLatch: (req) => bus.killswitch.resume(req),
@@ -401,4 +412,13 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
       await audit.close().catch(() => undefined)
     },
   }
+}
+
+/**
+ * Names this Stackdeck in the rows it stores. It must outlive a restart: GET /bus/events finds this
+ * host's older events by ring id, which only grows within one host. The state directory (one per
+ * instance) tells two Stackdecks on one machine apart.
+ */
+function historyHostId(stateDir: string): string {
+  return `${hostname()}:${createHash('sha256').update(resolve(stateDir)).digest('hex').slice(0, 8)}`
 }

@@ -34,6 +34,22 @@ describe.skipIf(!enabled)('control API routes: the bus, the killswitch and tradi
       },
     ],
     [
+      'agents.health',
+      async () => {
+        // The seed's shape (Orchestrator-Lite GET /health/agents), from the same live registry.
+        const h = await waitFor('the agent under test in /health/agents', async () => {
+          const r = await rs.ok('agents.health', {}, rs.tokens.read)
+          return r.agents.find((a) => a.id === rs.agentId)?.is_alive ? r : undefined
+        })
+        expect(h.status).toBe('ok')
+        expect(h.total_agents).toBe(h.agents.length)
+        expect(h.active_agents).toBe(h.agents.filter((a) => a.is_alive).length)
+        const mine = h.agents.find((a) => a.id === rs.agentId)
+        expect(mine?.known_from).toBe('live')
+        expect(typeof mine?.seconds_since_beat).toBe('number')
+      },
+    ],
+    [
       'bus.status',
       async () => {
         const s = await rs.ok('bus.status', {}, rs.tokens.read)

@@ -77,6 +77,35 @@ export const AgentTotals = Type.Object({
 })
 export type AgentTotalsT = Static<typeof AgentTotals>
 
+export const AgentHealthEntry = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  agent_group: Type.String(),
+  status: Type.String({
+    description:
+      "As in bus.agents; 'unknown' for an agent only the history store knows (not heard since Stackdeck started) or while the bus is down.",
+  }),
+  last_beat: Nullable(Type.String()),
+  is_alive: Type.Boolean(),
+  seconds_since_beat: Nullable(Type.Number()),
+  known_from: Type.Union([Type.Literal('live'), Type.Literal('history')], {
+    description: 'live: the registry has heard it since Stackdeck started; history: only the store remembers it.',
+  }),
+})
+
+export const AgentHealth = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')], {
+    description: 'degraded: the bus is not connected, so no agent can be known to be alive (see reason).',
+  }),
+  reason: Nullable(Type.String()),
+  timestamp: Type.String(),
+  agents: Type.Array(AgentHealthEntry),
+  total_agents: Type.Integer(),
+  active_agents: Type.Integer({ description: 'Agents alive now.' }),
+  history: Nullable(Type.String({ description: 'Why agents from the history store are not included, when they are not.' })),
+})
+export type AgentHealthT = Static<typeof AgentHealth>
+
 export const BusEvent = Type.Object({
   id: Type.Integer({
     description:
@@ -118,8 +147,22 @@ export const EventsPage = Type.Object({
   events: Type.Array(BusEvent),
   nextCursor: Type.Integer(),
   dropped: Type.Integer({
-    description: 'Events after `since` that were evicted from the ring before this read.',
+    description:
+      'Events after `since` that are in neither the ring nor the history store (evicted before they were stored, or history was off).',
   }),
+  fromStore: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description:
+        'How many of these events came from the history store: a cursor older than the ring is served from the store by the same ids.',
+    }),
+  ),
+  history: Type.Optional(
+    Type.String({
+      description:
+        'Why events older than the ring could not be read from the history store, or what it does not keep (store.channels).',
+    }),
+  ),
 })
 export type EventsPageT = Static<typeof EventsPage>
 
@@ -387,11 +430,19 @@ export const busOperations = {
   }),
   'bus.events': op({
     summary:
-      'Page through the in-memory event ring by cursor, optionally filtered by type (channel prefix) or source.',
+      'Page through bus events by cursor, optionally filtered by type (channel prefix) or source: the live ring, and the history store (when on) for cursors older than the ring.',
     scope: 'read',
     input: EventsQuery,
     result: EventsPage,
     http: { method: 'GET', path: '/bus/events' },
+  }),
+  'agents.health': op({
+    summary:
+      "The agent registry in the Orchestrator-Lite seed's GET /health/agents shape, so its dashboard can point at Stackdeck; with the history store on, agents not heard since Stackdeck started are listed from the store.",
+    scope: 'read',
+    input: NoInput,
+    result: AgentHealth,
+    http: { method: 'GET', path: '/health/agents' },
   }),
   'bus.regime': op({
     summary: 'The latest quant.regime.state with its age.',
