@@ -121,7 +121,7 @@ export async function pageEvents(
   const desc = plan.query.order === 'desc'
   let cursor: number | undefined = desc ? plan.query.before : plan.query.after
   let count = 0
-  let next: number | null = null
+  let next: number | null
   for (;;) {
     const q: EventsQuery = { ...plan.query, limit: Math.max(1, Math.min(pageSize, plan.want - count)) }
     delete q.after

@@ -48,10 +48,7 @@ export function parseIsoTime(text: string): number | null {
   const t = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}${ms}${offset}`)
   if (!Number.isFinite(t)) return null
   // Date.parse rolls 2026-02-31 over to March; refuse a day the month does not have.
-  if (!zone || zone.toUpperCase() === 'Z') {
-    const back = new Date(t)
-    if (back.getUTCDate() !== day || back.getUTCMonth() + 1 !== month) return null
-  }
+  if (new Date(Date.UTC(Number(y), month - 1, day)).getUTCDate() !== day) return null
   return t
 }
 
