@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { usageError } from './exit-codes'
+import { HISTORY_COMMAND, HISTORY_FORMATS } from './history-args'
 
 type Options = NonNullable<ParseArgsConfig['options']>
 
@@ -18,7 +19,20 @@ export interface CommandSpec {
   usage: string
   summary: string
   options: Options
-  /** Allowed number of positionals after the command name. */
+  /** Allowed number of positionals after the command name (after the subcommand, if it has those). */
+  args: [min: number, max: number]
+  /** A command family (`history events`, `history status`): the first word after it picks one. */
+  subcommands?: readonly SubcommandSpec[]
+}
+
+export interface SubcommandSpec {
+  name: string
+  usage: string
+  summary: string
+  /** Longer help: options one a line. */
+  details?: string
+  options: Options
+  /** Allowed number of positionals after the subcommand's name. */
   args: [min: number, max: number]
 }
 
@@ -133,6 +147,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     },
     args: [0, 0],
   },
+  HISTORY_COMMAND,
   {
     name: 'call',
     usage: "call <operation> ['<json input>' | -]",
@@ -144,6 +159,8 @@ export const COMMANDS: readonly CommandSpec[] = [
 
 export interface Parsed {
   command: CommandSpec | null
+  /** The subcommand of a command family; null for plain commands (and `history --help`). */
+  subcommand: SubcommandSpec | null
   positionals: string[]
   values: Record<string, string | boolean | undefined>
   global: { url: string; token: string | undefined; json: boolean; timeoutMs: number; help: boolean }
@@ -155,18 +172,39 @@ const VALUE_OPTIONS = new Set(
     .map(([k]) => `--${k}`),
 )
 
-/** The command is the first word that is neither an option nor a global option's value. */
-function findCommandName(argv: readonly string[]): string | null {
+/**
+ * The command is the first word that is neither an option nor a global option's value; a
+ * subcommand is the next such word (skipping the values of the family's own options too).
+ */
+function findWord(argv: readonly string[], valueOptions: ReadonlySet<string>, skip = 0): { word: string; at: number } | null {
+  let seen = 0
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string
-    if (a === '--') return argv[i + 1] ?? null
-    if (VALUE_OPTIONS.has(a)) {
+    if (a === '--') {
+      const rest = argv.slice(i + 1)
+      const w = rest[skip - seen]
+      return w === undefined ? null : { word: w, at: i + 1 + skip - seen }
+    }
+    if (valueOptions.has(a)) {
       i++
       continue
     }
-    if (!a.startsWith('-')) return a
+    if (!a.startsWith('-')) {
+      if (seen === skip) return { word: a, at: i }
+      seen++
+    }
   }
   return null
+}
+
+function findCommandName(argv: readonly string[]): string | null {
+  return findWord(argv, VALUE_OPTIONS)?.word ?? null
+}
+
+function valueOptionsOf(options: Options): string[] {
+  return Object.entries(options).flatMap(([k, o]) =>
+    o.type === 'string' ? [`--${k}`, ...(o.short ? [`-${o.short}`] : [])] : [],
+  )
 }
 
 export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): Parsed {
@@ -174,30 +212,52 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   const command = name === null ? null : (COMMANDS.find((c) => c.name === name) ?? null)
   if (name !== null && !command) throw usageError(`unknown command "${name}"; see stackdeck --help`)
 
+  let subcommand: SubcommandSpec | null = null
+  if (command?.subcommands) {
+    const family = new Set([...VALUE_OPTIONS, ...command.subcommands.flatMap((c) => valueOptionsOf(c.options))])
+    const subName = findWord(argv, family, 1)?.word ?? null
+    subcommand = command.subcommands.find((c) => c.name === subName) ?? null
+    const names = command.subcommands.map((c) => c.name).join(', ')
+    if (subName !== null && !subcommand)
+      throw usageError(`${command.name}: unknown subcommand "${subName}" (${names}); see stackdeck ${command.name} --help`)
+    if (subName === null && !argv.includes('--help') && !argv.includes('-h'))
+      throw usageError(`${command.name} needs a subcommand: ${names}\nusage: stackdeck ${command.usage}`)
+  }
+  const spec = subcommand ?? command
+  const usage = spec ? `\nusage: stackdeck ${spec.usage}` : ''
+
   let parsed: ReturnType<typeof parseArgs>
   try {
     parsed = parseArgs({
       args: [...argv],
-      options: { ...GLOBAL_OPTIONS, ...(command?.options ?? {}) },
+      options: { ...GLOBAL_OPTIONS, ...(spec?.options ?? {}) },
       allowPositionals: true,
       strict: true,
     })
   } catch (err) {
-    throw usageError(
-      `${(err as Error).message.split('\n')[0] ?? 'bad arguments'}${command ? `\nusage: stackdeck ${command.usage}` : ''}`,
-    )
+    throw usageError(`${(err as Error).message.split('\n')[0] ?? 'bad arguments'}${usage}`)
   }
   const values = parsed.values as Record<string, string | boolean | undefined>
-  const positionals = parsed.positionals.slice(1)
+  // After the command's name (and the subcommand's, for a family).
+  const positionals = parsed.positionals.slice(subcommand ? 2 : 1)
   const help = values['help'] === true
 
-  if (command && !help) {
-    const [min, max] = command.args
+  if (spec && !help) {
+    const [min, max] = spec.args
     if (positionals.length < min || positionals.length > max) {
+      const what = subcommand && command ? `${command.name} ${subcommand.name}` : (command?.name ?? '')
       throw usageError(
-        `${command.name}: expected ${min === max ? min : `${min} to ${max}`} argument(s), got ${positionals.length}\nusage: stackdeck ${command.usage}`,
+        `${what}: expected ${min === max ? min : `${min} to ${max}`} argument(s), got ${positionals.length}${usage}`,
       )
     }
+  }
+
+  // --format (history): json is --json, so failures are JSON on stdout too; others conflict with it.
+  const format = values['format']
+  if (typeof format === 'string') {
+    if (!HISTORY_FORMATS.some((f) => f === format))
+      throw usageError(`--format is one of ${HISTORY_FORMATS.join(', ')}, got "${format}"${usage}`)
+    if (values['json'] === true && format !== 'json') throw usageError(`--json is --format json; give one of them${usage}`)
   }
 
   const timeoutRaw = values['timeout']
@@ -213,9 +273,10 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   const token = typeof values['token'] === 'string' ? values['token'] : env['STACKDECK_TOKEN'] || undefined
   return {
     command,
+    subcommand,
     positionals,
     values,
-    global: { url: url.replace(/\/+$/, ''), token, json: values['json'] === true, timeoutMs, help },
+    global: { url: url.replace(/\/+$/, ''), token, json: values['json'] === true || format === 'json', timeoutMs, help },
   }
 }
 
@@ -233,7 +294,14 @@ export function stringOption(values: Parsed['values'], name: string): string | u
   return typeof v === 'string' ? v : undefined
 }
 
-export function helpText(command: CommandSpec | null): string {
+export function helpText(command: CommandSpec | null, subcommand: SubcommandSpec | null = null): string {
+  if (command && subcommand)
+    return `usage: stackdeck ${subcommand.usage}\n\n${subcommand.summary}${subcommand.details ? `\n\n${subcommand.details}` : ''}\n\n${GLOBAL_HELP}`
+  if (command?.subcommands) {
+    const width = Math.max(...command.subcommands.map((c) => c.name.length))
+    const lines = command.subcommands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`)
+    return `usage: stackdeck ${command.usage}\n\n${command.summary}\n\nsubcommands (stackdeck ${command.name} <subcommand> --help for each):\n${lines.join('\n')}\n\n${GLOBAL_HELP}`
+  }
   if (command) return `usage: stackdeck ${command.usage}\n\n${command.summary}\n\n${GLOBAL_HELP}`
   const width = Math.max(...COMMANDS.map((c) => c.name.length))
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`)

@@ -13,6 +13,7 @@ import { createAuditHandlers } from '@core/audit/audit-handlers'
 import type { Host } from '../server/host'
 import { startStackdeckUnderTest } from '../../test-support/stackdeck-under-test'
 import { sha256Hex } from '../server/tokens'
+import { parseCsv } from './csv-reader'
 
 /**
  * Runs the real CLI (`node --import tsx electron/cli/main.ts`) against a real host on a loopback
@@ -32,6 +33,17 @@ let dir: string
 let audit: AuditLog
 const received: Record<string, unknown[]> = {}
 const busEvents: Array<Static<typeof BusEvent>> = []
+/** What the history.events stand-in serves: 1,234 events, some with payloads that CSV must quote. */
+const storedEvents = Array.from({ length: 1234 }, (_, i) => ({
+  cursor: i + 1,
+  receivedAt: new Date(Date.UTC(2026, 11, 2, 8, 0, 0, i)).toISOString(),
+  channel: i % 2 ? 'strategy.alpha' : 'data.market.quotes',
+  type: i % 2 ? 'strategy' : 'data.market',
+  source: i === 7 ? 'src, "quoted"\nsecond line' : 'scanner-1',
+  agent: null,
+  payload: i === 7 ? '{"text":"a,b \\"c\\"\\nline two"}' : `{"n":${i}}`,
+  host: 'cli-test',
+}))
 
 const has = (op: string) => Object.hasOwn(operations, op)
 const record = (op: string, input: unknown) => (received[op] ??= []).push(input)
@@ -121,6 +133,14 @@ function standIns(): Partial<Record<string, (input: never) => Promise<unknown>>>
       const page =
         input.since === undefined ? after.slice(-(input.limit ?? 50)) : after.slice(0, input.limit ?? 50)
       return { events: page, nextCursor: page.at(-1)?.id ?? input.since ?? 0, dropped: 0 }
+    },
+    // The host runs without a store; this one history operation is a stand-in, so paging goes
+    // over real HTTP with results checked against the contract. The others answer "history is off".
+    'history.events': async (input: { after?: number; limit?: number; channel?: string }) => {
+      const limit = input.limit ?? 100
+      const after = storedEvents.filter((e) => input.after === undefined || e.cursor > input.after)
+      const page = after.slice(0, limit)
+      return { events: page, next: after.length > limit ? (page.at(-1)?.cursor ?? null) : null }
     },
     'config.load': async () => ({
       path: '/x/config.toml',
@@ -640,4 +660,74 @@ describe('stackdeck CLI commands (domain stand-ins behind the real host)', () =>
     },
     60_000,
   )
+})
+
+describe('stackdeck history against a real host (no store; history.events a stand-in)', () => {
+  it('history status: the store is off, exit 1; --json gives the status', async () => {
+    const [plain, json] = await Promise.all([cli(['history', 'status']), cli(['history', 'status', '--json'])])
+    expect(plain.code, plain.stderr).toBe(1)
+    expect(plain.stdout).toMatch(/^history\s+OFF \((pglite|postgres)\): history is off \(store\.enabled = false in the settings\)$/m)
+    expect(json.code).toBe(1)
+    expect(JSON.parse(json.stdout)).toMatchObject({ enabled: false, state: 'off' })
+  }, 60_000)
+
+  it("history state/agent/counts: the host's 503 message, exit 1 (--json: the error object)", async () => {
+    const [state, agent, counts] = await Promise.all([
+      cli(['history', 'state', '--kind', 'killswitch']),
+      cli(['history', 'agent', 'exec-1', '--since', '1d']),
+      cli(['history', 'counts', '--json']),
+    ])
+    for (const [r, op] of [[state, 'history.state'], [agent, 'history.agent']] as const) {
+      expect(r.code, r.stderr).toBe(1)
+      expect(r.stderr).toBe(
+        `stackdeck: ${op} failed: unavailable: history is off (store.enabled = false in the settings) (see \`stackdeck history status\`)\n`,
+      )
+    }
+    expect(counts.code).toBe(1)
+    expect(JSON.parse(counts.stdout)).toEqual({
+      error: expect.objectContaining({ code: 'unavailable', message: 'history is off (store.enabled = false in the settings)' }) as unknown,
+    })
+  }, 60_000)
+
+  it('history events --all --format csv pages over HTTP and reads back; jsonl and the table too', async () => {
+    const [csv, jsonl, table] = await Promise.all([
+      cli(['history', 'events', '--all', '--format', 'csv']),
+      cli(['history', 'events', '--limit', '1001', '--format', 'jsonl']),
+      cli(['history', 'events', '--limit', '3']),
+    ])
+    expect(csv.code, csv.stderr).toBe(0)
+    const records = parseCsv(csv.stdout)
+    expect(records).toHaveLength(1 + storedEvents.length)
+    expect(records[0]).toEqual(['cursor', 'receivedAt', 'channel', 'type', 'source', 'agent', 'host', 'payload'])
+    const odd = storedEvents[7]
+    expect(records[8]).toEqual([String(odd?.cursor), odd?.receivedAt, odd?.channel, odd?.type, odd?.source, '', 'cli-test', odd?.payload])
+    expect(records.slice(1).map((r) => Number(r[0]))).toEqual(storedEvents.map((e) => e.cursor))
+
+    expect(jsonl.code, jsonl.stderr).toBe(0)
+    const lines = jsonl.stdout.trimEnd().split('\n')
+    expect(lines.map((l) => JSON.parse(l) as unknown)).toEqual(storedEvents.slice(0, 1001))
+    expect(jsonl.stderr).toBe('more events match: continue with --after 1001, or use --all\n')
+
+    expect(table.code, table.stderr).toBe(0)
+    expect(table.stdout).toMatch(/^CURSOR\s+RECEIVED\s+CHANNEL\s+SOURCE\s+AGENT\s+PAYLOAD$/m)
+    expect(table.stdout).toMatch(/^3\s+2026-12-02T08:00:00\.002Z\s+data\.market\.quotes\s+scanner-1\s+\{"n":2\}$/m)
+    expect(table.stdout).toMatch(/^\(more events match: continue with --after 3, or use --all\)$/m)
+  }, 60_000)
+
+  it('history usage errors exit 2 and name the flag', async () => {
+    const [since, from, fmt, none] = await Promise.all([
+      cli(['history', 'events', '--since', 'an hour']),
+      cli(['history', 'counts', '--from', 'monday']),
+      cli(['history', 'events', '--format', 'xml']),
+      cli(['history']),
+    ])
+    expect(since.code).toBe(2)
+    expect(since.stderr).toMatch(/^stackdeck: --since: "an hour" is not a duration/)
+    expect(from.code).toBe(2)
+    expect(from.stderr).toMatch(/^stackdeck: --from: "monday" is not a time/)
+    expect(fmt.code).toBe(2)
+    expect(fmt.stderr).toMatch(/--format is one of table, json, jsonl, csv/)
+    expect(none.code).toBe(2)
+    expect(none.stderr).toMatch(/history needs a subcommand/)
+  }, 60_000)
 })

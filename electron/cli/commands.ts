@@ -4,6 +4,7 @@ import { intOption, stringOption, type Parsed } from './args'
 import type { EventStream, HostClient } from './client'
 import { CliError, EXIT, usageError, type ExitCode } from './exit-codes'
 import * as fmt from './format'
+import { history } from './history'
 
 type BusEventsQuery = OpInput<'bus.events'>
 type BusEvent = OpResult<'bus.events'>['events'][number]
@@ -335,5 +336,6 @@ export const HANDLERS: Record<string, (ctx: CommandContext) => Promise<CommandOu
   events,
   schedule,
   audit,
+  history,
   call,
 }

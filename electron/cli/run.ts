@@ -6,12 +6,13 @@ import { CliError, EXIT, type ExitCode } from './exit-codes'
 
 /** Runs one command line and returns the exit code; never throws. */
 export async function run(argv: readonly string[], io: Io, env: NodeJS.ProcessEnv): Promise<ExitCode> {
-  let json = argv.includes('--json')
+  // Until the line is parsed (a usage error): --json or --format json asked for JSON failures.
+  let json = argv.includes('--json') || argv.includes('--format=json') || argv.some((a, i) => a === '--format' && argv[i + 1] === 'json')
   try {
     const parsed = parseCommandLine(argv, env)
     json = parsed.global.json
     if (parsed.global.help || !parsed.command) {
-      io.out(helpText(parsed.command))
+      io.out(helpText(parsed.command, parsed.subcommand))
       return parsed.global.help ? EXIT.ok : EXIT.usage
     }
     const handler = HANDLERS[parsed.command.name]
