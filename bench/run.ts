@@ -5,6 +5,9 @@
  *
  *   npm run bench                      all of them
  *   npm run bench -- --only stack,bus  a subset, by name
+ *   npm run bench -- --only store --minutes 10 --events 10000000
+ *                                      one bench, with its own options (passed through as given;
+ *                                      options are refused when more than one bench is selected)
  *
  * Each bench prints MET / NOT MET per goal and one `BENCH_JSON {...}` line; this runner passes the
  * output through, picks that line out, and ends with a summary: per bench, ok or could not measure,
@@ -18,23 +21,29 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { parseBenchJson, type BenchSummary } from './report'
 
-const BENCHES = ['stack', 'bus', 'config', 'workflow', 'ui-monitor'] as const
+const BENCHES = ['stack', 'bus', 'config', 'workflow', 'ui-monitor', 'store'] as const
 
-function selected(): string[] {
-  const i = process.argv.indexOf('--only')
-  if (i < 0) return [...BENCHES]
-  const names = (process.argv[i + 1] ?? '').split(',').filter(Boolean)
+function selected(): { names: string[]; passThrough: string[] } {
+  const argv = process.argv.slice(2)
+  const i = argv.indexOf('--only')
+  const passThrough = i < 0 ? argv : [...argv.slice(0, i), ...argv.slice(i + 2)]
+  if (i < 0) {
+    if (passThrough.length > 0) throw new Error(`bench options (${passThrough.join(' ')}) need one bench: --only <name> ...`)
+    return { names: [...BENCHES], passThrough }
+  }
+  const names = (argv[i + 1] ?? '').split(',').filter(Boolean)
   if (names.length === 0) throw new Error(`--only wants a name list; known: ${BENCHES.join(', ')}`)
   const unknown = names.filter((n) => !(BENCHES as readonly string[]).includes(n))
   if (unknown.length > 0) throw new Error(`unknown bench ${unknown.join(', ')}; known: ${BENCHES.join(', ')}`)
-  return names
+  if (names.length > 1 && passThrough.length > 0) throw new Error(`bench options (${passThrough.join(' ')}) apply to one bench; --only names ${names.length}`)
+  return { names, passThrough }
 }
 
 /** Run one bench, passing its output through, and keep the BENCH_JSON lines it prints. */
-function runOne(file: string): Promise<{ code: number; summaries: BenchSummary[] }> {
+function runOne(file: string, args: readonly string[]): Promise<{ code: number; summaries: BenchSummary[] }> {
   return new Promise((resolve) => {
     const summaries: BenchSummary[] = []
-    const child = spawn(process.execPath, ['--import', 'tsx', file], {
+    const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
       stdio: ['inherit', 'pipe', 'inherit'],
       env: process.env,
     })
@@ -78,7 +87,8 @@ interface Result {
 
 async function main(): Promise<void> {
   const results: Result[] = []
-  for (const name of selected()) {
+  const { names, passThrough } = selected()
+  for (const name of names) {
     const file = join(import.meta.dirname, `${name}-bench.ts`)
     if (!existsSync(file)) {
       console.log(`\n===== bench: ${name} absent (${file} does not exist), skipped`)
@@ -87,7 +97,7 @@ async function main(): Promise<void> {
     }
     console.log(`\n===== bench: ${name}`)
     const t0 = performance.now()
-    const { code, summaries } = await runOne(file)
+    const { code, summaries } = await runOne(file, passThrough)
     const goals = summaries.flatMap((s) => s.goals)
     const why =
       code !== 0 ? `exit ${code}` : summaries.length === 0 ? 'no BENCH_JSON line' : summaries.length > 1 ? `${summaries.length} BENCH_JSON lines` : ''
