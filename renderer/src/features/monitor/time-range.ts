@@ -82,12 +82,17 @@ export function isoToLocalInput(iso: string): string {
 
 const sameDay = (a: Date, b: Date) => a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate()
 
-/** Local date-time to the second; the date is left out when `iso` is on `today`'s date. */
-export function stamp(iso: string, today: Date = new Date()): string {
+/** Local date-time to the second; the date is left out when `iso` is on `today`'s date (null: always dated). */
+export function stamp(iso: string, today: Date | null = new Date()): string {
   const d = new Date(iso)
   if (Number.isNaN(d.getTime())) return '—'
   const t = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
-  return sameDay(d, today) ? t : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${t}`
+  return today && sameDay(d, today) ? t : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${t}`
+}
+
+/** Whether a range reaches outside today, so its rows need their date. */
+export function spansOtherDays(r: Pick<StoredRange, 'from' | 'to'>, today: Date = new Date()): boolean {
+  return !sameDay(new Date(r.from), today) || !sameDay(new Date(Date.parse(r.to) - 1), today)
 }
 
 /** "Last 15 min: 09:12:03 → 09:27:03", what the stored view's indicator says. */
