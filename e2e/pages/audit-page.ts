@@ -24,4 +24,8 @@ export class AuditPage extends BasePage {
   readonly loadOlder = this.id('audit-load-older')
   readonly drawer = this.id('audit-drawer')
   readonly detailJson = this.id('audit-detail-json')
+  /** A row's "events around this" link (opens the Monitor's stored range around the act). */
+  eventsLink(row: Locator): Locator {
+    return row.getByTestId('audit-events-link')
+  }
 }

@@ -40,6 +40,49 @@ export class MonitorPage extends BasePage {
     return this.page.locator(`[data-testid=event-row]:not([data-channel="${channel}"])`)
   }
   readonly eventTypeFilter = this.id('event-type-filter')
+  readonly eventSourceFilter = this.id('event-source-filter')
+  /** "N match · kept · received" of the live list. */
+  readonly eventCounters = this.id('event-counters')
+
+  // ---- stored ranges (the history store), export -------------------------------------------------
+  /** The Events card; data-view is "live" or "stored". */
+  readonly eventCard = this.id('event-monitor')
+  /** The range select: live, 15m, 1h, today, custom. */
+  readonly eventRange = this.id('event-range')
+  rangeOption(choice: 'live' | '15m' | '1h' | 'today' | 'custom'): Locator {
+    return this.id(`event-range-${choice}`)
+  }
+  readonly rangeUnavailable = this.id('range-unavailable')
+  readonly rangeFrom = this.id('range-from')
+  readonly rangeTo = this.id('range-to')
+  readonly rangeApply = this.id('range-apply')
+  /** The "stored, not live" banner; data-from / data-to hold the range. */
+  readonly storedIndicator = this.id('stored-indicator')
+  readonly storedRange = this.id('stored-range')
+  readonly storedRows = this.id('stored-event-row')
+  readonly storedEmpty = this.id('stored-empty')
+  readonly storedError = this.id('stored-error')
+  readonly storedLoadOlder = this.id('stored-load-older')
+  readonly backToLive = this.id('back-to-live')
+  /** history.status in the Events card; data-state: writing, paused, off, unknown, … */
+  readonly historyStatus = this.id('history-status')
+  readonly historyState = this.id('history-state')
+  readonly exportScope = this.id('export-scope')
+  readonly exportCsv = this.id('export-csv')
+  readonly exportJsonl = this.id('export-jsonl')
+  readonly exportProgress = this.id('export-progress')
+
+  // ---- the agent drawer (details and status history) -----------------------------------------------
+  readonly detailsCommand = this.id('cmd-details')
+  readonly agentDrawer = this.id('agent-drawer')
+  readonly agentDrawerClose = this.id('agent-drawer-close')
+  readonly agentTransitions = this.id('agent-transition')
+  /** Timeline entries that went to `status`. */
+  agentTransitionTo(status: string): Locator {
+    return this.page.locator(`[data-testid=agent-transition][data-to="${status}"]`)
+  }
+  readonly agentTimelineRefresh = this.id('agent-timeline-refresh')
+  readonly agentTimelineUnavailable = this.id('agent-timeline-unavailable')
 
   // ---- the killswitch -------------------------------------------------------------------------------------
   readonly killswitch = this.id('killswitch-panel')

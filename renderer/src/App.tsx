@@ -10,14 +10,21 @@ import { useConnection } from './store/connection'
 import { useSafety } from './store/safety'
 import { toast } from './store/toasts'
 import { useNow } from './lib/use-now'
+import { parseHash } from './lib/hash-route'
+
+/** The tab a hash names; `#monitor?from=…&to=…` is the Monitor tab with parameters its view reads. */
+const tabOfHash = (hash: string): string | undefined => {
+  const { tab } = parseHash(hash)
+  return tabs.find((t) => t.id === tab)?.id
+}
 
 function useHashTab(): [string, (id: string) => void] {
-  const initial = tabs.find((t) => `#${t.id}` === location.hash)?.id ?? tabs[0]?.id ?? ''
+  const initial = tabOfHash(location.hash) ?? tabs[0]?.id ?? ''
   const [tab, setTab] = useState(initial)
   // Header chips and links elsewhere navigate by setting location.hash; follow them.
   useEffect(() => {
     const onHash = () => {
-      const id = tabs.find((t) => `#${t.id}` === location.hash)?.id
+      const id = tabOfHash(location.hash)
       if (id) setTab(id)
     }
     window.addEventListener('hashchange', onHash)

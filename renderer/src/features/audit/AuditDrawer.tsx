@@ -1,7 +1,7 @@
 import { useEffect, useRef, type ReactNode } from 'react'
 import { toast } from '../../store/toasts'
 import { formatStamp, prettyDetail, type AuditRecord } from './audit-records'
-import { focusAuditRow, OutcomeBadge } from './AuditTable'
+import { EventsAroundLink, focusAuditRow, OutcomeBadge } from './AuditTable'
 
 function Field({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -87,6 +87,9 @@ export function AuditDrawer({
         <Field label="Door">{record.door}</Field>
         <Field label="Target">{record.target ?? <span className="muted">—</span>}</Field>
         <Field label="Reason">{record.reason ?? <span className="muted">—</span>}</Field>
+        <Field label="Bus events">
+          <EventsAroundLink record={record} />
+        </Field>
         <Field label="Config diff">
           {record.configDiffHash ? (
             <span className="row">

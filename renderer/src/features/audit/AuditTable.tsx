@@ -1,4 +1,5 @@
 import { useRef, useState, type KeyboardEvent } from 'react'
+import { monitorAroundHash } from '../../lib/hash-route'
 import { formatStamp, shortHash, type AuditOutcome, type AuditRecord } from './audit-records'
 import { useAuditStore } from './audit-store'
 
@@ -9,6 +10,29 @@ export function OutcomeBadge({ outcome }: { outcome: AuditOutcome }) {
     <span className={`badge badge-${OUTCOME_TONE[outcome]}`} data-testid="audit-outcome" data-outcome={outcome}>
       {outcome}
     </span>
+  )
+}
+
+/**
+ * "Events around this": the Monitor's stored view from 2 minutes before to 2 minutes after the act.
+ * A plain hash link, so the tabs stay independent (the Monitor reads the range from the URL).
+ */
+export function EventsAroundLink({ record, className }: { record: AuditRecord; className?: string }) {
+  const href = monitorAroundHash(record.at, `around ${record.action} at ${formatStamp(record.at)}`)
+  if (!href) return <span className="muted">—</span>
+  return (
+    <a
+      href={href}
+      className={className}
+      title="Open the Monitor with the stored bus events from 2 min before to 2 min after this act"
+      aria-label={`Bus events around ${record.action} at ${formatStamp(record.at)}`}
+      data-testid="audit-events-link"
+      // The row opens the drawer on click and Enter; following the link must not do that too.
+      onClick={(e) => e.stopPropagation()}
+      onKeyDown={(e) => e.stopPropagation()}
+    >
+      events around this
+    </a>
   )
 }
 
@@ -63,6 +87,7 @@ export function AuditTable({ records }: { records: AuditRecord[] }) {
           <th scope="col">Reason</th>
           <th scope="col">Outcome</th>
           <th scope="col">Config diff</th>
+          <th scope="col">Bus events</th>
         </tr>
       </thead>
       <tbody ref={body}>
@@ -105,6 +130,9 @@ export function AuditTable({ records }: { records: AuditRecord[] }) {
             </td>
             <td className="mono small" title={r.configDiffHash}>
               {r.configDiffHash ? shortHash(r.configDiffHash) : <span className="muted">—</span>}
+            </td>
+            <td className="small nowrap">
+              <EventsAroundLink record={r} />
             </td>
           </tr>
         ))}

@@ -30,6 +30,7 @@ export function AgentMenu() {
   const menu = useMonitorUi((s) => s.menu)
   const closeMenu = useMonitorUi((s) => s.closeMenu)
   const openTune = useMonitorUi((s) => s.openTune)
+  const openDrawer = useMonitorUi((s) => s.openDrawer)
   const agent = useMonitor((s) => (menu ? s.agents.get(menu.agentId) : undefined))
   const ref = useRef<HTMLDivElement>(null)
 
@@ -80,6 +81,9 @@ export function AgentMenu() {
         <div className="mono small muted ellipsis">{id}</div>
       </div>
       <div role="menu" aria-labelledby="agent-menu-title">
+        <button role="menuitem" tabIndex={-1} onClick={() => openDrawer(id)} data-testid="cmd-details">
+          Details and status history…
+        </button>
         <button role="menuitem" tabIndex={-1} onClick={() => run(() => sendCommand(id, 'pause'))} data-testid="cmd-pause">
           Pause
         </button>

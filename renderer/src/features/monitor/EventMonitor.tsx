@@ -5,7 +5,13 @@ import { messageOf } from '../../api/call-error'
 import { toast } from '../../store/toasts'
 import { clockTime, isFiltered, payloadPreview, type EventFilter } from './event-filter'
 import { EVENT_CAPACITY, useMonitor } from './monitor-store'
+import { ExportControls } from './ExportControls'
+import { HistoryStatusLine } from './HistoryStatusLine'
+import { useHistory } from './history-store'
+import { RangePicker } from './RangePicker'
+import { StoredEvents } from './StoredEvents'
 import type { BusEvent } from './types'
+import { useLinkedRange } from './use-linked-range'
 
 const ROW = 26
 /** Within this many pixels of the bottom counts as "at the newest". */
@@ -57,7 +63,8 @@ function FilterBar() {
     const t = setTimeout(() => {
       const f = { type: draft.type.trim(), source: draft.source.trim() }
       setFilter(f)
-      if (!isFiltered(f)) return
+      // A stored range re-queries the store itself (StoredEvents); the ring backfill is for the live list.
+      if (!isFiltered(f) || useHistory.getState().range) return
       // Older matches than the client buffer holds may still be in the host's ring.
       getClient()
         .call('bus.events', { limit: 200, ...(f.type ? { type: f.type } : {}), ...(f.source ? { source: f.source } : {}) })
@@ -141,10 +148,48 @@ function useThrottledEventsRev(ms: number): number {
   return rev
 }
 
+/**
+ * The Events card: live (the in-memory ring) or a stored range from the history store, with the
+ * same filters, the history status and export for either.
+ */
 export function EventMonitor() {
+  useLinkedRange()
+  const stored = useHistory((s) => s.range !== null)
+  const [paused, setPaused] = useState(false)
+  return (
+    <section className="card" aria-labelledby="events-title" data-testid="event-monitor" data-view={stored ? 'stored' : 'live'}>
+      <div className="row">
+        <h2 id="events-title">Events</h2>
+        {stored ? <span className="badge badge-warn">stored</span> : <Counters />}
+        <span className="spacer" />
+        <FilterBar />
+        <RangePicker />
+        {!stored && (
+          <button
+            className="small"
+            aria-pressed={paused}
+            onClick={() => setPaused((p) => !p)}
+            data-testid="pause-autoscroll"
+            title="Stop following the newest event"
+          >
+            {paused ? '▶ Resume auto-scroll' : '⏸ Pause auto-scroll'}
+          </button>
+        )}
+      </div>
+      <div className="row small events-subbar">
+        <HistoryStatusLine />
+        <span className="spacer" />
+        <ExportControls />
+      </div>
+      {stored ? <StoredEvents /> : <LiveEvents paused={paused} onResume={() => setPaused(false)} />}
+    </section>
+  )
+}
+
+/** The live list (unchanged behaviour): the ring, followed unless paused or scrolled up. */
+function LiveEvents({ paused, onResume }: { paused: boolean; onResume: () => void }) {
   useThrottledEventsRev(100)
   const buf = useMonitor((s) => s.view ?? s.events)
-  const [paused, setPaused] = useState(false)
   const [follow, setFollow] = useState(true)
   const scrollRef = useRef<HTMLDivElement>(null)
   const prev = useRef({ buf, start: buf.start, programmatic: false })
@@ -187,29 +232,14 @@ export function EventMonitor() {
 
   const jump = () => {
     setFollow(true)
-    setPaused(false)
+    onResume()
     const el = scrollRef.current
     if (el) el.scrollTop = el.scrollHeight
   }
 
   const following = follow && !paused
   return (
-    <section className="card" aria-labelledby="events-title" data-testid="event-monitor">
-      <div className="row">
-        <h2 id="events-title">Events</h2>
-        <Counters />
-        <span className="spacer" />
-        <FilterBar />
-        <button
-          className="small"
-          aria-pressed={paused}
-          onClick={() => setPaused((p) => !p)}
-          data-testid="pause-autoscroll"
-          title="Stop following the newest event"
-        >
-          {paused ? '▶ Resume auto-scroll' : '⏸ Pause auto-scroll'}
-        </button>
-      </div>
+    <>
       <div role="table" aria-label="Bus events" aria-rowcount={count + 1} className="event-table">
         <div role="rowgroup">
           <div role="row" className="event-row event-head">
@@ -237,6 +267,6 @@ export function EventMonitor() {
           </button>
         )}
       </div>
-    </section>
+    </>
   )
 }

@@ -1,6 +1,8 @@
 import { useEffect } from 'react'
+import { AgentDrawer } from './AgentDrawer'
 import { AgentGrid } from './AgentGrid'
 import { EventMonitor } from './EventMonitor'
+import { startHistoryStatusFeed } from './history-store'
 import { KillswitchPanel } from './KillswitchPanel'
 import { MonitorHeader } from './MonitorHeader'
 import { startMonitorAlerts } from './notifications'
@@ -10,10 +12,11 @@ import { TuneDialog } from './TuneDialog'
 import { useMonitorFeed } from './use-monitor-feed'
 import './monitor.css'
 
-/** The Monitor tab: bus connection, killswitch, agents, regime, throughput and the live event list. */
+/** The Monitor tab: bus connection, killswitch, agents (and a drawer with one's status history), regime, throughput and the event list (live or stored). */
 export function MonitorView() {
   useMonitorFeed()
   useEffect(startMonitorAlerts, [])
+  useEffect(startHistoryStatusFeed, [])
   return (
     <div className="monitor" data-testid="monitor">
       <MonitorHeader />
@@ -27,6 +30,7 @@ export function MonitorView() {
       </div>
       <EventMonitor />
       <TuneDialog />
+      <AgentDrawer />
     </div>
   )
 }
