@@ -118,10 +118,12 @@ test("an agent's drawer shows its status timeline from the store; Escape closes 
   await monitor.detailsCommand.click()
   await expect(monitor.agentDrawer).toBeVisible()
   await expect(monitor.agentDrawer).toHaveAttribute('data-agent-id', agentId())
-  // The first transition this store saw: first seen -> alive (written within a second of the beat).
+  // The first transition this store saw: first seen -> the status the agent reports ('active': the
+  // store keeps the registry's status, the row's 'alive' is the UI's reading of it), written within a
+  // second of the beat.
   await expect(async () => {
     await monitor.agentTimelineRefresh.click()
-    await expect(monitor.agentTransitionTo('alive').first()).toBeVisible({ timeout: 2000 })
+    await expect(monitor.agentTransitionTo('active').first()).toBeVisible({ timeout: 2000 })
   }).toPass({ timeout: 20_000 })
   await expect(monitor.agentTransitions.first()).toContainText('→')
   await page.screenshot({ path: 'test-results/screens/history-agent-drawer.png', fullPage: true })
