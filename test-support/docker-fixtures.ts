@@ -268,7 +268,9 @@ function dockerdControl(): { pidfile: string; cmd: string; log: string } {
 
 /** Can this run stop and start its engine? False when reusing an external Docker. */
 export function canControlDockerd(): boolean {
-  return Boolean(process.env.STACKDECK_TEST_DOCKERD_PIDFILE && process.env.STACKDECK_TEST_DOCKERD_CMD)
+  const has = Boolean(process.env.STACKDECK_TEST_DOCKERD_PIDFILE && process.env.STACKDECK_TEST_DOCKERD_CMD)
+  requireInSuite(has, 'a private dockerd this run can stop and start (STACKDECK_TEST_DOCKERD_PIDFILE, _CMD; with-test-env.sh starts one)')
+  return has
 }
 
 /** Alive and not a zombie (an init that reaps lazily leaves exited daemons as zombies for a while). */

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { Redis, type RedisOptions } from 'ioredis'
 import { requireInSuite } from './test-env'
 
@@ -9,6 +10,16 @@ import { requireInSuite } from './test-env'
 export function hasTestRedis(): boolean {
   const has = Boolean(process.env.STACKDECK_TEST_REDIS_URL)
   requireInSuite(has, 'the test Redis (STACKDECK_TEST_REDIS_URL)')
+  return has
+}
+
+/**
+ * A redis-server binary this test may start, freeze and kill itself (Debian: apt-get install -y
+ * redis-server; with-test-env.sh installs it). Inside npm test its absence is a failure, not a skip.
+ */
+export function hasRedisServerBinary(): boolean {
+  const has = spawnSync('redis-server', ['--version']).status === 0
+  requireInSuite(has, 'the redis-server binary (apt-get install -y redis-server)')
   return has
 }
 

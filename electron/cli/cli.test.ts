@@ -487,7 +487,7 @@ describe('stackdeck CLI against a real host', () => {
 })
 
 describe('stackdeck CLI commands (domain stand-ins behind the real host)', () => {
-  it.skipIf(!has('stack.pause'))(
+  it(
     'pause passes target and reason; a failed container exits 5',
     async () => {
       const [ok, partial] = await Promise.all([
@@ -504,7 +504,7 @@ describe('stackdeck CLI commands (domain stand-ins behind the real host)', () =>
     60_000,
   )
 
-  it.skipIf(!has('stack.status'))(
+  it(
     'status prints the stack state; killswitch and schedule are best effort',
     async () => {
       const r = await cli(['status'])
@@ -516,7 +516,7 @@ describe('stackdeck CLI commands (domain stand-ins behind the real host)', () =>
     60_000,
   )
 
-  it.skipIf(!has('workflow.saveAndRestart') || !has('config.load'))(
+  it(
     'save-restart sends the file with the current hash; an unproved reload exits 5',
     async () => {
       const file = join(dir, 'new.toml')
@@ -537,7 +537,7 @@ describe('stackdeck CLI commands (domain stand-ins behind the real host)', () =>
     60_000,
   )
 
-  it.skipIf(!has('workflow.saveAndRestart') || !has('config.load'))(
+  it(
     'save-restart --paused and --hot send the mode; a hot run prints "not paused"',
     async () => {
       const file = join(dir, 'mode.toml')
@@ -556,7 +556,7 @@ describe('stackdeck CLI commands (domain stand-ins behind the real host)', () =>
     60_000,
   )
 
-  it.skipIf(!has('stack.configViews'))(
+  it(
     'config-views prints each container\'s view and the compose fix; --read compares the bytes and exits 5 when one differs',
     async () => {
       const [plain, read, json] = await Promise.all([cli(['config-views']), cli(['config-views', '--read']), cli(['config-views', '--json'])])
@@ -578,7 +578,7 @@ describe('stackdeck CLI commands (domain stand-ins behind the real host)', () =>
     60_000,
   )
 
-  it.skipIf(!has('bus.killswitch.engage'))(
+  it(
     'killswitch engage needs --yes and a reason; a failed action exits 5',
     async () => {
       const r = await cli(['killswitch', 'engage', '--reason', 'flash crash', '--yes'])
@@ -590,7 +590,7 @@ describe('stackdeck CLI commands (domain stand-ins behind the real host)', () =>
     60_000,
   )
 
-  it.skipIf(!has('bus.events'))(
+  it(
     'events pages and --follow streams over the WebSocket, with type filter and catch-up',
     async () => {
       busEvents.push(busEvent(1, 'heartbeat.agent-1'), busEvent(2, 'risk.limits'))
@@ -642,7 +642,7 @@ describe('stackdeck CLI commands (domain stand-ins behind the real host)', () =>
     90_000,
   )
 
-  it.skipIf(!has('audit.query'))(
+  it(
     'audit lists records from the host, filtered',
     async () => {
       const [all, filtered] = await Promise.all([

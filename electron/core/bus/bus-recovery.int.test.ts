@@ -1,11 +1,11 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { hasTestRedis, newTestRedis, testKey, testRedisUrl } from '../../../test-support/redis-fixture'
+import { hasRedisServerBinary, hasTestRedis, newTestRedis, testKey, testRedisUrl } from '../../../test-support/redis-fixture'
 import type { ConnectionInfoT } from '../api/contract/bus'
 import { BusClient, type BusClientOptions } from './bus-client'
 
@@ -16,7 +16,7 @@ import { BusClient, type BusClientOptions } from './bus-client'
  */
 
 const RUN = `${process.env.STACKDECK_TEST_LABEL ?? 'local'}-${process.pid}`
-const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0
+const hasRedisServer = hasRedisServerBinary()
 
 async function waitFor<T>(
   what: string,

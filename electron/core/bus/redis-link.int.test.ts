@@ -5,19 +5,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { hasRedisServerBinary } from '../../../test-support/redis-fixture'
 import { RedisStore } from './redis-store'
 import { RedisLink } from './redis-link'
 
 // A real redis-server of our own, frozen and killed on purpose: a bus write either happens now or
 // fails now. Nothing is queued while Redis is away, and a write in flight when the link drops is
 // never resent after the reconnect (ioredis's default would do exactly that).
-const hasRedisServer = (() => {
-  try {
-    return spawn('redis-server', ['--version']).pid !== undefined
-  } catch {
-    return false
-  }
-})()
+const hasRedisServer = hasRedisServerBinary()
 
 async function freePort(): Promise<number> {
   return new Promise((res, rej) => {
