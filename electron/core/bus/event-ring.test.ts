@@ -99,4 +99,30 @@ describe('EventRing', () => {
     expect(b.lastId).toBeGreaterThan(a.lastId)
     expect(Number.isSafeInteger(b.lastId)).toBe(true)
   })
+
+  it('rawAfter hands the history writer each event as stored, without materialising it, and counts what it missed', () => {
+    const ring = new EventRing({ firstId: 1, capacity: 4 })
+    ring.pushBytes('data.market.ES', 'data.market', 1000, Buffer.from('{"symbol":"ES","source":"feed","agent_id":"a1"}'))
+    ring.pushText('heartbeat.a2', 'heartbeat', 2000, '{ "agent_id" : "a2", "step": 3 }', 30)
+    ring.push('risk.limits', 'risk', 'risk-svc', 3000, { agent_id: 'a3', nested: { x: 1 } }, 10)
+    const first = ring.rawAfter(0, 2)
+    expect(first).toEqual({
+      events: [
+        { id: 1, ts: 1000, channel: 'data.market.ES', type: 'data.market', source: 'feed', agent: 'a1', text: '{"symbol":"ES","source":"feed","agent_id":"a1"}' },
+        { id: 2, ts: 2000, channel: 'heartbeat.a2', type: 'heartbeat', source: 'a2', agent: 'a2', text: '{ "agent_id" : "a2", "step": 3 }' },
+      ],
+      next: 2,
+      missed: 0,
+    })
+    expect(ring.rawAfter(2, 10).events).toEqual([{ id: 3, ts: 3000, channel: 'risk.limits', type: 'risk', source: 'risk-svc', agent: 'a3', text: '{"agent_id":"a3","nested":{"x":1}}' }])
+    // Reading raw leaves the lazy slots lazy: query() still parses them, once, on its own.
+    expect(ring.query({ since: 0 }).events.map((e) => e.payload)).toEqual([{ symbol: 'ES', source: 'feed', agent_id: 'a1' }, { agent_id: 'a2', step: 3 }, { agent_id: 'a3', nested: { x: 1 } }])
+    // Past capacity (4): ids 1 and 2 are gone; a reader at cursor 1 missed id 2 and continues at 3.
+    for (let i = 0; i < 3; i++) ring.pushText('news', 'news', 4000 + i, `{"n":${i}}`, 7)
+    const late = ring.rawAfter(1, 10)
+    expect(late.missed).toBe(1)
+    expect(late.events.map((e) => e.id)).toEqual([3, 4, 5, 6])
+    expect(late.next).toBe(6)
+    expect(ring.rawAfter(6, 10)).toEqual({ events: [], next: 6, missed: 0 })
+  })
 })

@@ -1,4 +1,6 @@
 import type { BusEventT, EventsPageT } from '../api/contract/bus'
+import { flatEventFields } from './flat-json-fields'
+import { UNSERIALISABLE } from './wire-safe'
 
 export interface EventRingOptions {
   /** Most events kept; the oldest is evicted first. */
@@ -17,6 +19,20 @@ export interface RingQuery {
 }
 
 export const MAX_QUERY_LIMIT = 200
+
+/** An event as the history store takes it: the payload as JSON text, never materialised. */
+export interface RawRingEvent {
+  id: number
+  /** Epoch ms when it was received. */
+  ts: number
+  channel: string
+  type: string
+  source: string | null
+  /** The payload's `agent_id`, when a string. */
+  agent: string | null
+  /** The payload's JSON text. */
+  text: string
+}
 
 /** What a slot's payload holds (EventRing.lazy). */
 const PARSED = 0
@@ -331,6 +347,48 @@ export class EventRing {
     return { events, nextCursor: Math.max(scanned, 0), dropped }
   }
 
+  /**
+   * Up to `max` events after `cursor`, oldest first, for the history writer, which reads every
+   * event at bus rate. Unlike query(), nothing is materialised: a lazy slot's text is handed over
+   * as stored and its source and agent are read off the flat text, so keeping history adds no
+   * parsed object per event to the ring (nor to the garbage collector's work). `missed` counts the
+   * events after `cursor` this run evicted before they were read.
+   */
+  rawAfter(cursor: number, max: number): { events: RawRingEvent[]; next: number; missed: number } {
+    const since = Math.floor(cursor)
+    const from = Math.max(since + 1, this.baseId)
+    const missed = Math.max(0, this.head - from)
+    const start = Math.max(since + 1, this.head)
+    const end = Math.min(this.tail, start + Math.max(0, Math.floor(max)) - 1)
+    const events: RawRingEvent[] = []
+    for (let id = start; id <= end; id++) events.push(this.rawAt(id))
+    return { events, next: Math.max(end, since, this.head - 1, 0), missed }
+  }
+
+  private rawAt(id: number): RawRingEvent {
+    const slot = id % this.capacity
+    const lazy = this.lazy[slot]
+    let text: string
+    let source: string | null
+    let agent: string | null
+    if (lazy === PARSED) {
+      const v = this.payloads[slot]
+      source = this.sources[slot] ?? null
+      agent = typeof v === 'object' && v !== null && typeof (v as { agent_id?: unknown }).agent_id === 'string' ? (v as { agent_id: string }).agent_id : null
+      text = rawText(v)
+    } else {
+      if (lazy === BYTES) {
+        const end = this.slabEnds[slot]!
+        // ASCII (ingest checked): latin1 is the UTF-8 decode, without the validation.
+        text = this.slab.toString('latin1', end - this.sizes[slot]!, end)
+      } else text = this.payloads[slot] as string
+      const f = flatEventFields(text)
+      source = f.source
+      agent = f.agent
+    }
+    return { id, ts: this.ts[slot] ?? 0, channel: this.channels[slot] ?? '', type: this.types[slot] ?? '', source, agent, text }
+  }
+
   /** New events after `cursor` for the UI batcher: at most `max`, newest kept, with the count skipped. */
   after(cursor: number, max: number): { events: BusEventT[]; skipped: number } {
     const start = Math.max(cursor + 1, this.head)
@@ -359,5 +417,14 @@ export class EventRing {
       evicted: this.evictedCount,
       bytes: this.bytes,
     }
+  }
+}
+
+/** A materialised payload's JSON text; one that cannot be written out is stored as a note saying so. */
+function rawText(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? 'null'
+  } catch (err) {
+    return JSON.stringify({ [UNSERIALISABLE]: String((err as Error).message ?? err).slice(0, 200) })
   }
 }

@@ -118,4 +118,38 @@ describe('HistoryWriter', () => {
     const st = await w.stop(10)
     expect(st).toMatchObject({ state: 'stopped', buffered: 3, written: 0 })
   })
+
+  it('keeps pulling the ring on its timer while a slow write is in flight, so the ring evicts nothing the buffer could hold', async () => {
+    // A ring of 50 and a database that takes 10 ticks per INSERT: 30 events arrive per tick. If
+    // the writer only pulled between writes, the ring would evict most of them during each write.
+    const feed = ring(50)
+    const stored: string[] = []
+    let release: (() => void) | null = null
+    const w = new HistoryWriter({
+      feed,
+      flushEveryMs: 5,
+      maxBatch: 1000,
+      sink: {
+        append: async (b) => {
+          await new Promise<void>((res) => (release = res))
+          stored.push(...b.map((e) => e.payload))
+          return b.length
+        },
+      },
+    })
+    w.start()
+    for (let i = 0; i < 40; i++) {
+      feed.push(30)
+      await new Promise((r) => setTimeout(r, 8))
+      if (i % 10 === 9) release?.()
+    }
+    const deadline = Date.now() + 2000
+    while (w.status().buffered > 0 && Date.now() < deadline) {
+      release?.()
+      await new Promise((r) => setTimeout(r, 5))
+    }
+    const st = await w.stop()
+    expect(st.dropped).toEqual({ evicted: 0, overflow: 0 })
+    expect(stored.map(Number)).toEqual(Array.from({ length: 1200 }, (_, i) => i + 1))
+  })
 })

@@ -53,7 +53,7 @@ export interface HistoryStatus {
  * cost on the hot path is nil; when the database is down it keeps pulling into a bounded buffer,
  * says "paused (reason)", retries with backoff and catches up. What it could not keep is counted,
  * never silently lost. A batch whose INSERT committed but whose answer was lost with the connection
- * is written again on retry: the store is at-least-once in that one case, never lossy.
+ * is sent again on retry, and the store's unique (host, bus_id) index keeps it from being stored twice.
  */
 export class HistoryWriter {
   private readonly o: Required<Omit<HistoryWriterOptions, 'keep' | 'onChange'>> & Pick<HistoryWriterOptions, 'keep' | 'onChange'>
@@ -115,9 +115,12 @@ export class HistoryWriter {
 
   private arm(): void {
     this.timer = setTimeout(() => {
-      void this.tick().finally(() => {
-        if (this.st.state !== 'stopped') this.arm()
-      })
+      // Pull on every tick, a write in flight or not: the ring keeps filling during a slow INSERT,
+      // and only what sits in the buffer (maxBuffered) is safe from the ring's eviction. Waiting
+      // for the write first made the 10k-event ring the real buffer whenever the database lagged.
+      this.pull()
+      if (!this.writing && this.buffer.length > 0 && this.o.now() >= this.retryAt) void this.write()
+      if (this.st.state !== 'stopped') this.arm()
     }, this.o.flushEveryMs)
     this.timer.unref?.()
   }
@@ -163,9 +166,16 @@ export class HistoryWriter {
         this.pull()
       }
     }
-    this.writing = run().finally(() => {
-      this.writing = null
-    })
+    this.writing = run()
+      // append() failures are handled above; anything else (a bug) pauses writing with its reason
+      // rather than surfacing as an unhandled rejection on a timer.
+      .catch((err: unknown) => {
+        this.retryAt = this.o.now() + this.retryMs
+        this.set({ state: 'paused', reason: err instanceof Error ? err.message : String(err), since: new Date(this.o.now()).toISOString() })
+      })
+      .finally(() => {
+        this.writing = null
+      })
     return this.writing
   }
 

@@ -18,7 +18,15 @@ export function likeDottedPrefix(prefix: string): string {
   return `${prefix.replace(/[%_\\]/g, (c) => `\\${c}`)}.%`
 }
 
-/** PostgreSQL text cannot hold NUL; a payload carrying one is stored with U+FFFD in its place. */
+/** ES2024 string methods (Node 20 has them; the project's TypeScript lib predates them). */
+type WellFormedString = string & { isWellFormed(): boolean; toWellFormed(): string }
+
+/**
+ * PostgreSQL text cannot hold NUL, and a lone surrogate cannot cross JSON into PostgreSQL text
+ * (event batches travel as JSON): each is stored as U+FFFD, as a UTF-8 encoder would write it.
+ */
 export function storableText(s: string): string {
-  return s.includes('\u0000') ? s.replaceAll('\u0000', '\uFFFD') : s
+  const w = s as WellFormedString
+  const t = w.isWellFormed() ? s : w.toWellFormed()
+  return t.includes('\u0000') ? t.replaceAll('\u0000', '\uFFFD') : t
 }

@@ -11,24 +11,26 @@ import type { EventFeed } from '../store/history-writer'
 import type { HistoryService } from '../store/history-service'
 import { busEventsPage } from '../store/bus-events-page'
 
-export function busEventFeed(bus: Pick<BusClient, 'events'>): EventFeed {
+/**
+ * The history writer's view of the ring: raw reads (EventRing.rawAfter), so storing every event
+ * never parses, re-serialises or date-formats it on the way (each of those was a cost per event
+ * at bus rate, and parsing kept an object per event alive in the ring).
+ */
+export function busEventFeed(bus: Pick<BusClient, 'ring'>): EventFeed {
   return {
-    head: () => bus.events({ limit: 1 }).nextCursor,
+    head: () => Math.max(bus.ring.lastId, 0),
     readAfter(cursor, max) {
-      const page = bus.events({ since: cursor, limit: max })
-      const events: EventRecord[] = page.events.map((e) => {
-        const p = e.payload as { agent_id?: unknown } | null
-        return {
-          busId: e.id,
-          receivedAt: Date.parse(e.ts),
-          channel: e.channel,
-          type: e.type,
-          source: e.source,
-          agent: p && typeof p === 'object' && typeof p.agent_id === 'string' ? p.agent_id : null,
-          payload: JSON.stringify(e.payload) ?? 'null',
-        }
-      })
-      return { events, next: page.nextCursor, missed: page.dropped }
+      const r = bus.ring.rawAfter(cursor, max)
+      const events: EventRecord[] = r.events.map((e) => ({
+        busId: e.id,
+        receivedAt: e.ts,
+        channel: e.channel,
+        type: e.type,
+        source: e.source,
+        agent: e.agent,
+        payload: e.text,
+      }))
+      return { events, next: r.next, missed: r.missed }
     },
   }
 }
