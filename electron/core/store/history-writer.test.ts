@@ -124,7 +124,8 @@ describe('HistoryWriter', () => {
     // the writer only pulled between writes, the ring would evict most of them during each write.
     const feed = ring(50)
     const stored: string[] = []
-    let release: (() => void) | null = null
+    // Assigned inside the sink; the cast keeps TypeScript from narrowing it to null at the call sites.
+    let release = null as (() => void) | null
     const w = new HistoryWriter({
       feed,
       flushEveryMs: 5,
