@@ -20,7 +20,8 @@ const ROOT = resolve(import.meta.dirname, '..')
  */
 export async function startHostProcess(
   settings: Record<string, unknown>,
-  token = 'e2e-token-0123456789abcdef',
+  /** null: no STACKDECK_TOKEN, so the host uses the token it keeps in settings.stateDir (read from its output). */
+  fixedToken: string | null = 'e2e-token-0123456789abcdef',
 ): Promise<RunningHost> {
   const dir = mkdtempSync(join(tmpdir(), 'stackdeck-e2e-'))
   const settingsPath = join(dir, 'settings.json')
@@ -28,7 +29,7 @@ export async function startHostProcess(
   writeFileSync(settingsPath, JSON.stringify(merged, null, 2))
   const proc = spawn(process.execPath, [join(ROOT, 'out/main/server.js'), '--settings', settingsPath], {
     cwd: ROOT,
-    env: { ...process.env, STACKDECK_TOKEN: token },
+    env: fixedToken === null ? withoutToken(process.env) : { ...process.env, STACKDECK_TOKEN: fixedToken },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
@@ -38,7 +39,8 @@ export async function startHostProcess(
     const timer = setTimeout(() => rej(new Error(`host did not start:\n${out}`)), 30_000)
     const check = () => {
       const m = /headless host on (http:\/\/[^\s]+)/.exec(out)
-      if (m?.[1]) {
+      // A host-kept token is printed on the line after the URL's.
+      if (m?.[1] && (fixedToken !== null || /#token=\S+\n/.test(out))) {
         clearTimeout(timer)
         res(m[1])
       }
@@ -49,6 +51,9 @@ export async function startHostProcess(
       rej(new Error(`host exited with ${code}:\n${out}`))
     })
   })
+  const printed = /#token=([A-Za-z0-9_-]+)/.exec(out)?.[1]
+  const token = fixedToken ?? printed
+  if (!token) throw new Error(`host printed no token URL:\n${out}`)
   return {
     url,
     token,
@@ -63,4 +68,10 @@ export async function startHostProcess(
       })
     },
   }
+}
+
+function withoutToken(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const rest = { ...env }
+  delete rest['STACKDECK_TOKEN']
+  return rest
 }

@@ -47,6 +47,8 @@ export const REFUSED_BY_CORE: Partial<Record<OperationName, Record<string, unkno
   'config.restore': { backup: 'config.toml.bak.20000101_000000', baseHash: HASH },
   'supervise.reset': { service: 'nosuch' },
   'supervise.restart': { service: 'nosuch', container: 'nosuch', reason: 'fuzz' },
+  // The fuzz host's admin token is STACKDECK_TOKEN, which the host never rotates (409 conflict).
+  'api.rotateToken': { reason: 'fuzz' },
 }
 export const SAFE_BASE: Partial<Record<OperationName, Record<string, unknown>>> = {
   'workflow.history': { limit: 3 },

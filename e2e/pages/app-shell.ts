@@ -52,6 +52,15 @@ export class AppShell extends BasePage {
   async open(url: string, token: string): Promise<void> {
     await this.page.goto(`${url}/#token=${token}`)
   }
+  /**
+   * Pastes a new token URL into the open tab: only the fragment changes, so the browser fires
+   * `hashchange` and does not load the page again.
+   */
+  async pasteTokenUrl(token: string): Promise<void> {
+    await this.page.evaluate((t) => (location.hash = `#token=${t}`), token)
+  }
+  readonly apiOpen = this.page.getByText('api: open')
+  readonly tokenRefused = this.page.getByText('The host refused this token.')
   /** Opens the UI and waits until the WebSocket door is open. */
   async openConnected(url: string, token: string): Promise<void> {
     await this.open(url, token)

@@ -147,6 +147,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     },
     args: [0, 0],
   },
+  {
+    name: 'token',
+    usage: 'token rotate [--reason R] --yes',
+    summary:
+      'Replace the headless host\'s own admin token (admin): prints the new token and its URL; the old one stops working at once. Refused when STACKDECK_TOKEN or api.token fixes the token.',
+    options: { ...reason, yes: { type: 'boolean', short: 'y' } },
+    args: [1, 1],
+  },
   HISTORY_COMMAND,
   {
     name: 'call',

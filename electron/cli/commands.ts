@@ -179,6 +179,20 @@ async function killswitch(ctx: CommandContext): Promise<CommandOutput> {
   return done(r, render(fmt.formatKillswitchResult, r), failedAction ? EXIT.partial : EXIT.ok)
 }
 
+async function token(ctx: CommandContext): Promise<CommandOutput> {
+  const sub = ctx.parsed.positionals[0]
+  if (sub !== 'rotate') throw usageError(`token: unknown action "${String(sub)}" (rotate)`)
+  await confirmOrRefuse(
+    ctx,
+    'token rotate',
+    `ROTATE the admin token of ${ctx.client.url}? (scripts and pages using the old one must take the new one)`,
+  )
+  const reason = stringOption(ctx.parsed.values, 'reason')?.trim()
+  const r = await ctx.client.call('api.rotateToken', reason ? { reason } : {})
+  // The token goes to stdout alone on its first line, so `stackdeck token rotate --yes | head -1` captures it.
+  return done(r, `${r.token}\nOpen: ${r.url}\n(the old token no longer works; set STACKDECK_TOKEN=<the new one> for this CLI)`)
+}
+
 async function agents(ctx: CommandContext): Promise<CommandOutput> {
   const a = await ctx.client.call('bus.agents', {})
   return done(a, render(fmt.formatAgents, a))
@@ -332,6 +346,7 @@ export const HANDLERS: Record<string, (ctx: CommandContext) => Promise<CommandOu
   'save-restart': saveRestart,
   'config-views': configViews,
   killswitch,
+  token,
   agents,
   events,
   schedule,

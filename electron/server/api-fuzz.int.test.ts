@@ -92,6 +92,7 @@ const VALID: Partial<Record<OperationName, Record<string, unknown>>> = {
   'schedule.override': { value: null, until: 'cleared', reason: 'fuzz' },
   'supervise.reset': { service: 'nosuch' },
   'supervise.restart': { service: 'nosuch', container: 'nosuch', reason: 'fuzz' },
+  'api.rotateToken': { reason: 'fuzz' },
   'audit.query': {
     since: 0,
     limit: 5,

@@ -214,11 +214,11 @@ describe('failed-authentication throttle', () => {
   })
 })
 
-it('refuses a STACKDECK_TOKEN shorter than 16 characters', () => {
-  expect(() => resolveTokens({ tokens: [] }, { STACKDECK_TOKEN: 'short-token' })).toThrow(
+it('refuses a STACKDECK_TOKEN shorter than 16 characters', async () => {
+  await expect(resolveTokens({ tokens: [] }, { STACKDECK_TOKEN: 'short-token' })).rejects.toThrow(
     'STACKDECK_TOKEN is 11 characters long; it needs at least 16',
   )
-  expect(resolveTokens({ tokens: [] }, { STACKDECK_TOKEN: 'x'.repeat(16) }).adminToken).toBe('x'.repeat(16))
+  expect((await resolveTokens({ tokens: [] }, { STACKDECK_TOKEN: 'x'.repeat(16) })).adminToken).toBe('x'.repeat(16))
 })
 
 describe('WebSocket frames', () => {

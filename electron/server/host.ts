@@ -14,7 +14,9 @@ import { RateLimiter } from './rate-limit'
 import { buildRouteTable, queryToInput } from './routes'
 import { serveStatic } from './static-files'
 import { saveAndRestartStatus } from './run-outcome-status'
-import { resolveTokens, scopeAllows } from './tokens'
+import { CoreError } from '@core/errors'
+import { readTokenFile, tokenFilePath, writeTokenFile } from './token-file'
+import { generateToken, resolveTokens, scopeAllows, sha256Hex, type AdminTokenSource } from './tokens'
 import { createWsDoor, refuseUpgrade } from './ws-door'
 
 /** `POST /api/rpc/<operation>`: the operation name is letters, digits, `_` and `.`. */
@@ -36,9 +38,14 @@ export interface HostOptions {
 export interface Host {
   url: string
   port: number
-  /** The admin token when known; only for printing the launch URL. */
-  adminToken: string | null
-  generatedToken: boolean
+  /** The admin token when known (it changes on api.rotateToken); only for printing the launch URL. */
+  readonly adminToken: string | null
+  /** Where it came from: `file` is the one kept in the state directory (see token-file.ts). */
+  adminTokenSource: AdminTokenSource
+  /** This start made the token file: its first URL. */
+  tokenCreated: boolean
+  /** The file the `file` token is kept in. */
+  tokenFile: string
   dispatcher: Dispatcher
   close(): Promise<void>
 }
@@ -97,7 +104,11 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   if (!LOOPBACK.has(api.host) && !api.allowNonLoopback) {
     throw new Error(`api.host is ${api.host}: binding beyond loopback needs api.allowNonLoopback = true`)
   }
-  const { registry, generated, adminToken } = resolveTokens(api, opts.env ?? process.env)
+  const tokenFile = tokenFilePath(core.stateDir)
+  const tokenStore = { read: () => readTokenFile(tokenFile), write: (t: string) => writeTokenFile(tokenFile, t) }
+  const resolved = await resolveTokens(api, opts.env ?? process.env, tokenStore)
+  const { registry } = resolved
+  let adminToken = resolved.adminToken
   const dispatcher = createDispatcher(core.handlers, { validateResults: opts.validateResults ?? false })
   const limiter = new RateLimiter(api.rateLimitPerMinute)
   const authThrottle = new AuthThrottle({ failuresPerMinute: api.authFailuresPerMinute, lockoutMs: api.authLockoutMs })
@@ -219,14 +230,36 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   guard.port = port
   const hostForUrl = api.host.includes(':') ? `[${api.host}]` : api.host
   if (!LOOPBACK.has(api.host)) log(`[host] WARNING: the control API listens on ${api.host}, beyond loopback`)
+  const url = `http://${hostForUrl}:${port}`
+
+  // Durable write first, then the swap: a failed write keeps the old token everywhere, and a crash
+  // after the write starts the next host with the new one, which is the one the caller was given.
+  const uninstallRotation = core.tokenRotation.install(async () => {
+    if (resolved.source !== 'file') {
+      const where = resolved.source === 'env' ? 'STACKDECK_TOKEN' : resolved.source === 'settings' ? 'api.token in the settings' : 'api.tokens (no admin token of the host\'s own)'
+      throw new CoreError('conflict', `The admin token is fixed by ${where}, not kept by the host; change it there and restart`)
+    }
+    const token = generateToken()
+    const dir = await writeTokenFile(tokenFile, token)
+    if (!dir.synced) log(`[host] ${dir.warning}`)
+    registry.replace('admin', sha256Hex(token))
+    adminToken = token
+    log(`[host] admin token rotated; the old one no longer opens requests or connections`)
+    return { token, url: `${url}/#token=${token}` }
+  })
 
   return {
-    url: `http://${hostForUrl}:${port}`,
+    url,
     port,
-    adminToken,
-    generatedToken: generated !== null,
+    get adminToken() {
+      return adminToken
+    },
+    adminTokenSource: resolved.source,
+    tokenCreated: resolved.created,
+    tokenFile,
     dispatcher,
     async close() {
+      uninstallRotation()
       ws.close()
       server.closeAllConnections()
       await new Promise<void>((r) => server.close(() => r()))

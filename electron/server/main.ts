@@ -49,7 +49,11 @@ async function main() {
   if (host.adminToken) {
     // The token travels in the fragment, which browsers never send to a server or log.
     console.log(`Open: ${host.url}/#token=${host.adminToken}`)
-    if (host.generatedToken) console.log('(generated a one-time admin token; set STACKDECK_TOKEN to fix it)')
+    if (host.adminTokenSource === 'file')
+      console.log(
+        `(${host.tokenCreated ? 'made a new' : 'reused the'} admin token kept in ${host.tokenFile}; ` +
+          '`stackdeck token rotate` replaces it, STACKDECK_TOKEN overrides it)',
+      )
   }
   let closing = false
   const shutdown = async (sig: string) => {

@@ -32,6 +32,16 @@ export class TokenRegistry {
     this.entries = entries.map((e) => ({ name: e.name, scope: e.scope, digest: Buffer.from(e.sha256, 'hex') }))
   }
 
+  /**
+   * Swaps the digest of the entry named `name` (the admin token on rotation). Verification reads the
+   * entries afresh on every request and upgrade, so the old token stops working at once.
+   */
+  replace(name: string, sha256: string): void {
+    const e = this.entries.find((x) => x.name === name)
+    if (!e) throw new Error(`TokenRegistry: no token named ${name}`)
+    e.digest = Buffer.from(sha256, 'hex')
+  }
+
   get size(): number {
     return this.entries.length
   }
@@ -47,18 +57,32 @@ export class TokenRegistry {
   }
 }
 
+/** Where the admin token came from; only a `file` token is the host's to rotate. */
+export type AdminTokenSource = 'env' | 'settings' | 'file' | 'none'
+
 export interface ResolvedTokens {
   registry: TokenRegistry
-  /** Set when we generated the admin token ourselves and must show it to the user once. */
-  generated: string | null
-  /** The admin token in clear when we know it (env, settings or generated); used for the printed URL. */
+  source: AdminTokenSource
+  /** True when this start made the token (and its file): the first URL to show the user. */
+  created: boolean
+  /** The admin token in clear when we know it (env, settings or file); used for the printed URL. */
   adminToken: string | null
 }
 
-export function resolveTokens(
+export interface TokenStore {
+  read(): Promise<string | null>
+  write(token: string): Promise<unknown>
+}
+
+/**
+ * The admin token, by precedence: STACKDECK_TOKEN, then `api.token`, then (only when no scoped
+ * tokens are configured either) the one kept in the state directory, made on the first start.
+ */
+export async function resolveTokens(
   api: { token?: string | undefined; tokens: Array<{ name: string; sha256: string; scope: Scope }> },
   env: NodeJS.ProcessEnv,
-): ResolvedTokens {
+  store?: TokenStore,
+): Promise<ResolvedTokens> {
   const fromEnv = env['STACKDECK_TOKEN']
   if (fromEnv && fromEnv.length < MIN_TOKEN_LENGTH) {
     throw new CoreError(
@@ -67,13 +91,22 @@ export function resolveTokens(
       { path: 'env:STACKDECK_TOKEN' },
     )
   }
-  let admin = fromEnv && fromEnv.length > 0 ? fromEnv : (api.token ?? null)
-  let generated: string | null = null
-  if (!admin && api.tokens.length === 0) {
-    admin = generateToken()
-    generated = admin
+  let admin: string | null = null
+  let source: AdminTokenSource = 'none'
+  let created = false
+  if (fromEnv) [admin, source] = [fromEnv, 'env']
+  else if (api.token) [admin, source] = [api.token, 'settings']
+  else if (api.tokens.length === 0) {
+    source = 'file'
+    admin = (await store?.read()) ?? null
+    if (!admin) {
+      admin = generateToken()
+      created = true
+      // Without a store (tests of this module) the token lives as long as the process.
+      await store?.write(admin)
+    }
   }
   const entries = [...api.tokens]
   if (admin) entries.unshift({ name: 'admin', sha256: sha256Hex(admin), scope: 'admin' })
-  return { registry: new TokenRegistry(entries), generated, adminToken: admin }
+  return { registry: new TokenRegistry(entries), source, created, adminToken: admin }
 }

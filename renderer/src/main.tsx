@@ -1,17 +1,16 @@
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
+import type { StackdeckClient } from '@contract'
 import { App } from './App'
 import { initClient, isWsClient } from './api/client'
-import { takeTokenFromLocation } from './api/token'
+import { onTokenInHash, takeTokenFromLocation } from './api/token'
 import { useAlerts } from './store/alerts'
 import { useConnection } from './store/connection'
 import { startSafetyFeed } from './store/safety'
 import './styles.css'
 
-const client = initClient(window.stackdeck ? null : takeTokenFromLocation())
-const conn = useConnection.getState()
-if (!client) conn.set({ state: 'no-token', door: 'ws' })
-else {
+function wire(client: StackdeckClient) {
+  const conn = useConnection.getState()
   conn.set({ door: client.door, state: client.door === 'ipc' ? 'open' : 'connecting' })
   if (isWsClient(client)) client.onState((s) => useConnection.getState().set({ state: s }))
   client.on('app.alert', (a) => useAlerts.getState().add(a))
@@ -21,6 +20,21 @@ else {
     .then((info) => useConnection.getState().set({ who: info.who, version: info.version }))
     .catch(() => undefined)
 }
+
+let client = initClient(window.stackdeck ? null : takeTokenFromLocation())
+if (!client) useConnection.getState().set({ state: 'no-token', door: 'ws' })
+else wire(client)
+
+// A rotated token arrives as a new `#token=` on the open page (no reload): the socket reconnects with
+// it, or, on a page that had no token yet, the client starts now.
+if (!window.stackdeck)
+  onTokenInHash((token) => {
+    if (isWsClient(client)) client.setToken(token)
+    else if (!client) {
+      client = initClient(token)
+      if (client) wire(client)
+    }
+  })
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

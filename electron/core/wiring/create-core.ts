@@ -49,11 +49,16 @@ import { RunHistory } from '../workflow/run-history'
 import { SaveAndRestart } from '../workflow/save-and-restart'
 import { createStackPort } from '../workflow/stack-port'
 import { createWorkflowHandlers } from '../workflow/workflow-handlers'
+import { createTokenRotation, type TokenRotation } from './token-rotation'
 
 export interface Core {
   readonly handlers: Handlers
   readonly hub: EventHub<EventMap>
   readonly loaded: LoadedSettings
+  /** Where Stackdeck keeps its own state (settings.stateDir or ~/.local/state/stackdeck). */
+  readonly stateDir: string
+  /** The slot the headless host fills with its `api.rotateToken` (see token-rotation.ts). */
+  readonly tokenRotation: TokenRotation
   start(): Promise<void>
   dispose(): Promise<void>
 }
@@ -334,7 +339,9 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
   const stackHandlers = createStackHandlers(stack, { configPath: settings.config.path, singleFileMounts: settings.config.singleFileMounts })
   const busHandlers = createBusHandlers(bus, { alert: (a) => hub.emit('app.alert', a) })
 
+  const tokenRotation = createTokenRotation()
   const raw: Handlers = {
+    'api.rotateToken': tokenRotation.handler,
     ...createAppHandlers({
       loaded,
       version: opts.version,
@@ -376,6 +383,8 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
     handlers,
     hub,
     loaded,
+    stateDir,
+    tokenRotation: { install: (rotate) => tokenRotation.install(rotate) },
     async start() {
       await history.load()
       await stack.start()

@@ -23,6 +23,8 @@ const CALL_TIMEOUT_MS = 180_000
 export interface WsClient extends StackdeckClient {
   readonly state: WsState
   onState(listener: (s: WsState) => void): () => void
+  /** A new token (a rotated one): drop the socket and connect again with it at once. */
+  setToken(token: string): void
   close(): void
 }
 
@@ -38,7 +40,8 @@ export const LOST_IN_FLIGHT =
  * backoff. A call made while disconnected fails at once (never queued: a "Pause stack" clicked
  * during an outage must not run 25 s later), and calls in flight when the socket drops fail too.
  */
-export function createWsClient(token: string, base: string = location.host): WsClient {
+export function createWsClient(initialToken: string, base: string = location.host): WsClient {
+  let token = initialToken
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
   const url = `${scheme}://${base}${WS_PATH}`
   let ws: WebSocket | null = null
@@ -119,6 +122,8 @@ export function createWsClient(token: string, base: string = location.host): WsC
       // Mark the view stale at once; the token check below only decides between retry and sign-in.
       if (wasOpen) setState('reconnecting')
       void tokenIsValid().then((valid) => {
+        // A new token (setToken) replaced this socket meanwhile: its verdict is about the old token.
+        if (closed || ws !== sock) return
         if (!valid) {
           setState('unauthorized')
           for (const [id, p] of pending) {
@@ -180,6 +185,28 @@ export function createWsClient(token: string, base: string = location.host): WsC
       set.add(listener as (p: unknown) => void)
       listeners.set(name, set)
       return () => set.delete(listener as (p: unknown) => void)
+    },
+    setToken(next) {
+      if (closed) return
+      token = next
+      const old = ws
+      ws = null
+      if (old) {
+        // Its close must not start the retry loop or the token check: the new socket replaces it.
+        old.onclose = null
+        old.onmessage = null
+        old.close()
+      }
+      // Whatever was in flight on the old socket may or may not have run, as with any drop.
+      if (everOpen)
+        for (const [id, p] of pending) {
+          clearTimeout(p.timer)
+          p.reject(new CallError({ code: 'unavailable', message: LOST_IN_FLIGHT }))
+          pending.delete(id)
+        }
+      backoff = 250
+      setState(everOpen ? 'reconnecting' : 'connecting')
+      connect()
     },
     close() {
       closed = true

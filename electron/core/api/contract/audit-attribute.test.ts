@@ -16,6 +16,7 @@ describe('the audit attribute on the contract', () => {
   it('the wrapper audits the control actions, and not the ones their domain records itself', () => {
     expect([...wrapperAuditedOperations].sort()).toEqual(
       [
+        'api.rotateToken',
         'bus.command',
         'config.restore',
         'config.save',

@@ -5,6 +5,7 @@
 import type { CallContext } from '../call-context'
 import type { InputOf, PayloadOf, ResultOf } from '../define'
 import type { ErrorCode, ErrorDetail } from '../../errors'
+import { apiTokenOperations } from './api-token'
 import { appEvents, appOperations } from './app'
 import { auditEvents, auditOperations } from './audit'
 import { busEvents, busOperations } from './bus'
@@ -18,6 +19,7 @@ import { historyEvents, historyOperations } from './history'
 
 export const operations = {
   ...appOperations,
+  ...apiTokenOperations,
   ...stackOperations,
   ...workflowOperations,
   ...busOperations,
