@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import { defineConfig } from 'electron-vite'
 import react from '@vitejs/plugin-react'
+import { execBit } from './scripts/exec-bit-plugin'
 
 const alias = {
   '@core': resolve(import.meta.dirname, 'electron/core'),
@@ -10,6 +11,8 @@ const alias = {
 export default defineConfig({
   main: {
     resolve: { alias },
+    // package.json's `bin`: runnable as ./out/main/cli.js and through `npm link`.
+    plugins: [execBit(['cli.js'])],
     build: {
       outDir: 'out/main',
       rollupOptions: {
