@@ -1,21 +1,20 @@
 #!/usr/bin/env node
-// `npm start`: build, then the desktop app when an Electron binary and a display exist, otherwise the
+// `npm start`: build (when a source changed), then the desktop app when an Electron binary and a display exist, otherwise the
 // headless host. `npm run serve` (--headless) always starts the headless host.
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { buildIfStale } from './build-if-stale.mjs'
 import { electronBinary } from './electron-binary.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const args = process.argv.slice(2)
 const headless = args.includes('--headless')
-const passThrough = args.filter((a) => a !== '--headless')
+const passThrough = args.filter((a) => a !== '--headless' && a !== '--rebuild')
 
-const build = spawnSync(process.execPath, [join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build', '--logLevel', 'warn'], {
-  cwd: root,
-  stdio: 'inherit',
-})
-if (build.status !== 0) process.exit(build.status ?? 1)
+// Only when a source changed since the last build (see build-if-stale.mjs); --rebuild forces one.
+const built = buildIfStale(root, { force: args.includes('--rebuild') })
+if (built !== 0) process.exit(built)
 
 const exe = headless ? null : electronBinary()
 const hasDisplay = process.platform !== 'linux' || !!(process.env.DISPLAY || process.env.WAYLAND_DISPLAY)
