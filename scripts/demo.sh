@@ -2,12 +2,16 @@
 # `npm run demo`: a small fake trading stack to point Stackdeck at.
 #
 #   bash scripts/demo.sh          start (or restart) it and write a settings file for Stackdeck
-#   bash scripts/demo.sh down     remove it again
+#   bash scripts/demo.sh down     remove exactly what it made: its containers and image (by label),
+#                                 its Redis and sample agents, its private engine, its directory
 #
-# Uses DOCKER_HOST (or the current docker context / default socket). When no engine answers, it
-# offers a private one (scripts/testenv/up.sh in /tmp/stackdeck-demo-env, kept until `demo.sh down`);
-# STACKDECK_DEMO_PRIVATE=1 accepts without asking. Redis: STACKDECK_DEMO_REDIS_URL, else one already
-# on 127.0.0.1:6379, else a throw-away redis-server on a free port.
+# Everything is per checkout: the id below is a hash of this checkout's path, so two checkouts (or two
+# agents' worktrees) on one machine never share containers, a label, an image tag or a private engine.
+#
+# Uses DOCKER_HOST (or the current docker context / default socket). When no engine answers and we
+# run as root, it starts a private one (scripts/testenv/dockerd.sh in /tmp/stackdeck-demo-<id>, kept
+# until `demo.sh down`; STACKDECK_DEMO_PRIVATE=0 refuses); otherwise it says what to do and stops.
+# Redis: STACKDECK_DEMO_REDIS_URL, else one already on 127.0.0.1:6379, else a throw-away redis-server.
 #
 # The containers run with --network host so they reach Redis on loopback: the engine must run on this
 # machine (not in a VM such as Docker Desktop's, and not remote).
@@ -16,10 +20,13 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=testenv/lib.sh
 . "$here/testenv/lib.sh"
 
+demo_id="$(printf '%s' "$REPO_ROOT" | sha256sum | cut -c1-10)"
 demo_dir="${STACKDECK_DEMO_DIR:-$REPO_ROOT/.testenv/demo}"
-private_env=/tmp/stackdeck-demo-env
-image=stackdeck-fixture:demo
-DEMO_LABEL=stackdeck.demo=1
+# In /tmp, not in the checkout: the engine's unix sockets must stay short (dockerd.sh checks).
+private_env="/tmp/stackdeck-demo-$demo_id"
+image="stackdeck-fixture:demo-$demo_id"
+DEMO_LABEL="stackdeck.demo=$demo_id"
+prefix="stackdeck-demo-$demo_id"
 
 engine_answers() { dk "$1" info --format '{{.ID}}' >/dev/null 2>&1; }
 
@@ -40,37 +47,66 @@ remove_containers() {
   [ -z "$ids" ] || dk "$host" rm -f -v $ids >/dev/null
 }
 
+# Only what carries this checkout's label: image.sh stamps it on the image it imports too.
+remove_demo() {
+  local host="$1" imgs
+  remove_containers "$host"
+  imgs="$(dk "$host" image ls -q --filter "label=$DEMO_LABEL" 2>/dev/null | sort -u || true)"
+  # shellcheck disable=SC2086
+  [ -z "$imgs" ] || dk "$host" rmi -f $imgs >/dev/null 2>&1 || true
+}
+
 down() {
   stop_agents
   local host=""
   [ -r "$demo_dir/docker-host" ] && host="$(cat "$demo_dir/docker-host")"
   [ -n "$host" ] || host="$(current_host)"
   if engine_answers "$host"; then
-    remove_containers "$host"
-    dk "$host" rmi -f "$image" >/dev/null 2>&1 || true
-    log "removed the demo containers from $host"
+    remove_demo "$host"
+    log "removed the demo's containers and image ($DEMO_LABEL) from $host"
   fi
-  [ -d "$demo_dir/redis" ] && bash "$here/testenv/redis.sh" stop "$demo_dir/redis"
-  [ -d "$private_env" ] && bash "$here/testenv/down.sh" "$private_env"
+  if [ -d "$demo_dir/redis" ]; then bash "$here/testenv/redis.sh" stop "$demo_dir/redis"; fi
+  # Only a directory this script made (the marker names the checkout) is stopped and removed.
+  if [ -e "$private_env/.stackdeck-demo" ]; then
+    bash "$here/testenv/dockerd.sh" stop "$private_env"
+    rm -rf --one-file-system "$private_env"
+    log "stopped and removed the private engine in $private_env"
+  fi
   rm -rf "$demo_dir"
   rmdir "$(dirname "$demo_dir")" 2>/dev/null || true
   log "demo removed"
 }
 
-ask_private() {
-  [ "${STACKDECK_DEMO_PRIVATE:-}" = 1 ] && return 0
-  if [ -t 0 ]; then
-    local answer
-    read -r -p "No Docker engine answers at $1. Start a private one for the demo (root needed)? [Y/n] " answer
-    [[ -z "$answer" || "$answer" =~ ^[Yy] ]] && return 0
+no_engine() {
+  die "no Docker engine answers at $1. Either make one reachable:
+    sudo systemctl start docker                  (or start Docker however this machine does)
+    sudo usermod -aG docker \$USER               (then log in again), or: export DOCKER_HOST=unix:///path/to/docker.sock
+  or let the demo start a private engine of its own (needs root; \`npm run demo -- down\` removes it):
+    sudo -E env PATH=\"\$PATH\" npm run demo"
+}
+
+# A private engine for this checkout: dockerd only (the test environment's Redis and PostgreSQL are
+# not needed), under /tmp. Prints its DOCKER_HOST.
+start_private() {
+  if [ -e "$private_env" ] && [ ! -O "$private_env" ]; then
+    die "$private_env exists and is not ours; remove it, or run the demo as its owner"
   fi
-  die "no Docker engine answers at $1. Start Docker, set DOCKER_HOST, or run with STACKDECK_DEMO_PRIVATE=1 for a private engine"
+  mkdir -p "$private_env"
+  printf '%s\n' "$REPO_ROOT" >"$private_env/.stackdeck-demo"
+  if bash "$here/testenv/dockerd.sh" status "$private_env"; then
+    log "no Docker engine answers at $1: using this checkout's private one in $private_env"
+  else
+    log "no Docker engine answers at $1: starting a private one in $private_env (\`npm run demo -- down\` removes it)"
+  fi
+  ensure_packages --need-dockerd
+  bash "$here/testenv/dockerd.sh" start "$private_env"
 }
 
 write_config() {
   mkdir -p "$demo_dir/config"
   if [ -f "$REPO_ROOT/config.example.toml" ]; then
-    cp "$REPO_ROOT/config.example.toml" "$demo_dir/config/config.toml"
+    # The example's holidays and early closes, moved next to today (scripts/demo-dates.mjs).
+    node "$here/demo-dates.mjs" <"$REPO_ROOT/config.example.toml" >"$demo_dir/config/config.toml"
   else
     cat >"$demo_dir/config/config.toml" <<'EOF'
 # Demo config for the Stackdeck fixture stack. Edit it in Stackdeck, then Save & Restart:
@@ -95,15 +131,15 @@ EOF
 
 write_settings() {
   local host="$1" redis_url="$2" f="$demo_dir/settings.json"
-  node - "$f" "$host" "$redis_url" "$demo_dir" <<'EOF'
-const [file, host, redisUrl, dir] = process.argv.slice(2)
+  node - "$f" "$host" "$redis_url" "$demo_dir" "$demo_id" <<'EOF'
+const [file, host, redisUrl, dir, id] = process.argv.slice(2)
 const reload = (signal) => ({ signal, logPattern: 'Config reloaded', timeoutMs: 10000 })
 const settings = {
   docker: { endpoints: [{ id: 'demo', url: host }] },
   services: [
-    { name: 'orchestrator', selector: { app: 'python-orchestrator', 'stackdeck.demo': '1' }, reload: reload('SIGUSR1') },
-    { name: 'scanner', selector: { app: 'go-scanner', 'stackdeck.demo': '1' }, reload: reload('SIGHUP') },
-    { name: 'agents', selector: { app: 'agent', 'stackdeck.demo': '1' }, reload: reload('SIGHUP') },
+    { name: 'orchestrator', selector: { app: 'python-orchestrator', 'stackdeck.demo': id }, reload: reload('SIGUSR1') },
+    { name: 'scanner', selector: { app: 'go-scanner', 'stackdeck.demo': id }, reload: reload('SIGHUP') },
+    { name: 'agents', selector: { app: 'agent', 'stackdeck.demo': id }, reload: reload('SIGHUP') },
   ],
   config: { path: `${dir}/config/config.toml`, keepBackups: 20 },
   redis: { url: redisUrl },
@@ -117,8 +153,6 @@ EOF
 pick_redis() {
   if [ -n "${STACKDECK_DEMO_REDIS_URL:-}" ]; then
     echo "$STACKDECK_DEMO_REDIS_URL"
-  elif [ -n "${1:-}" ]; then
-    echo "$1"
   elif command -v redis-cli >/dev/null 2>&1 && [ "$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = PONG ]; then
     echo "redis://127.0.0.1:6379"
   else
@@ -139,23 +173,21 @@ run_one() {
 }
 
 up() {
-  local host private_redis=""
+  local host
   host="$(current_host)"
   if ! command -v docker >/dev/null 2>&1 || ! engine_answers "$host"; then
-    ask_private "$host"
-    local envfile
-    envfile="$(bash "$here/testenv/up.sh" "$private_env")"
-    host="$(. "$envfile" && echo "$STACKDECK_TEST_DOCKER_HOST")"
-    private_redis="$(. "$envfile" && echo "$STACKDECK_TEST_REDIS_URL")"
+    if [ "$(id -u)" != 0 ] || [ "${STACKDECK_DEMO_PRIVATE:-}" = 0 ]; then no_engine "$host"; fi
+    host="$(start_private "$host")"
   fi
   ensure_packages
   mkdir -p "$demo_dir/state"
   echo "$host" >"$demo_dir/docker-host"
 
+  # Imported once: image.sh skips the import when the tag already holds the same content and labels.
   bash "$here/testenv/image.sh" "$host" "$image" "$DEMO_LABEL" >/dev/null
   write_config
   local redis_url redis_hp redis_host redis_port
-  redis_url="$(pick_redis "$private_redis")"
+  redis_url="$(pick_redis)"
   redis_hp="${redis_url#*://}"
   redis_hp="${redis_hp#*@}"
   redis_hp="${redis_hp%%/*}"
@@ -164,18 +196,19 @@ up() {
   [ "$redis_port" != "$redis_hp" ] || redis_port=6379
 
   remove_containers "$host"
-  # Every container carries `stackdeck.agent=<agent_id>`: with --network host a container's hostname
-  # is the host's, so the heartbeat's hostname cannot name it, and without the label a paused
-  # orchestrator or scanner would read "dead" instead of "paused" (README: agents and containers).
-  run_one "$host" stackdeck-demo-orchestrator "$redis_host" "$redis_port" \
+  # Every container carries `stackdeck.agent=<agent_id>`, the orchestrator and the scanners as much as
+  # the agents: with --network host a container's hostname is the host's, so the heartbeat's hostname
+  # cannot name it, and without the label a paused orchestrator or scanner would read "dead" instead
+  # of "paused" (README: agents and containers).
+  run_one "$host" "$prefix-orchestrator" "$redis_host" "$redis_port" \
     --label app=python-orchestrator --label stackdeck.agent=orchestrator \
     -e SERVICE_NAME=orchestrator -e AGENT_ID=orchestrator -e AGENT_GROUP=orchestration
   local i
   for i in 1 2; do
-    run_one "$host" "stackdeck-demo-scanner-$i" "$redis_host" "$redis_port" \
+    run_one "$host" "$prefix-scanner-$i" "$redis_host" "$redis_port" \
       --label app=go-scanner --label "stackdeck.agent=scanner-$i" \
       -e "SERVICE_NAME=scanner-$i" -e "AGENT_ID=scanner-$i" -e AGENT_GROUP=ingestion
-    run_one "$host" "stackdeck-demo-agent-$i" "$redis_host" "$redis_port" \
+    run_one "$host" "$prefix-agent-$i" "$redis_host" "$redis_port" \
       --label app=agent --label "stackdeck.agent=agent-$i" \
       -e "SERVICE_NAME=agent-$i" -e "AGENT_ID=agent-$i" -e AGENT_GROUP=execution
   done
@@ -190,7 +223,7 @@ up() {
   cat <<EOF
 
 Demo stack is up on $host (5 containers labelled $DEMO_LABEL), Redis at $redis_url.
-  config:   $demo_dir/config/config.toml
+  config:   $demo_dir/config/config.toml (holidays and early closes set next to today)
   settings: $settings
 
 Start Stackdeck on it:
@@ -198,7 +231,7 @@ Start Stackdeck on it:
   npm run serve -- --settings $settings      (headless host)
 
 Sample agents:    node e2e/agents/run-all.mjs (log: $demo_dir/agents.log)
-Watch a service:  DOCKER_HOST=$host docker logs -f stackdeck-demo-orchestrator
+Watch a service:  DOCKER_HOST=$host docker logs -f $prefix-orchestrator
 Remove it all:    npm run demo -- down
 EOF
 }
