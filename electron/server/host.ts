@@ -233,8 +233,10 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   const url = `http://${hostForUrl}:${port}`
 
   // Durable write first, then the swap: a failed write keeps the old token everywhere, and a crash
-  // after the write starts the next host with the new one, which is the one the caller was given.
-  const uninstallRotation = core.tokenRotation.install(async () => {
+  // between the two starts the next host with the new one from the file. Rotations run one at a
+  // time, so the file and the registry can never end up holding two different new tokens.
+  let rotating: Promise<unknown> = Promise.resolve()
+  const rotate = async () => {
     if (resolved.source !== 'file') {
       const where = resolved.source === 'env' ? 'STACKDECK_TOKEN' : resolved.source === 'settings' ? 'api.token in the settings' : 'api.tokens (no admin token of the host\'s own)'
       throw new CoreError('conflict', `The admin token is fixed by ${where}, not kept by the host; change it there and restart`)
@@ -246,6 +248,11 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     adminToken = token
     log(`[host] admin token rotated; the old one no longer opens requests or connections`)
     return { token, url: `${url}/#token=${token}` }
+  }
+  const uninstallRotation = core.tokenRotation.install(() => {
+    const next = rotating.then(rotate, rotate)
+    rotating = next.catch(() => undefined)
+    return next
   })
 
   return {

@@ -122,6 +122,29 @@ describe('the host keeps its own admin token', () => {
     }
   })
 
+  it('two rotations at once leave the file and the host holding the same one token', async () => {
+    const dir = stateDir()
+    const sut = await start(dir)
+    try {
+      const old = sut.host.adminToken as string
+      const answers = await Promise.all(
+        [1, 2].map(() => sut.client.post('/api/rpc/api.rotateToken', {}, old)),
+      )
+      // Both passed the gate with the old token, or the second came after the first was done (401).
+      const given = answers
+        .filter((r) => r.status === 200)
+        .map((r) => (r.json as { result: { token: string } }).result.token)
+      expect(given.length).toBeGreaterThanOrEqual(1)
+      const held = sut.host.adminToken as string
+      expect(given).toContain(held)
+      expect(readFileSync(join(dir, 'api-token'), 'utf8').trim()).toBe(held)
+      expect(await infoStatus(sut, held)).toBe(200)
+      for (const t of [old, ...given.filter((g) => g !== held)]) expect(await infoStatus(sut, t)).toBe(401)
+    } finally {
+      await sut.stop()
+    }
+  })
+
   it('`stackdeck token rotate` asks for --yes, then prints the new token first and the URL', async () => {
     ensureBuilt()
     const dir = stateDir()
