@@ -67,7 +67,7 @@ describe.skipIf(!enabled)('control API routes: refusals, for every route', () =>
     'supervise.reset': { valid: { service: 'scan' }, field: 'service', bad: '' },
     'supervise.restart': { valid: { service: 'scan' }, field: 'reason', bad: 'x'.repeat(501) },
     'services.create': { valid: { name: 'refused', selector: { a: 'b' } }, field: 'selector', bad: {} },
-    'services.update': { valid: { name: 'refused', selector: { a: 'b' } }, field: 'reload', bad: { signal: 'HUP' } },
+    'services.update': { valid: { name: 'refused', selector: { a: 'b' } }, field: 'reload', bad: 'SIGHUP' },
   }
   /** A route path with its `{param}` segments filled in (every template here takes a service name). */
   const filled = (r: Route) => r.path.replace(/\{\w+\}/g, 'refused')
