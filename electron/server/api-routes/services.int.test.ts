@@ -189,6 +189,18 @@ describe.skipIf(!enabled)('control API routes: services managed live, and discov
         const names = ((await call('GET', '/services', undefined, sut.tokens.read)).json as OpResult<'services.list'>).services.map((s) => s.name)
         expect(names).toEqual(['handwritten', 'extra'])
         expect((await call('DELETE', '/services/web')).status).toBe(404)
+        // Each change is audited by the handler wrapper, naming the service, the token and the door.
+        const audit = (await call('GET', '/audit?action=services&limit=50', undefined, sut.tokens.read)).json as OpResult<'audit.query'>
+        const ok = audit.records.filter((r) => r.outcome === 'ok').map((r) => [r.action, r.target, r.door])
+        expect(ok).toEqual(
+          expect.arrayContaining([
+            ['services.create', 'service:web', 'http'],
+            ['services.update', 'service:web', 'http'],
+            ['services.update', 'service:extra', 'http'],
+            ['services.delete', 'service:web', 'http'],
+          ]),
+        )
+        expect(audit.records.find((r) => r.action === 'services.create' && r.outcome === 'ok')?.reason).toBe('services route test')
       },
     ],
   ]
