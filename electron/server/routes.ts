@@ -87,6 +87,8 @@ export const pathParams = (path: string): string[] => [...path.matchAll(PARAM)].
  */
 export function withPathParams(input: unknown, params: Record<string, string>): { input: unknown } | { error: { field: string; message: string } } {
   if (Object.keys(params).length === 0) return { input }
+  // An empty body is no input: the path's parameters are then the whole of it.
+  if (input === undefined) return { input: { ...params } }
   if (input === null || typeof input !== 'object' || Array.isArray(input)) return { input }
   const out = { ...(input as Record<string, unknown>) }
   for (const [k, v] of Object.entries(params)) {
