@@ -49,6 +49,7 @@ export const ROUTE_SUITES = {
   supervise: ['supervise.'],
   audit: ['audit.'],
   history: ['history.'],
+  services: ['services.', 'engine.'],
 } as const satisfies Record<string, readonly string[]>
 export type RouteSuite = keyof typeof ROUTE_SUITES
 

@@ -93,6 +93,17 @@ const VALID: Partial<Record<OperationName, Record<string, unknown>>> = {
   'supervise.reset': { service: 'nosuch' },
   'supervise.restart': { service: 'nosuch', container: 'nosuch', reason: 'fuzz' },
   'api.rotateToken': { reason: 'fuzz' },
+  // Every field of a service, so each one's mutations are tried; only refused bodies are sent.
+  'services.create': {
+    name: 'fuzz',
+    selector: { app: 'fuzz' },
+    endpoint: 'local',
+    reload: { signal: 'SIGHUP', logPattern: 'reloaded', timeoutMs: 1000 },
+    supervise: { desired: 1, autoHeal: false, healthSource: 'docker', intervalMs: 1000 },
+    reason: 'fuzz',
+  },
+  'services.update': { name: 'fuzz', selector: { app: 'fuzz' }, reload: { signal: null, logPattern: null }, reason: 'fuzz' },
+  'services.delete': { name: 'nosuch', reason: 'fuzz' },
   'audit.query': {
     since: 0,
     limit: 5,

@@ -11,7 +11,7 @@ import { docsRoutes } from './docs-page'
 import { checkRequest, duplicateHeader, type GuardConfig } from './request-guard'
 import { httpStatusFor } from './http-status'
 import { RateLimiter } from './rate-limit'
-import { buildRouteTable, queryToInput } from './routes'
+import { buildRouteTable, matchRoute, queryToInput, withPathParams, type Route } from './routes'
 import { serveStatic } from './static-files'
 import { saveAndRestartStatus } from './run-outcome-status'
 import { CoreError } from '@core/errors'
@@ -76,10 +76,24 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 const sendError = (res: ServerResponse, status: number, error: ContractError, headers?: Record<string, string>) =>
   sendJson(res, status, { error }, headers)
 
-/** Statuses an operation's result can carry beyond 200 (the body is the result either way). */
-function resultStatus(op: string, result: unknown): number {
+/** Statuses an operation's result can carry beyond 200; 204 answers no body. */
+function resultStatus(op: string, route: Route | undefined, result: unknown): number {
   if (op === 'workflow.saveAndRestart') return saveAndRestartStatus(result as Parameters<typeof saveAndRestartStatus>[0])
-  return 200
+  switch (route?.success) {
+    case 'created':
+      return 201
+    case 'no-content':
+      return 204
+    case 'created-or-no-content':
+      return (result as { created?: unknown } | null)?.created === true ? 201 : 204
+    default:
+      return 200
+  }
+}
+
+function sendNoContent(res: ServerResponse) {
+  res.writeHead(204, { ...SECURITY_HEADERS, 'cache-control': 'no-store' })
+  res.end()
 }
 
 /**
@@ -143,7 +157,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     if (doc) return doc(req, res)
 
     const rpc = RPC_PATH.exec(url.pathname)
-    const route = rpc ? undefined : routes.get(`${method} ${url.pathname}`)
+    const matched = rpc ? undefined : matchRoute(routes, method, url.pathname)
+    const route = matched?.route
     const opName = rpc ? rpc[1] : route?.op
     if (!opName) {
       if (method === 'GET' && opts.staticDir && (await serveStatic(opts.staticDir, url.pathname, res))) return
@@ -177,7 +192,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     }
 
     let input: unknown
-    if (method === 'POST') {
+    if (method === 'POST' || method === 'PUT') {
       const body = await readJsonBody(req, api.maxBodyBytes)
       if (!body.ok) {
         if (body.close) res.setHeader('connection', 'close')
@@ -187,11 +202,17 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     } else {
       input = queryToInput(opName, url.searchParams)
     }
+    const filled = withPathParams(input, matched?.params ?? {})
+    if ('error' in filled) return sendError(res, 400, { code: 'invalid_input', message: filled.error.message, path: `/${filled.error.field}` })
+    input = filled.input
 
     const env = await dispatcher.dispatch(opName, input, { who: who.name, door: 'http' })
     // RPC keeps 200 for every ok envelope (clients such as the CLI read the envelope); REST says the outcome in the status.
     if (rpc) return sendJson(res, env.ok ? 200 : httpStatusFor(env.error), env)
-    if (env.ok) return sendJson(res, resultStatus(opName, env.result), env.result)
+    if (env.ok) {
+      const status = resultStatus(opName, route, env.result)
+      return status === 204 ? sendNoContent(res) : sendJson(res, status, env.result)
+    }
     return sendError(res, httpStatusFor(env.error), env.error)
   }
 

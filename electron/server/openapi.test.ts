@@ -24,12 +24,16 @@ type Row = {
   scope: string
   input: unknown
   result: unknown
-  http?: { method: 'GET' | 'POST'; path: string }
+  http?: { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: string; success?: string }
 }
 const rows = operations as unknown as Record<string, Row>
 const httpRows = Object.entries(rows).filter(
   (e): e is [string, Row & { http: NonNullable<Row['http']> }] => !!e[1].http,
 )
+
+const methodKey = (m: string) => m.toLowerCase() as 'get' | 'post' | 'put' | 'delete'
+/** The ok status a route documents with a body: 200, or 201 for the ones that create (define.ts HttpSuccess). */
+const okStatus = (success: string | undefined) => (success === 'created' || success === 'created-or-no-content' ? '201' : success === 'no-content' ? '204' : '200')
 
 const doc = buildOpenApi({ version: '1.2.3', serverUrl: 'http://127.0.0.1:7420/' })
 
@@ -95,7 +99,7 @@ describe('buildOpenApi', () => {
     for (const [name, row] of httpRows) {
       const item = doc.paths[row.http.path]
       expect(item, `${name} path ${row.http.path}`).toBeDefined()
-      const op = item?.[row.http.method === 'GET' ? 'get' : 'post']
+      const op = item?.[methodKey(row.http.method)]
       expect(op, `${name} method`).toBeDefined()
       if (!op) continue
       expect(op.operationId).toBe(name)
@@ -103,15 +107,19 @@ describe('buildOpenApi', () => {
       expect(op['x-stackdeck-scope']).toBe(row.scope)
       expect(op.description).toContain(row.scope)
       expect(op.summary).toBe(row.summary)
-      expect(op.responses['200']).toMatchObject({
-        content: { 'application/json': { schema: plainSchema(row.result) } },
-      })
+      const ok = okStatus(row.http.success)
+      if (ok === '204') expect(op.responses['204']).toBeDefined()
+      else
+        expect(op.responses[ok]).toMatchObject({
+          content: { 'application/json': { schema: plainSchema(row.result) } },
+        })
       const input = plainSchema(row.input)
-      if (row.http.method === 'GET') {
+      const inPath = [...row.http.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1])
+      if (row.http.method === 'GET' || row.http.method === 'DELETE') {
         const props = Object.keys((input['properties'] as Record<string, unknown> | undefined) ?? {})
         expect((op.parameters ?? []).map((p) => p.name).sort()).toEqual(props.sort())
         expect(op.requestBody).toBeUndefined()
-        for (const p of op.parameters ?? []) expect(p.in).toBe('query')
+        for (const p of op.parameters ?? []) expect(p.in).toBe(inPath.includes(p.name) ? 'path' : 'query')
       } else {
         expect(op.requestBody?.content['application/json'].schema).toEqual(input)
       }
@@ -122,7 +130,7 @@ describe('buildOpenApi', () => {
     const routes = [...buildRouteTable().values()]
     expect(routes.some((r) => r.public)).toBe(true)
     for (const r of routes) {
-      const op = doc.paths[r.path]?.[r.method === 'GET' ? 'get' : 'post']
+      const op = doc.paths[r.path]?.[methodKey(r.method)]
       if (r.public) {
         expect(op?.security).toEqual([])
         expect(op?.responses['401']).toBeUndefined()
@@ -142,11 +150,11 @@ describe('buildOpenApi', () => {
       expect(ids.has(op.operationId)).toBe(false)
       ids.add(op.operationId)
       expect(op.tags.length).toBeGreaterThan(0)
-      expect(op.responses['200']).toBeDefined()
+      expect(Object.keys(op.responses).some((st) => /^2\d\d$/.test(st))).toBe(true)
       for (const status of Object.keys(op.responses)) expect(status).toMatch(/^[1-5]\d\d$/)
     }
     for (const [name, row] of httpRows) {
-      const op = doc.paths[row.http.path]?.[row.http.method === 'GET' ? 'get' : 'post']
+      const op = doc.paths[row.http.path]?.[methodKey(row.http.method)]
       for (const status of ['400', '404', '409', '500']) {
         const resolved = deref(op?.responses[status], doc) as {
           content: { 'application/json': { schema: JsonSchema } }

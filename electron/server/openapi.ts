@@ -4,12 +4,12 @@
  * the WebSocket door. Nothing here is written by hand per operation, so it cannot drift.
  */
 import { events, operations } from '@core/api/contract'
-import type { Scope } from '@core/api/define'
+import type { HttpMethod, HttpSuccess, Scope } from '@core/api/define'
 import { RPC_PATH_PREFIX, WS_BEARER_PREFIX, WS_PATH, WS_PROTOCOL } from '@core/api/wire'
 import { ERROR_CODES } from '@core/errors'
 import { httpStatusFor } from './http-status'
 import { SAVE_AND_RESTART_STATUS } from './run-outcome-status'
-import { buildRouteTable } from './routes'
+import { buildRouteTable, pathParams } from './routes'
 
 export interface OpenApiOptions {
   version: string
@@ -50,7 +50,7 @@ export interface OpenApiDocument {
   servers?: Array<{ url: string }>
   security: Array<Record<string, string[]>>
   tags: Array<{ name: string; description?: string }>
-  paths: Record<string, Partial<Record<'get' | 'post', OpenApiOperation>>>
+  paths: Record<string, Partial<Record<'get' | 'post' | 'put' | 'delete', OpenApiOperation>>>
   components: {
     securitySchemes: Record<string, unknown>
     schemas: Record<string, JsonSchema>
@@ -75,7 +75,7 @@ interface OpRow {
   scope: Scope
   input: unknown
   result: unknown
-  http?: { method: 'GET' | 'POST'; path: string }
+  http?: { method: HttpMethod; path: string }
 }
 
 /**
@@ -157,10 +157,10 @@ const SCOPE_TEXT: Record<Scope, string> = {
   admin: 'admin (admin tokens only)',
 }
 
-function errorResponses(method: 'GET' | 'POST', isPublic: boolean): Record<string, unknown> {
+function errorResponses(method: HttpMethod, isPublic: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const e of ERROR_RESPONSES) {
-    if (e.when === 'post' && method !== 'POST') continue
+    if (e.when === 'post' && method !== 'POST' && method !== 'PUT') continue
     if (e.when === 'private' && isPublic) continue
     out[String(e.status)] = { $ref: `#/components/responses/${e.name}` }
   }
@@ -184,19 +184,36 @@ function runReportResponses(report: JsonSchema): Record<string, unknown> {
   return out
 }
 
-function queryParameters(input: JsonSchema): NonNullable<OpenApiOperation['parameters']> {
+/** `inPath`: the route's `{param}` names, documented as path parameters; `query`: also the rest, as query parameters. */
+function parametersOf(input: JsonSchema, inPath: readonly string[], query: boolean): NonNullable<OpenApiOperation['parameters']> {
   const props = (input['properties'] ?? {}) as Record<string, JsonSchema>
   const required = new Set((input['required'] as string[] | undefined) ?? [])
-  return Object.entries(props).map(([name, schema]) => {
+  return Object.entries(props).filter(([name]) => query || inPath.includes(name)).map(([name, schema]) => {
+    const where = inPath.includes(name) ? 'path' : 'query'
     const p: NonNullable<OpenApiOperation['parameters']>[number] = {
       name,
-      in: 'query',
-      required: required.has(name),
+      in: where,
+      required: where === 'path' || required.has(name),
       schema,
     }
     if (typeof schema['description'] === 'string') p.description = schema['description']
     return p
   })
+}
+
+/** The ok answers of a route (define.ts `HttpSuccess`): 200 by default, 201 with the result, 204 without a body. */
+function successResponses(success: HttpSuccess | undefined, result: JsonSchema): Record<string, unknown> {
+  const withBody = (description: string) => ({ description, content: { 'application/json': { schema: result } } })
+  switch (success) {
+    case 'created':
+      return { '201': withBody('Created; the result.') }
+    case 'no-content':
+      return { '204': { description: 'Done; no body.' } }
+    case 'created-or-no-content':
+      return { '201': withBody('Created; the result.'), '204': { description: 'Replaced; no body.' } }
+    default:
+      return { '200': withBody('The result.') }
+  }
 }
 
 function describeOp(name: string, row: OpRow, isPublic: boolean): string {
@@ -307,10 +324,7 @@ export function buildOpenApi(opts: OpenApiOptions): OpenApiDocument {
       description: describeOp(route.op, row, route.public),
       tags: [tag],
       responses: {
-        '200': {
-          description: 'The result.',
-          content: { 'application/json': { schema: plainSchema(row.result) } },
-        },
+        ...successResponses(route.success, plainSchema(row.result)),
         ...errorResponses(route.method, route.public),
         ...(route.op === 'workflow.saveAndRestart' ? runReportResponses(plainSchema(row.result)) : {}),
       },
@@ -321,15 +335,16 @@ export function buildOpenApi(opts: OpenApiOptions): OpenApiDocument {
       operation.security = []
       operation['x-stackdeck-public'] = true
     }
-    if (route.method === 'GET') {
-      const params = queryParameters(input)
-      if (params.length > 0) operation.parameters = params
-    } else {
+    const inPath = pathParams(route.path)
+    const hasBody = route.method === 'POST' || route.method === 'PUT'
+    const params = parametersOf(input, inPath, !hasBody)
+    if (params.length > 0) operation.parameters = params
+    if (hasBody) {
       const required = Array.isArray(input['required']) && input['required'].length > 0
       operation.requestBody = { required, content: { 'application/json': { schema: input } } }
     }
     const item = (paths[route.path] ??= {})
-    item[route.method === 'GET' ? 'get' : 'post'] = operation
+    item[route.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete'] = operation
   }
 
   const opNames = Object.keys(rows)

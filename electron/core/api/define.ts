@@ -7,9 +7,21 @@ import type { CallContext } from './call-context'
  */
 export type Scope = 'read' | 'operate' | 'admin'
 
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE'
+
+/**
+ * The status of an ok REST answer when it is not 200 (RPC answers 200 for every ok envelope):
+ * - `created`: 201 with the result.
+ * - `no-content`: 204, no body (the result is in the audit log and on RPC).
+ * - `created-or-no-content`: 201 with the result when `result.created` is true, else 204 (an upsert).
+ */
+export type HttpSuccess = 'created' | 'no-content' | 'created-or-no-content'
+
 export interface HttpRoute {
-  method: 'GET' | 'POST'
+  method: HttpMethod
+  /** `{param}` segments are filled into the input by name (e.g. `/services/{name}` gives `name`). */
   path: string
+  success?: HttpSuccess
 }
 
 export interface OperationDef<I extends TSchema = TSchema, R extends TSchema = TSchema> {

@@ -80,6 +80,8 @@ export function defaultTarget(action: string, input: unknown): string | undefine
   if (typeof i['container'] === 'string') return `container:${i['container']}`
   if (typeof i['service'] === 'string') return `service:${i['service']}`
   if (action.startsWith('stack.')) return 'stack'
+  // The services routes name the service being created, replaced or removed by `name`.
+  if (action.startsWith('services.') && typeof i['name'] === 'string') return `service:${i['name']}`
   return undefined
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
@@ -16,6 +17,11 @@ export interface LoadedSettings {
   settings: Settings
   /** Where they came from; null when no file existed and only defaults apply. */
   source: string | null
+  /**
+   * SHA-256 (hex) of the file's bytes as read: the services domain refuses to write over a file
+   * that changed on disk since (an outside edit), rather than losing that edit.
+   */
+  hash?: string
 }
 
 /** `--settings <path>` / `--settings=<path>` wins over STACKDECK_SETTINGS, which wins over the default path. */
@@ -78,20 +84,22 @@ export async function loadSettings(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<LoadedSettings> {
   const { path, explicit } = settingsPathFrom(argv, env)
-  let text: string
+  let bytes: Buffer
   try {
-    text = await readFile(path, 'utf8')
+    bytes = await readFile(path)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !explicit) {
       return { settings: resolvePaths(parseSettings({}, '<defaults>'), process.cwd()), source: null }
     }
     throw new CoreError('io_error', `${path}: cannot read settings (${(err as Error).message})`, { cause: err })
   }
+  const text = bytes.toString('utf8')
   let raw: unknown
   try {
     raw = JSON.parse(text)
   } catch (err) {
     throw new CoreError('parse_error', `${path}${jsonErrorLocation(text, err)}: ${(err as Error).message}`)
   }
-  return { settings: resolvePaths(parseSettings(raw, path), dirname(path)), source: path }
+  const hash = createHash('sha256').update(bytes).digest('hex')
+  return { settings: resolvePaths(parseSettings(raw, path), dirname(path)), source: path, hash }
 }

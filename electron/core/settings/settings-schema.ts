@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox'
+import { ServiceSchema } from '../api/contract/services'
 
 /**
  * Stackdeck's own settings. This TypeBox definition is the single source of truth:
@@ -20,49 +21,8 @@ export const EndpointSchema = Type.Object(
   { additionalProperties: false },
 )
 
-export const ServiceSchema = Type.Object(
-  {
-    name: Type.String({ pattern: '^[a-zA-Z0-9_.-]{1,64}$' }),
-    selector: Type.Record(Type.String({ minLength: 1 }), Type.String(), {
-      minProperties: 1,
-      description: 'Docker labels that every container of this service carries, e.g. {"app": "go-scanner"}.',
-    }),
-    endpoint: Type.Optional(Type.String({ description: 'Endpoint id; all endpoints when absent.' })),
-    reload: Type.Object(
-      {
-        signal: Type.Union([Type.String({ pattern: '^SIG[A-Z0-9]+$' }), Type.Null()], {
-          default: 'SIGHUP',
-          description: 'Signal that makes the service re-read config.toml; null for services that watch the file.',
-        }),
-        logPattern: Type.Union([Type.String({ minLength: 1 }), Type.Null()], {
-          default: 'Config reloaded',
-          description: 'Regular expression of the log line that proves the reload; null when unverifiable.',
-        }),
-        timeoutMs: Duration(10_000, 'How long to wait for the reload evidence.'),
-      },
-      { additionalProperties: false, default: {} },
-    ),
-    supervise: Type.Optional(
-      Type.Object(
-        {
-          desired: Type.Integer({ minimum: 0, maximum: 1000, default: 1 }),
-          autoHeal: Type.Boolean({ default: false }),
-          healthSource: Type.Union([Type.Literal('docker'), Type.Literal('heartbeat'), Type.Literal('both')], {
-            default: 'docker',
-          }),
-          intervalMs: Duration(5_000, 'Reconcile interval.'),
-          timeoutMs: Duration(1_000, 'Health check timeout.'),
-          backoffBaseMs: Duration(1_000, 'First restart delay.'),
-          backoffMaxMs: Duration(60_000, 'Restart delay cap.'),
-          maxFailedRestarts: Type.Integer({ minimum: 0, maximum: 100, default: 3 }),
-          stopTimeoutS: Type.Integer({ minimum: 0, maximum: 600, default: 10 }),
-        },
-        { additionalProperties: false },
-      ),
-    ),
-  },
-  { additionalProperties: false },
-)
+// One shape for a service, shared with the services API: see contract/services.ts.
+export { ServiceSchema }
 
 export const ApiTokenSchema = Type.Object(
   {

@@ -6,6 +6,8 @@ import { deadline, inspectOrGone, listEndpoint } from './docker-calls'
 import { createEndpointClient, parseEndpointUrl, type EndpointClient } from './endpoint-url'
 import { EndpointWatcher } from './endpoint-watcher'
 import { emptyTotals } from './outcome'
+import { discoverContainers } from './discover'
+import type { DiscoveryT } from '../api/contract/services'
 import { describeConfigViews, type ConfigViewsReport, type ConfigViewTarget, type DescribeConfigViewsInput } from './describe-config-views'
 import { engineFreezeWindow, type EngineFreeze } from './engine-freeze'
 import { compileEvidencePattern } from './evidence-pattern'
@@ -68,7 +70,7 @@ export class StackService {
   private readonly local = new Set<string>()
   private readonly store: SnapshotStore
   private readonly watchers: EndpointWatcher[] = []
-  private readonly patterns: Map<string, RegExp | null>
+  private patterns: Map<string, RegExp | null>
   private readonly skews = new Map<string, { at: number; value: Promise<ClockSkew> }>()
   private readonly o: ResolvedOptions
 
@@ -89,25 +91,55 @@ export class StackService {
   async start(): Promise<void> {
     if (this.watchers.length === 0) {
       this.store.open()
-      for (const client of this.clients.values()) {
-        this.watchers.push(
-          new EndpointWatcher(client, this.o.services, this.store, {
-            listTimeoutMs: this.o.listTimeoutMs,
-            backoffBaseMs: this.o.backoffBaseMs,
-            backoffCapMs: this.o.backoffCapMs,
-            pingIntervalMs: this.o.pingIntervalMs,
-            ...(this.o.log ? { log: this.o.log } : {}),
-          }),
-        )
-      }
+      for (const client of this.clients.values()) this.watchers.push(this.watcherFor(client))
     }
     await Promise.all(this.watchers.map((w) => w.start()))
+  }
+
+  private watcherFor(client: EndpointClient): EndpointWatcher {
+    return new EndpointWatcher(client, this.o.services, this.store, {
+      listTimeoutMs: this.o.listTimeoutMs,
+      backoffBaseMs: this.o.backoffBaseMs,
+      backoffCapMs: this.o.backoffCapMs,
+      pingIntervalMs: this.o.pingIntervalMs,
+      ...(this.o.log ? { log: this.o.log } : {}),
+    })
   }
 
   async stop(): Promise<void> {
     await Promise.all(this.watchers.map((w) => w.stop()))
     this.watchers.length = 0
     this.store.close()
+  }
+
+  /**
+   * Checks a new list of services as the constructor would (paths `/services/<i>/...`), without
+   * applying it: the services domain asks before it writes the settings file.
+   */
+  checkServices(services: readonly ServiceSpec[]): void {
+    resolveOptions({ ...this.o, services: [...services] })
+  }
+
+  /**
+   * Re-applies the services live: selection, the snapshot's grouping, pause sets and the events
+   * watch all follow, with no restart. The list is one array shared by reference with the snapshot
+   * store and the watchers, so it is replaced in place; each watcher is then restarted, because its
+   * events stream's label filter and its first list were made for the old selectors.
+   */
+  async setServices(services: readonly ServiceSpec[]): Promise<void> {
+    const { options, patterns } = resolveOptions({ ...this.o, services: [...services] })
+    this.o.services.splice(0, this.o.services.length, ...options.services)
+    this.patterns = patterns
+    if (this.watchers.length === 0) return
+    const old = this.watchers.splice(0, this.watchers.length)
+    await Promise.all(old.map((w) => w.stop()))
+    for (const client of this.clients.values()) this.watchers.push(this.watcherFor(client))
+    await Promise.all(this.watchers.map((w) => w.start()))
+  }
+
+  /** Every container of every endpoint, in the stack or not (discover.ts). */
+  discover(): Promise<DiscoveryT> {
+    return discoverContainers([...this.clients.values()], this.o.services, this.o.listTimeoutMs)
   }
 
   /** The current view without any Docker call (may be stale for endpoints that are not watched). */

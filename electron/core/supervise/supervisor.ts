@@ -160,6 +160,29 @@ export class Supervisor {
     await this.store.save().catch((err: unknown) => this.log(`supervise: state write failed: ${errText(err)}`))
   }
 
+  /**
+   * Re-applies the supervised services live: a new service is checked at once, a changed one gets
+   * its new options and is checked at once, and a removed one stops being checked (a check or
+   * restart in flight finishes; its loop is not re-armed). Backoff counters of a service that stays
+   * are kept, so editing a service does not forgive a crash loop.
+   */
+  setServices(list: readonly SuperviseServiceOptions[]): void {
+    const next = new Map(resolveServiceOptions(list).map((o) => [o.name, o]))
+    for (const [name, rt] of this.rts) {
+      if (next.has(name)) continue
+      if (rt.timer !== null) this.clock.clearTimer(rt.timer)
+      rt.timer = null
+      this.rts.delete(name)
+    }
+    for (const [name, opts] of next) {
+      const rt = this.rts.get(name)
+      if (rt) rt.opts = opts
+      else this.rts.set(name, newRuntime(opts))
+      this.schedule(this.rts.get(name) as Runtime, 0)
+    }
+    this.publish()
+  }
+
   // ---- status -------------------------------------------------------------------------------
 
   status(): SuperviseStatusT {
@@ -275,7 +298,8 @@ export class Supervisor {
   }
 
   private schedule(rt: Runtime, ms: number): void {
-    if (!this.running) return
+    // A service removed by setServices keeps no loop, even when its last check ends afterwards.
+    if (!this.running || this.rts.get(rt.opts.name) !== rt) return
     if (rt.timer !== null) this.clock.clearTimer(rt.timer)
     rt.timer = this.clock.setTimer(() => {
       rt.timer = null

@@ -45,6 +45,8 @@ import { HistoryService, type HistoryServiceStatus } from '../store/history-serv
 import { historyAlertFor } from '../store/history-alerts'
 import { StateRecorder } from '../store/state-recorder'
 import { busEventFeed, historyBackedBusHandlers } from './history-bridges'
+import { liveServices, stackSpecsOf, supervisedOf } from './services-bridges'
+import { createServicesHandlers } from '../services/services-handlers'
 import { RunHistory } from '../workflow/run-history'
 import { SaveAndRestart } from '../workflow/save-and-restart'
 import { createStackPort } from '../workflow/stack-port'
@@ -101,14 +103,7 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
   const announcer = busAnnouncer()
   const stack = new StackService({
     endpoints: settings.docker.endpoints,
-    // A supervised service's stopTimeoutS also applies to restarts from the Stack tab.
-    services: settings.services.map((s) => ({
-      name: s.name,
-      selector: s.selector,
-      ...(s.endpoint ? { endpoint: s.endpoint } : {}),
-      reload: s.reload,
-      ...(s.supervise ? { stopTimeoutS: s.supervise.stopTimeoutS } : {}),
-    })),
+    services: stackSpecsOf(settings.services),
     actionTimeoutMs: settings.docker.actionTimeoutMs,
     events: hub,
     announce: announcer.announce,
@@ -254,13 +249,8 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
   // After a Redis outage the schedule recomputes from the clock rather than replaying missed transitions.
   flagRedis.on('ready', () => void scheduler?.resync())
 
-  const supervised = settings.services.filter((s) => s.supervise)
   const supervisor = new Supervisor({
-    services: supervised.map((s) => ({
-      name: s.name,
-      ...(s.supervise as NonNullable<typeof s.supervise>),
-      heartbeatGraceMs: settings.redis.heartbeatTimeoutMs,
-    })),
+    services: supervisedOf(settings.services, settings.redis.heartbeatTimeoutMs),
     actionTimeoutMs: settings.docker.actionTimeoutMs,
     stack: supervisedStackFor(stack, systemContext('supervisor', 'supervisor')),
     heartbeats: heartbeatViewFor(bus),
@@ -336,6 +326,9 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
       })
     : () => undefined
 
+  // The services section, managed live: written to the settings file, re-applied to the stack and the supervisor.
+  const services = liveServices({ loaded, stack, supervisor, onChange: (l) => hub.emit('services.changed', l) })
+
   const stackHandlers = createStackHandlers(stack, { configPath: settings.config.path, singleFileMounts: settings.config.singleFileMounts })
   const busHandlers = createBusHandlers(bus, { alert: (a) => hub.emit('app.alert', a) })
 
@@ -376,6 +369,7 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
     ...createSuperviseHandlers(supervisor),
     ...createAuditHandlers(audit),
     ...createHistoryHandlers(eventHistory, storeEngine),
+    ...createServicesHandlers(services, () => stack.discover()),
   }
   const handlers = auditedHandlers(raw, audit, wrapperAuditedOperations, { log: (m, e) => log(`[audit] ${m} ${e instanceof Error ? e.message : ''}`) })
 

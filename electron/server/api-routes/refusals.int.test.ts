@@ -66,7 +66,11 @@ describe.skipIf(!enabled)('control API routes: refusals, for every route', () =>
     'schedule.override': { valid: { value: true }, field: 'value', bad: 'on' },
     'supervise.reset': { valid: { service: 'scan' }, field: 'service', bad: '' },
     'supervise.restart': { valid: { service: 'scan' }, field: 'reason', bad: 'x'.repeat(501) },
+    'services.create': { valid: { name: 'refused', selector: { a: 'b' } }, field: 'selector', bad: {} },
+    'services.update': { valid: { name: 'refused', selector: { a: 'b' } }, field: 'reload', bad: 'SIGHUP' },
   }
+  /** A route path with its `{param}` segments filled in (every template here takes a service name). */
+  const filled = (r: Route) => r.path.replace(/\{\w+\}/g, 'refused')
 
   /** GET routes with required parameters: a valid query, so the broken one is the only fault. */
   const GET_BASE: Partial<Record<OperationName, string>> = {
@@ -80,14 +84,23 @@ describe.skipIf(!enabled)('control API routes: refusals, for every route', () =>
     send: (token?: string, headers?: Record<string, string>) => Promise<ApiResponse>
     field: string
   } {
-    if (r.method === 'POST') {
+    if (r.method === 'POST' || r.method === 'PUT') {
       const spec = BAD_POST[r.op]
       if (!spec) throw new Error(`no bad-input case for ${r.op}`)
       const body = { ...spec.valid, [spec.field]: spec.bad }
       // The case must really be "valid except this field", or the test proves nothing.
       expect(inputAccepted(r.op, spec.valid), `${r.op} base input`).toBe(true)
       expect(inputAccepted(r.op, body), `${r.op} broken input`).toBe(false)
-      return { field: `/${spec.field}`, send: (t, h) => rs.sut.host.client.post(r.path, body, t, h) }
+      return {
+        field: `/${spec.field}`,
+        send: (t, h) => rs.sut.host.client.request(r.method, filled(r), { body, ...(t ? { token: t } : {}), ...(h ? { headers: h } : {}) }),
+      }
+    }
+    if (r.method === 'DELETE') {
+      return {
+        field: '/bogus',
+        send: (t, h) => rs.sut.host.client.request('DELETE', `${filled(r)}?bogus=1`, { ...(t ? { token: t } : {}), ...(h ? { headers: h } : {}) }),
+      }
     }
     const props = (operations[r.op].input as { properties?: Record<string, unknown> }).properties ?? {}
     if ('limit' in props)

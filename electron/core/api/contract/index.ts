@@ -16,6 +16,7 @@ import { superviseEvents, superviseOperations } from './supervise'
 import { stackEvents, stackOperations } from './stack'
 import { workflowEvents, workflowOperations } from './workflow'
 import { historyEvents, historyOperations } from './history'
+import { servicesEvents, servicesOperations } from './services'
 
 export const operations = {
   ...appOperations,
@@ -29,6 +30,7 @@ export const operations = {
   ...superviseOperations,
   ...auditOperations,
   ...historyOperations,
+  ...servicesOperations,
 } as const
 
 export const events = {
@@ -42,6 +44,7 @@ export const events = {
   ...superviseEvents,
   ...auditEvents,
   ...historyEvents,
+  ...servicesEvents,
 } as const
 
 export type Operations = typeof operations
