@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import type { Core } from '@core/wiring/create-core'
 import { createDispatcher, type Dispatcher } from '@core/api/dispatcher'
 import type { ContractError } from '@core/api/contract'
+import type { HttpRoute } from '@core/api/define'
 import { operations } from '@core/api/contract'
 import { RPC_PATH_PREFIX, WS_PATH } from '@core/api/wire'
 import { AuthThrottle, clientKey } from './auth-throttle'
@@ -11,10 +12,10 @@ import { docsRoutes } from './docs-page'
 import { checkRequest, duplicateHeader, type GuardConfig } from './request-guard'
 import { httpStatusFor } from './http-status'
 import { RateLimiter } from './rate-limit'
-import { buildRouteTable, queryToInput } from './routes'
+import { buildRouteTable, matchRoute, pathHasRoute, queryToInput, successStatus, withPathParams } from './routes'
 import { serveStatic } from './static-files'
 import { saveAndRestartStatus } from './run-outcome-status'
-import { resolveTokens, scopeAllows } from './tokens'
+import { callerOf, refusalFor, resolveTokens, type TokenIdentity } from './tokens'
 import { createWsDoor, refuseUpgrade } from './ws-door'
 
 /** `POST /api/rpc/<operation>`: the operation name is letters, digits, `_` and `.`. */
@@ -69,10 +70,15 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 const sendError = (res: ServerResponse, status: number, error: ContractError, headers?: Record<string, string>) =>
   sendJson(res, status, { error }, headers)
 
-/** Statuses an operation's result can carry beyond 200 (the body is the result either way). */
-function resultStatus(op: string, result: unknown): number {
+/** Statuses an operation's result can carry beyond 200 (the body is the result, except for 204). */
+function resultStatus(op: string, http: HttpRoute, result: unknown): number {
   if (op === 'workflow.saveAndRestart') return saveAndRestartStatus(result as Parameters<typeof saveAndRestartStatus>[0])
-  return 200
+  return successStatus(http, result)
+}
+
+function sendNoContent(res: ServerResponse) {
+  res.writeHead(204, { ...SECURITY_HEADERS, 'cache-control': 'no-store' })
+  res.end()
 }
 
 /**
@@ -132,16 +138,20 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     if (doc) return doc(req, res)
 
     const rpc = RPC_PATH.exec(url.pathname)
-    const route = rpc ? undefined : routes.get(`${method} ${url.pathname}`)
+    const match = rpc ? null : matchRoute(routes, method, url.pathname)
+    const route = match?.route
     const opName = rpc ? rpc[1] : route?.op
     if (!opName) {
       if (method === 'GET' && opts.staticDir && (await serveStatic(opts.staticDir, url.pathname, res))) return
+      if (pathHasRoute(routes, url.pathname)) {
+        return sendError(res, 405, { code: 'invalid_input', message: `${method} is not allowed on ${url.pathname}` })
+      }
       return sendError(res, 404, { code: 'not_found', message: `No route for ${method} ${url.pathname}` })
     }
     if (rpc && method !== 'POST') return sendError(res, 405, { code: 'invalid_input', message: 'RPC calls use POST' })
     if (!dispatcher.has(opName)) return sendError(res, 404, { code: 'not_found', message: `Unknown operation: ${opName}` })
 
-    let who = { name: 'anonymous', scope: 'read' as const as 'read' | 'operate' | 'admin' }
+    let who: TokenIdentity = { name: 'anonymous', scope: 'read' }
     if (!route?.public) {
       const addr = clientKey(req.socket.remoteAddress)
       const gate = authThrottle.check(addr)
@@ -159,15 +169,16 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       }
       who = id
       const need = operations[opName].scope
-      if (!scopeAllows(who.scope, need)) {
-        return sendError(res, 403, { code: 'forbidden', message: `${opName} needs the ${need} scope; token "${who.name}" has ${who.scope}` })
-      }
+      const refusal = refusalFor(who, opName, need)
+      if (refusal) return sendError(res, 403, { code: 'forbidden', message: refusal })
       if (!limiter.take(who.name)) return sendError(res, 429, { code: 'rate_limited', message: 'Too many requests' }, retryAfter(60_000 / api.rateLimitPerMinute))
     }
 
+    const http = (operations[opName] as { http?: HttpRoute }).http
     let input: unknown
-    if (method === 'POST') {
-      const body = await readJsonBody(req, api.maxBodyBytes)
+    if (method !== 'GET') {
+      const cap = Math.min(api.maxBodyBytes, http?.maxBodyBytes ?? Infinity)
+      const body = await readJsonBody(req, cap)
       if (!body.ok) {
         if (body.close) res.setHeader('connection', 'close')
         return sendError(res, body.status, body.error)
@@ -176,11 +187,19 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     } else {
       input = queryToInput(opName, url.searchParams)
     }
+    if (match) {
+      const merged = withPathParams(opName, input, match.params)
+      if (!merged.ok) return sendError(res, 400, { code: 'invalid_input', message: merged.message, path: merged.path })
+      input = merged.input
+    }
 
-    const env = await dispatcher.dispatch(opName, input, { who: who.name, door: 'http' })
+    const env = await dispatcher.dispatch(opName, input, { ...callerOf(who), door: 'http' })
     // RPC keeps 200 for every ok envelope (clients such as the CLI read the envelope); REST says the outcome in the status.
     if (rpc) return sendJson(res, env.ok ? 200 : httpStatusFor(env.error), env)
-    if (env.ok) return sendJson(res, resultStatus(opName, env.result), env.result)
+    if (env.ok) {
+      const status = route ? resultStatus(opName, route.http, env.result) : 200
+      return status === 204 ? sendNoContent(res) : sendJson(res, status, env.result)
+    }
     return sendError(res, httpStatusFor(env.error), env.error)
   }
 

@@ -5,6 +5,7 @@ import { Ajv2020 } from 'ajv/dist/2020'
 import addFormatsModule from 'ajv-formats'
 import { createAjv } from '@core/api/ajv'
 import { events, operations } from '@core/api/contract'
+import type { HttpRoute } from '@core/api/define'
 import {
   buildOpenApi,
   plainSchema,
@@ -24,7 +25,7 @@ type Row = {
   scope: string
   input: unknown
   result: unknown
-  http?: { method: 'GET' | 'POST'; path: string }
+  http?: HttpRoute
 }
 const rows = operations as unknown as Record<string, Row>
 const httpRows = Object.entries(rows).filter(
@@ -95,7 +96,7 @@ describe('buildOpenApi', () => {
     for (const [name, row] of httpRows) {
       const item = doc.paths[row.http.path]
       expect(item, `${name} path ${row.http.path}`).toBeDefined()
-      const op = item?.[row.http.method === 'GET' ? 'get' : 'post']
+      const op = item?.[row.http.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete']
       expect(op, `${name} method`).toBeDefined()
       if (!op) continue
       expect(op.operationId).toBe(name)
@@ -103,17 +104,26 @@ describe('buildOpenApi', () => {
       expect(op['x-stackdeck-scope']).toBe(row.scope)
       expect(op.description).toContain(row.scope)
       expect(op.summary).toBe(row.summary)
-      expect(op.responses['200']).toMatchObject({
-        content: { 'application/json': { schema: plainSchema(row.result) } },
-      })
+      // 200, or each success status the route declares (201 for a create), with the result schema
+      const s = row.http.status
+      const statuses = s === undefined ? [200] : typeof s === 'number' ? [s] : [s.whenTrue, s.whenFalse]
+      for (const st of statuses.filter((x) => x !== 204)) {
+        expect(op.responses[String(st)], `${name} ${st}`).toMatchObject({
+          content: { 'application/json': { schema: plainSchema(row.result) } },
+        })
+      }
+      if (row.http.noContentWhenNull) expect(op.responses['204']).toBeDefined()
       const input = plainSchema(row.input)
+      const inPath = [...row.http.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string)
+      for (const p of inPath) expect(op.parameters?.find((x) => x.name === p)).toMatchObject({ in: 'path', required: true })
+      const props = Object.keys((input['properties'] as Record<string, unknown> | undefined) ?? {}).filter((p) => !inPath.includes(p))
       if (row.http.method === 'GET') {
-        const props = Object.keys((input['properties'] as Record<string, unknown> | undefined) ?? {})
-        expect((op.parameters ?? []).map((p) => p.name).sort()).toEqual(props.sort())
+        expect((op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name).sort()).toEqual(props.sort())
         expect(op.requestBody).toBeUndefined()
-        for (const p of op.parameters ?? []) expect(p.in).toBe('query')
       } else {
-        expect(op.requestBody?.content['application/json'].schema).toEqual(input)
+        const body = op.requestBody?.content['application/json'].schema as { properties?: Record<string, unknown> }
+        expect(Object.keys(body.properties ?? {}).sort()).toEqual(props.sort())
+        if (inPath.length === 0) expect(body).toEqual(input)
       }
     }
   })
@@ -236,8 +246,8 @@ describe('buildOpenApi', () => {
 
   it('request body schemas accept and reject what the contract does', () => {
     const ajv = createAjv()
-    for (const [name, row] of httpRows.filter(([, r]) => r.http.method === 'POST')) {
-      const op = doc.paths[row.http.path]?.post
+    for (const [name, row] of httpRows.filter(([, r]) => r.http.method !== 'GET')) {
+      const op = doc.paths[row.http.path]?.[row.http.method.toLowerCase() as 'post' | 'put' | 'delete']
       const validate = ajv.compile(op?.requestBody?.content['application/json'].schema ?? {})
       // Every contract input here is a closed object: an unknown field must fail.
       if (plainSchema(row.input)['additionalProperties'] === false) {

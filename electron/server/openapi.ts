@@ -4,7 +4,7 @@
  * the WebSocket door. Nothing here is written by hand per operation, so it cannot drift.
  */
 import { events, operations } from '@core/api/contract'
-import type { Scope } from '@core/api/define'
+import type { HttpMethod, HttpRoute, Scope } from '@core/api/define'
 import { RPC_PATH_PREFIX, WS_BEARER_PREFIX, WS_PATH, WS_PROTOCOL } from '@core/api/wire'
 import { ERROR_CODES } from '@core/errors'
 import { httpStatusFor } from './http-status'
@@ -50,7 +50,7 @@ export interface OpenApiDocument {
   servers?: Array<{ url: string }>
   security: Array<Record<string, string[]>>
   tags: Array<{ name: string; description?: string }>
-  paths: Record<string, Partial<Record<'get' | 'post', OpenApiOperation>>>
+  paths: Record<string, Partial<Record<'get' | 'post' | 'put' | 'delete', OpenApiOperation>>>
   components: {
     securitySchemes: Record<string, unknown>
     schemas: Record<string, JsonSchema>
@@ -75,7 +75,7 @@ interface OpRow {
   scope: Scope
   input: unknown
   result: unknown
-  http?: { method: 'GET' | 'POST'; path: string }
+  http?: HttpRoute
 }
 
 /**
@@ -157,10 +157,10 @@ const SCOPE_TEXT: Record<Scope, string> = {
   admin: 'admin (admin tokens only)',
 }
 
-function errorResponses(method: 'GET' | 'POST', isPublic: boolean): Record<string, unknown> {
+function errorResponses(method: HttpMethod, isPublic: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const e of ERROR_RESPONSES) {
-    if (e.when === 'post' && method !== 'POST') continue
+    if (e.when === 'post' && method === 'GET') continue
     if (e.when === 'private' && isPublic) continue
     out[String(e.status)] = { $ref: `#/components/responses/${e.name}` }
   }
@@ -182,6 +182,37 @@ function runReportResponses(report: JsonSchema): Record<string, unknown> {
     }
   }
   return out
+}
+
+/** 200 with the result, or the statuses the route's `status` and `noContentWhenNull` declare. */
+function successResponses(http: HttpRoute, result: JsonSchema): Record<string, unknown> {
+  const body = { content: { 'application/json': { schema: result } } }
+  const out: Record<string, unknown> = {}
+  const s = http.status
+  if (s === undefined) out['200'] = { description: 'The result.', ...body }
+  else if (typeof s === 'number') out[String(s)] = { description: 'The result.', ...body }
+  else {
+    out[String(s.whenTrue)] = s.whenTrue === 204 ? { description: `\`${s.field}\` is true; no body.` } : { description: `\`${s.field}\` is true.`, ...body }
+    out[String(s.whenFalse)] = s.whenFalse === 204 ? { description: `\`${s.field}\` is false; no body.` } : { description: `\`${s.field}\` is false.`, ...body }
+  }
+  if (http.noContentWhenNull) out['204'] = { description: `\`${http.noContentWhenNull}\` is null (nothing to return); no body.` }
+  return out
+}
+
+/** Path parameters leave the body or query schema: they travel in the path only. */
+function splitPathParams(input: JsonSchema, names: string[]): { inPath: NonNullable<OpenApiOperation['parameters']>; rest: JsonSchema } {
+  if (names.length === 0) return { inPath: [], rest: input }
+  const props = { ...((input['properties'] ?? {}) as Record<string, JsonSchema>) }
+  const inPath = names.map((name) => {
+    const schema = props[name] ?? { type: 'string' }
+    delete props[name]
+    return { name, in: 'path' as const, required: true, schema, ...(typeof schema['description'] === 'string' ? { description: schema['description'] } : {}) }
+  })
+  const required = ((input['required'] as string[] | undefined) ?? []).filter((r) => !names.includes(r))
+  const rest: JsonSchema = { ...input, properties: props }
+  if (required.length > 0) rest['required'] = required
+  else delete rest['required']
+  return { inPath, rest }
 }
 
 function queryParameters(input: JsonSchema): NonNullable<OpenApiOperation['parameters']> {
@@ -307,10 +338,7 @@ export function buildOpenApi(opts: OpenApiOptions): OpenApiDocument {
       description: describeOp(route.op, row, route.public),
       tags: [tag],
       responses: {
-        '200': {
-          description: 'The result.',
-          content: { 'application/json': { schema: plainSchema(row.result) } },
-        },
+        ...successResponses(route.http, plainSchema(row.result)),
         ...errorResponses(route.method, route.public),
         ...(route.op === 'workflow.saveAndRestart' ? runReportResponses(plainSchema(row.result)) : {}),
       },
@@ -321,15 +349,15 @@ export function buildOpenApi(opts: OpenApiOptions): OpenApiDocument {
       operation.security = []
       operation['x-stackdeck-public'] = true
     }
-    if (route.method === 'GET') {
-      const params = queryParameters(input)
-      if (params.length > 0) operation.parameters = params
-    } else {
-      const required = Array.isArray(input['required']) && input['required'].length > 0
-      operation.requestBody = { required, content: { 'application/json': { schema: input } } }
+    const { inPath, rest } = splitPathParams(input, route.params)
+    const params = [...inPath, ...(route.method === 'GET' ? queryParameters(rest) : [])]
+    if (params.length > 0) operation.parameters = params
+    if (route.method !== 'GET') {
+      const required = Array.isArray(rest['required']) && rest['required'].length > 0
+      operation.requestBody = { required, content: { 'application/json': { schema: rest } } }
     }
     const item = (paths[route.path] ??= {})
-    item[route.method === 'GET' ? 'get' : 'post'] = operation
+    item[route.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete'] = operation
   }
 
   const opNames = Object.keys(rows)

@@ -7,9 +7,29 @@ import type { CallContext } from './call-context'
  */
 export type Scope = 'read' | 'operate' | 'admin'
 
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE'
+
 export interface HttpRoute {
-  method: 'GET' | 'POST'
+  method: HttpMethod
+  /**
+   * The route's path. A segment `{name}` is a path parameter: the host decodes it and passes it as
+   * the input property of that name (the input schema must declare it), so `/runs/{id}` and the
+   * RPC call `{ "id": ... }` reach the same handler with the same validation.
+   */
   path: string
+  /**
+   * The status of a success, when not 200: a number (201 for a create), or a boolean result field
+   * that picks one of two (an upsert answers 201 when it created, 204 when it updated). A 204
+   * answers no body, whatever the result holds.
+   */
+  status?: number | { field: string; whenTrue: number; whenFalse: number }
+  /** Answer 204 with no body when this result field is null (e.g. no command is waiting). */
+  noContentWhenNull?: string
+  /**
+   * A body cap below `api.maxBodyBytes` for this operation, on every door that reads a body
+   * (REST and RPC); bigger bodies answer 413 before they are parsed.
+   */
+  maxBodyBytes?: number
 }
 
 export interface OperationDef<I extends TSchema = TSchema, R extends TSchema = TSchema> {

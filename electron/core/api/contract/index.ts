@@ -15,6 +15,7 @@ import { superviseEvents, superviseOperations } from './supervise'
 import { stackEvents, stackOperations } from './stack'
 import { workflowEvents, workflowOperations } from './workflow'
 import { historyEvents, historyOperations } from './history'
+import { runsEvents, runsOperations } from './runs'
 
 export const operations = {
   ...appOperations,
@@ -27,6 +28,7 @@ export const operations = {
   ...superviseOperations,
   ...auditOperations,
   ...historyOperations,
+  ...runsOperations,
 } as const
 
 export const events = {
@@ -40,6 +42,7 @@ export const events = {
   ...superviseEvents,
   ...auditEvents,
   ...historyEvents,
+  ...runsEvents,
 } as const
 
 export type Operations = typeof operations
