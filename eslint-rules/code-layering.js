@@ -15,7 +15,7 @@ import { dirname, relative, resolve, sep } from 'node:path'
 const ROOT = resolve(import.meta.dirname, '..')
 /** The layer of test code: it imports anything, and nothing in the product imports it. */
 export const TEST = 'test'
-const DOMAINS = ['audit', 'bus', 'config', 'schedule', 'services', 'settings', 'stack', 'state', 'store', 'supervise', 'workflow']
+const DOMAINS = ['audit', 'bus', 'config', 'runs', 'schedule', 'services', 'settings', 'stack', 'state', 'store', 'supervise', 'workflow']
 
 /**
  * Repo-relative POSIX path → layer id; 'test' for test code (specs, fixtures, the test-support/

@@ -113,6 +113,7 @@ export interface HostSettingsOptions {
   schedule?: Record<string, unknown>
   workflow?: Record<string, unknown>
   store?: Record<string, unknown>
+  runs?: Record<string, unknown>
 }
 
 /** Settings for a host on the private test engine and Redis, with the three tokens and private keys. */
@@ -132,6 +133,7 @@ export function hostSettings(o: HostSettingsOptions): Record<string, unknown> {
     ...(o.schedule ? { schedule: o.schedule } : {}),
     ...(o.workflow ? { workflow: o.workflow } : {}),
     ...(o.store ? { store: o.store } : {}),
+    ...(o.runs ? { runs: o.runs } : {}),
     api: { port: 0, tokens: tokenSettings(o.tokens), ...o.api },
   })
 }

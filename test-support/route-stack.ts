@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { OperationName, OpResult } from '../electron/core/api/contract'
-import { buildRouteTable, type Route } from '../electron/server/routes'
+import { buildRouteTable, successStatus, type Route } from '../electron/server/routes'
 import {
   dockerStates,
   randomTag,
@@ -50,6 +50,7 @@ export const ROUTE_SUITES = {
   audit: ['audit.'],
   history: ['history.'],
   services: ['services.', 'engine.'],
+  runs: ['runs.'],
 } as const satisfies Record<string, readonly string[]>
 export type RouteSuite = keyof typeof ROUTE_SUITES
 
@@ -102,12 +103,28 @@ export interface RouteStack {
   stop(): Promise<void>
 }
 
+/**
+ * The route's path with its `{name}` parameters filled (encoded) from the input, and the input
+ * that is left for the query string or the body.
+ */
+export function fillPath(route: Route, input: Record<string, unknown>): { path: string; rest: Record<string, unknown> } {
+  const rest = { ...input }
+  const path = route.path.replace(/\{([a-zA-Z][a-zA-Z0-9_]*)\}/g, (_m, name: string) => {
+    const v = rest[name]
+    delete rest[name]
+    if (v === undefined) throw new Error(`${route.op}: the input has no ${name} for ${route.path}`)
+    return encodeURIComponent(typeof v === 'string' ? v : JSON.stringify(v))
+  })
+  return { path, rest }
+}
+
 function pathWithQuery(route: Route, input: Record<string, unknown>): string {
-  if (route.method !== 'GET') return route.path
+  const { path, rest } = fillPath(route, input)
+  if (route.method !== 'GET') return path
   const q = new URLSearchParams()
-  for (const [k, v] of Object.entries(input)) q.set(k, String(v))
+  for (const [k, v] of Object.entries(rest)) q.set(k, String(v))
   const s = q.toString()
-  return s ? `${route.path}?${s}` : route.path
+  return s ? `${path}?${s}` : path
 }
 
 export async function startRouteStack(
@@ -147,9 +164,9 @@ export async function startRouteStack(
   const scan = sut.fixtures['scan'] ?? []
   const callRoute: RouteStack['callRoute'] = (op, input, token, headers) => {
     const route = routeOf(op)
-    return route.method === 'GET'
-      ? host.client.get(pathWithQuery(route, input), token, headers)
-      : host.client.post(route.path, input, token, headers)
+    if (route.method === 'GET') return host.client.get(pathWithQuery(route, input), token, headers)
+    const { path, rest } = fillPath(route, input)
+    return host.client.request(route.method, path, { body: rest, ...(token ? { token } : {}), ...(headers ? { headers } : {}) })
   }
   return {
     sut,
@@ -163,7 +180,9 @@ export async function startRouteStack(
     callRoute,
     async ok<N extends OperationName>(op: N, input: Record<string, unknown>, token: string | undefined) {
       const r = await callRoute(op, input, token)
-      expect(r.status, `${op}: ${r.text.slice(0, 800)}`).toBe(200)
+      // 200, or the success status the route declares for this result (201 for a create).
+      expect([200, 201], `${op}: ${r.status} ${r.text.slice(0, 800)}`).toContain(r.status)
+      if (r.status !== 200) expect(successStatus(routeOf(op).http, r.json), `${op}: the declared status`).toBe(r.status)
       expect(resultErrors(op, r.json), `${op} result violates the contract`).toEqual([])
       return r.json as OpResult<N>
     },

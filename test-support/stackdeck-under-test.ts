@@ -66,6 +66,8 @@ export interface StackdeckUnderTestOptions {
   redis?: HostSettingsOptions['redis']
   schedule?: HostSettingsOptions['schedule']
   workflow?: HostSettingsOptions['workflow']
+  /** Run health thresholds and the command timeout (settings `runs`). */
+  runs?: HostSettingsOptions['runs']
   /**
    * Turn the history store on: on the test environment's PostgreSQL (a schema named for this run,
    * dropped by stop()) when there is one, else embedded PGlite in the workspace's state directory.
@@ -183,6 +185,7 @@ export async function startStackdeckUnderTest(
         redis: o.redis,
         schedule: o.schedule,
         workflow: o.workflow,
+        runs: o.runs,
         ...(o.store ? { store: storeSettings } : {}),
       })
     }

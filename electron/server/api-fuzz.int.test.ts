@@ -16,6 +16,7 @@ import fc from 'fast-check'
 import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { operations, type OperationName } from '@core/api/contract'
+import type { HttpRoute } from '@core/api/define'
 import { hasTestDocker } from '../../test-support/docker-fixtures'
 import { hasTestRedis } from '../../test-support/redis-fixture'
 import { startStackdeckUnderTest } from '../../test-support/stackdeck-under-test'
@@ -53,12 +54,23 @@ interface Target {
   path: string
   op: OperationName
   rpc: boolean
+  /** The REST path's parameters, which the host puts into the input beside the body. */
+  params: Record<string, string>
+  /** The body cap: the host's, or the route's own when lower (the heartbeat's 16 KiB). */
+  cap: number
 }
+/** Values for `{param}` path segments: a run and a command that do not exist, so nothing can act. */
+const PATH_VALUES: Record<string, string> = { id: 'fuzz-nosuch-run', cmd: 'fuzz-nosuch-cmd', name: 'fuzz-nosuch' }
+const capOf = (op: OperationName) => Math.min(MAX_BODY, (operations[op] as { http?: HttpRoute }).http?.maxBodyBytes ?? Infinity)
 const targets: Target[] = [
   ...[...buildRouteTable().values()]
     .filter((r) => r.method === 'POST')
-    .map((r) => ({ label: `POST ${r.path}`, path: r.path, op: r.op, rpc: false })),
-  ...opNames.map((op) => ({ label: `POST /api/rpc/${op}`, path: `/api/rpc/${op}`, op, rpc: true })),
+    .map((r) => {
+      const params = Object.fromEntries(r.params.map((p) => [p, PATH_VALUES[p] ?? 'fuzz']))
+      const path = r.path.replace(/\{(\w+)\}/g, (_m, p: string) => encodeURIComponent(params[p] ?? 'fuzz'))
+      return { label: `POST ${r.path}`, path, op: r.op, rpc: false, params, cap: capOf(r.op) }
+    }),
+  ...opNames.map((op) => ({ label: `POST /api/rpc/${op}`, path: `/api/rpc/${op}`, op, rpc: true, params: {}, cap: capOf(op) })),
 ]
 
 // ---- what a valid input looks like, per operation (the base that single-field mutations break) ----
@@ -104,6 +116,15 @@ const VALID: Partial<Record<OperationName, Record<string, unknown>>> = {
   },
   'services.update': { name: 'fuzz', selector: { app: 'fuzz' }, reload: { signal: null, logPattern: null }, reason: 'fuzz' },
   'services.delete': { name: 'nosuch', reason: 'fuzz' },
+  // Runs: every field, on a run that does not exist (the REST path names the same one).
+  'runs.create': { agent: 'fuzz-agent', strategy: 's', version: '1', overrides: { a: 1 }, container: 'c', id: 'fuzz-run' },
+  'runs.get': { id: 'fuzz-nosuch-run' },
+  'runs.list': { state: 'running', agent: 'fuzz-agent', limit: 5 },
+  'runs.heartbeat': { id: 'fuzz-nosuch-run', step: 1, checkpoint_version: 1, status: 'training', metrics: { loss: 1 }, message: 'm' },
+  'runs.transition': { id: 'fuzz-nosuch-run', to: 'completed', reason: 'fuzz' },
+  'runs.commands.create': { id: 'fuzz-nosuch-run', type: 'tune', params: { lr: 0.1 }, commandId: 'fuzz-cmd' },
+  'runs.commands.next': { id: 'fuzz-nosuch-run', wait: 0 },
+  'runs.commands.ack': { id: 'fuzz-nosuch-run', cmd: 'fuzz-nosuch-cmd', ok: true, message: 'm' },
   'audit.query': {
     since: 0,
     limit: 5,
@@ -179,7 +200,8 @@ const PROTO_KEYS = [
   'valueOf',
 ]
 
-function bodyArbitrary(op: OperationName): fc.Arbitrary<{ kind: string; bytes: Buffer }> {
+/** `cap`: the body limit to probe around (the route's, when it has its own). */
+function bodyArbitrary(op: OperationName, cap: number): fc.Arbitrary<{ kind: string; bytes: Buffer }> {
   const schema = operations[op].input as JsonSchema
   const props = Object.keys(schema.properties ?? {})
   const base = validOf(op)
@@ -281,7 +303,7 @@ function bodyArbitrary(op: OperationName): fc.Arbitrary<{ kind: string; bytes: B
 
   const deep = fc
     .tuple(
-      fc.integer({ min: 50, max: MAX_BODY / 2 - 64 }),
+      fc.integer({ min: 50, max: cap / 2 - 64 }),
       fc.integer({ min: 0, max: 3 }),
       fc.constantFrom(...fields),
     )
@@ -305,7 +327,7 @@ function bodyArbitrary(op: OperationName): fc.Arbitrary<{ kind: string; bytes: B
     .tuple(fc.integer({ min: -400, max: 400 }), fc.constantFrom(...fields), fc.integer({ min: 0, max: 2 }))
     .map(([delta, f, shape]) => {
       const overhead = JSON.stringify({ ...base, [f]: '' }).length
-      const n = Math.max(0, MAX_BODY - overhead + delta)
+      const n = Math.max(0, cap - overhead + delta)
       if (shape === 0) return enc(JSON.stringify({ ...base, [f]: 'x'.repeat(n) }))
       if (shape === 1)
         return enc(JSON.stringify({ ...base, [f]: '9'.repeat(Math.max(1, n)) }).replace(/"(9+)"/, '$1'))
@@ -356,8 +378,9 @@ function bodyArbitrary(op: OperationName): fc.Arbitrary<{ kind: string; bytes: B
 }
 
 /** What the host will make of these bytes, computed exactly as it does (body-reader.ts + dispatcher). */
-function predict(op: OperationName, bytes: Buffer): 'too-large' | 'not-json' | 'invalid' | 'valid' {
-  if (bytes.length > MAX_BODY) return 'too-large'
+function predict(t: Target, bytes: Buffer): 'too-large' | 'not-json' | 'invalid' | 'valid' {
+  const op = t.op
+  if (bytes.length > t.cap) return 'too-large'
   let text: string
   try {
     text = decodeUtf8Strict(bytes)
@@ -370,6 +393,16 @@ function predict(op: OperationName, bytes: Buffer): 'too-large' | 'not-json' | '
       input = JSON.parse(text)
     } catch {
       return 'not-json'
+    }
+  }
+  // REST puts the path's parameters into an object body (or makes them the input when there is
+  // none); a body naming one with another value is refused, as the host does (routes.ts).
+  if (Object.keys(t.params).length > 0) {
+    if (input === undefined) input = { ...t.params }
+    else if (input !== null && typeof input === 'object' && !Array.isArray(input)) {
+      const body = input as Record<string, unknown>
+      if (Object.entries(t.params).some(([k, v]) => k in body && body[k] !== v)) return 'invalid'
+      input = { ...body, ...t.params }
     }
   }
   try {
@@ -532,13 +565,13 @@ describe.skipIf(!enabled)('fuzzing the control API with malformed bodies (real h
 
   for (const [i, t] of targets.entries()) {
     it(`${t.label}: ${PER_TARGET} malformed bodies, no 5xx, structured 4xx, nothing acts`, async () => {
-      const arb = bodyArbitrary(t.op)
+      const arb = bodyArbitrary(t.op, t.cap)
       const bodies: Array<{ kind: string; bytes: Buffer; predicted: ReturnType<typeof predict> }> = []
       let round = 0
       // Unsafe operations only get bodies the validator must refuse: draw until there are enough.
       while (bodies.length < PER_TARGET && round < 20) {
         for (const b of fc.sample(arb, { numRuns: PER_TARGET, seed: SEED + i * 1000 + round })) {
-          const predicted = predict(t.op, b.bytes)
+          const predicted = predict(t, b.bytes)
           if (!isSafe(t.op) && predicted === 'valid') continue
           bodies.push({ ...b, predicted })
           if (bodies.length >= PER_TARGET) break
@@ -580,7 +613,7 @@ describe.skipIf(!enabled)('fuzzing the control API with malformed bodies (real h
       })
       for (const input of extras) {
         const bytes = Buffer.from(JSON.stringify(input))
-        expect(predict(t.op, bytes)).toBe('valid')
+        expect(predict(t, bytes)).toBe('valid')
         const r = await host.client.request('POST', t.path, { token, body: bytes })
         record('wrong-value', bytes, r, judge(r, t.op, 'wrong-value'))
       }

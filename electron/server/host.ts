@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import type { Core } from '@core/wiring/create-core'
 import { createDispatcher, type Dispatcher } from '@core/api/dispatcher'
 import type { ContractError } from '@core/api/contract'
+import type { HttpRoute } from '@core/api/define'
 import { operations } from '@core/api/contract'
 import { RPC_PATH_PREFIX, WS_PATH } from '@core/api/wire'
 import { AuthThrottle, clientKey } from './auth-throttle'
@@ -11,12 +12,12 @@ import { docsRoutes } from './docs-page'
 import { checkRequest, duplicateHeader, type GuardConfig } from './request-guard'
 import { httpStatusFor } from './http-status'
 import { RateLimiter } from './rate-limit'
-import { buildRouteTable, matchRoute, queryToInput, withPathParams, type Route } from './routes'
+import { buildRouteTable, matchRoute, pathHasRoute, queryToInput, successStatus, withPathParams } from './routes'
 import { serveStatic } from './static-files'
 import { saveAndRestartStatus } from './run-outcome-status'
 import { CoreError } from '@core/errors'
 import { readTokenFile, tokenFilePath, writeTokenFile } from './token-file'
-import { generateToken, resolveTokens, scopeAllows, sha256Hex, type AdminTokenSource } from './tokens'
+import { callerOf, generateToken, refusalFor, resolveTokens, sha256Hex, type AdminTokenSource, type TokenIdentity } from './tokens'
 import { createWsDoor, refuseUpgrade } from './ws-door'
 
 /** `POST /api/rpc/<operation>`: the operation name is letters, digits, `_` and `.`. */
@@ -76,19 +77,10 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 const sendError = (res: ServerResponse, status: number, error: ContractError, headers?: Record<string, string>) =>
   sendJson(res, status, { error }, headers)
 
-/** Statuses an operation's result can carry beyond 200; 204 answers no body. */
-function resultStatus(op: string, route: Route | undefined, result: unknown): number {
+/** Statuses an operation's result can carry beyond 200 (the body is the result, except for 204). */
+function resultStatus(op: string, http: HttpRoute, result: unknown): number {
   if (op === 'workflow.saveAndRestart') return saveAndRestartStatus(result as Parameters<typeof saveAndRestartStatus>[0])
-  switch (route?.success) {
-    case 'created':
-      return 201
-    case 'no-content':
-      return 204
-    case 'created-or-no-content':
-      return (result as { created?: unknown } | null)?.created === true ? 201 : 204
-    default:
-      return 200
-  }
+  return successStatus(http, result)
 }
 
 function sendNoContent(res: ServerResponse) {
@@ -157,17 +149,20 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     if (doc) return doc(req, res)
 
     const rpc = RPC_PATH.exec(url.pathname)
-    const matched = rpc ? undefined : matchRoute(routes, method, url.pathname)
-    const route = matched?.route
+    const match = rpc ? null : matchRoute(routes, method, url.pathname)
+    const route = match?.route
     const opName = rpc ? rpc[1] : route?.op
     if (!opName) {
       if (method === 'GET' && opts.staticDir && (await serveStatic(opts.staticDir, url.pathname, res))) return
+      if (pathHasRoute(routes, url.pathname)) {
+        return sendError(res, 405, { code: 'invalid_input', message: `${method} is not allowed on ${url.pathname}` })
+      }
       return sendError(res, 404, { code: 'not_found', message: `No route for ${method} ${url.pathname}` })
     }
     if (rpc && method !== 'POST') return sendError(res, 405, { code: 'invalid_input', message: 'RPC calls use POST' })
     if (!dispatcher.has(opName)) return sendError(res, 404, { code: 'not_found', message: `Unknown operation: ${opName}` })
 
-    let who = { name: 'anonymous', scope: 'read' as const as 'read' | 'operate' | 'admin' }
+    let who: TokenIdentity = { name: 'anonymous', scope: 'read' }
     if (!route?.public) {
       const addr = clientKey(req.socket.remoteAddress)
       const gate = authThrottle.check(addr)
@@ -185,15 +180,17 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       }
       who = id
       const need = operations[opName].scope
-      if (!scopeAllows(who.scope, need)) {
-        return sendError(res, 403, { code: 'forbidden', message: `${opName} needs the ${need} scope; token "${who.name}" has ${who.scope}` })
-      }
+      const refusal = refusalFor(who, opName, need)
+      if (refusal) return sendError(res, 403, { code: 'forbidden', message: refusal })
       if (!limiter.take(who.name)) return sendError(res, 429, { code: 'rate_limited', message: 'Too many requests' }, retryAfter(60_000 / api.rateLimitPerMinute))
     }
 
+    const http = (operations[opName] as { http?: HttpRoute }).http
     let input: unknown
+    // POST and PUT carry a body; GET and DELETE their query (a DELETE body has no agreed meaning).
     if (method === 'POST' || method === 'PUT') {
-      const body = await readJsonBody(req, api.maxBodyBytes)
+      const cap = Math.min(api.maxBodyBytes, http?.maxBodyBytes ?? Infinity)
+      const body = await readJsonBody(req, cap)
       if (!body.ok) {
         if (body.close) res.setHeader('connection', 'close')
         return sendError(res, body.status, body.error)
@@ -202,15 +199,17 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     } else {
       input = queryToInput(opName, url.searchParams)
     }
-    const filled = withPathParams(input, matched?.params ?? {})
-    if ('error' in filled) return sendError(res, 400, { code: 'invalid_input', message: filled.error.message, path: `/${filled.error.field}` })
-    input = filled.input
+    if (match) {
+      const merged = withPathParams(opName, input, match.params)
+      if (!merged.ok) return sendError(res, 400, { code: 'invalid_input', message: merged.message, path: merged.path })
+      input = merged.input
+    }
 
-    const env = await dispatcher.dispatch(opName, input, { who: who.name, door: 'http' })
+    const env = await dispatcher.dispatch(opName, input, { ...callerOf(who), door: 'http' })
     // RPC keeps 200 for every ok envelope (clients such as the CLI read the envelope); REST says the outcome in the status.
     if (rpc) return sendJson(res, env.ok ? 200 : httpStatusFor(env.error), env)
     if (env.ok) {
-      const status = resultStatus(opName, route, env.result)
+      const status = route ? resultStatus(opName, route.http, env.result) : 200
       return status === 204 ? sendNoContent(res) : sendJson(res, status, env.result)
     }
     return sendError(res, httpStatusFor(env.error), env.error)

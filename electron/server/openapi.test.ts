@@ -5,6 +5,7 @@ import { Ajv2020 } from 'ajv/dist/2020'
 import addFormatsModule from 'ajv-formats'
 import { createAjv } from '@core/api/ajv'
 import { events, operations } from '@core/api/contract'
+import type { HttpRoute } from '@core/api/define'
 import {
   buildOpenApi,
   plainSchema,
@@ -24,16 +25,12 @@ type Row = {
   scope: string
   input: unknown
   result: unknown
-  http?: { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: string; success?: string }
+  http?: HttpRoute
 }
 const rows = operations as unknown as Record<string, Row>
 const httpRows = Object.entries(rows).filter(
   (e): e is [string, Row & { http: NonNullable<Row['http']> }] => !!e[1].http,
 )
-
-const methodKey = (m: string) => m.toLowerCase() as 'get' | 'post' | 'put' | 'delete'
-/** The ok status a route documents with a body: 200, or 201 for the ones that create (define.ts HttpSuccess). */
-const okStatus = (success: string | undefined) => (success === 'created' || success === 'created-or-no-content' ? '201' : success === 'no-content' ? '204' : '200')
 
 const doc = buildOpenApi({ version: '1.2.3', serverUrl: 'http://127.0.0.1:7420/' })
 
@@ -99,7 +96,7 @@ describe('buildOpenApi', () => {
     for (const [name, row] of httpRows) {
       const item = doc.paths[row.http.path]
       expect(item, `${name} path ${row.http.path}`).toBeDefined()
-      const op = item?.[methodKey(row.http.method)]
+      const op = item?.[row.http.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete']
       expect(op, `${name} method`).toBeDefined()
       if (!op) continue
       expect(op.operationId).toBe(name)
@@ -107,21 +104,26 @@ describe('buildOpenApi', () => {
       expect(op['x-stackdeck-scope']).toBe(row.scope)
       expect(op.description).toContain(row.scope)
       expect(op.summary).toBe(row.summary)
-      const ok = okStatus(row.http.success)
-      if (ok === '204') expect(op.responses['204']).toBeDefined()
-      else
-        expect(op.responses[ok]).toMatchObject({
+      // 200, or each success status the route declares (201 for a create), with the result schema
+      const s = row.http.status
+      const statuses = s === undefined ? [200] : typeof s === 'number' ? [s] : [s.whenTrue, s.whenFalse]
+      for (const st of statuses.filter((x) => x !== 204)) {
+        expect(op.responses[String(st)], `${name} ${st}`).toMatchObject({
           content: { 'application/json': { schema: plainSchema(row.result) } },
         })
+      }
+      if (row.http.noContentWhenNull) expect(op.responses['204']).toBeDefined()
       const input = plainSchema(row.input)
-      const inPath = [...row.http.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1])
+      const inPath = [...row.http.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string)
+      for (const p of inPath) expect(op.parameters?.find((x) => x.name === p)).toMatchObject({ in: 'path', required: true })
+      const props = Object.keys((input['properties'] as Record<string, unknown> | undefined) ?? {}).filter((p) => !inPath.includes(p))
       if (row.http.method === 'GET' || row.http.method === 'DELETE') {
-        const props = Object.keys((input['properties'] as Record<string, unknown> | undefined) ?? {})
-        expect((op.parameters ?? []).map((p) => p.name).sort()).toEqual(props.sort())
+        expect((op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name).sort()).toEqual(props.sort())
         expect(op.requestBody).toBeUndefined()
-        for (const p of op.parameters ?? []) expect(p.in).toBe(inPath.includes(p.name) ? 'path' : 'query')
       } else {
-        expect(op.requestBody?.content['application/json'].schema).toEqual(input)
+        const body = op.requestBody?.content['application/json'].schema as { properties?: Record<string, unknown> }
+        expect(Object.keys(body.properties ?? {}).sort()).toEqual(props.sort())
+        if (inPath.length === 0) expect(body).toEqual(input)
       }
     }
   })
@@ -130,7 +132,7 @@ describe('buildOpenApi', () => {
     const routes = [...buildRouteTable().values()]
     expect(routes.some((r) => r.public)).toBe(true)
     for (const r of routes) {
-      const op = doc.paths[r.path]?.[methodKey(r.method)]
+      const op = doc.paths[r.path]?.[r.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete']
       if (r.public) {
         expect(op?.security).toEqual([])
         expect(op?.responses['401']).toBeUndefined()
@@ -150,11 +152,12 @@ describe('buildOpenApi', () => {
       expect(ids.has(op.operationId)).toBe(false)
       ids.add(op.operationId)
       expect(op.tags.length).toBeGreaterThan(0)
-      expect(Object.keys(op.responses).some((st) => /^2\d\d$/.test(st))).toBe(true)
+      // 200, or the 201/204 the route declares instead
+      expect(Object.keys(op.responses).some((s) => /^2\d\d$/.test(s)), `${path} success`).toBe(true)
       for (const status of Object.keys(op.responses)) expect(status).toMatch(/^[1-5]\d\d$/)
     }
     for (const [name, row] of httpRows) {
-      const op = doc.paths[row.http.path]?.[methodKey(row.http.method)]
+      const op = doc.paths[row.http.path]?.[row.http.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete']
       for (const status of ['400', '404', '409', '500']) {
         const resolved = deref(op?.responses[status], doc) as {
           content: { 'application/json': { schema: JsonSchema } }
@@ -244,8 +247,8 @@ describe('buildOpenApi', () => {
 
   it('request body schemas accept and reject what the contract does', () => {
     const ajv = createAjv()
-    for (const [name, row] of httpRows.filter(([, r]) => r.http.method === 'POST')) {
-      const op = doc.paths[row.http.path]?.post
+    for (const [name, row] of httpRows.filter(([, r]) => r.http.method === 'POST' || r.http.method === 'PUT')) {
+      const op = doc.paths[row.http.path]?.[row.http.method.toLowerCase() as 'post' | 'put']
       const validate = ajv.compile(op?.requestBody?.content['application/json'].schema ?? {})
       // Every contract input here is a closed object: an unknown field must fail.
       if (plainSchema(row.input)['additionalProperties'] === false) {

@@ -4,12 +4,12 @@
  * the WebSocket door. Nothing here is written by hand per operation, so it cannot drift.
  */
 import { events, operations } from '@core/api/contract'
-import type { HttpMethod, HttpSuccess, Scope } from '@core/api/define'
+import type { HttpMethod, HttpRoute, Scope } from '@core/api/define'
 import { RPC_PATH_PREFIX, WS_BEARER_PREFIX, WS_PATH, WS_PROTOCOL } from '@core/api/wire'
 import { ERROR_CODES } from '@core/errors'
 import { httpStatusFor } from './http-status'
 import { SAVE_AND_RESTART_STATUS } from './run-outcome-status'
-import { buildRouteTable, pathParams } from './routes'
+import { buildRouteTable } from './routes'
 
 export interface OpenApiOptions {
   version: string
@@ -75,7 +75,7 @@ interface OpRow {
   scope: Scope
   input: unknown
   result: unknown
-  http?: { method: HttpMethod; path: string }
+  http?: HttpRoute
 }
 
 /**
@@ -184,36 +184,50 @@ function runReportResponses(report: JsonSchema): Record<string, unknown> {
   return out
 }
 
-/** `inPath`: the route's `{param}` names, documented as path parameters; `query`: also the rest, as query parameters. */
-function parametersOf(input: JsonSchema, inPath: readonly string[], query: boolean): NonNullable<OpenApiOperation['parameters']> {
+/** 200 with the result, or the statuses the route's `status` and `noContentWhenNull` declare. */
+function successResponses(http: HttpRoute, result: JsonSchema): Record<string, unknown> {
+  const body = { content: { 'application/json': { schema: result } } }
+  const out: Record<string, unknown> = {}
+  const s = http.status
+  if (s === undefined) out['200'] = { description: 'The result.', ...body }
+  else if (typeof s === 'number') out[String(s)] = { description: 'The result.', ...body }
+  else {
+    out[String(s.whenTrue)] = s.whenTrue === 204 ? { description: `\`${s.field}\` is true; no body.` } : { description: `\`${s.field}\` is true.`, ...body }
+    out[String(s.whenFalse)] = s.whenFalse === 204 ? { description: `\`${s.field}\` is false; no body.` } : { description: `\`${s.field}\` is false.`, ...body }
+  }
+  if (http.noContentWhenNull) out['204'] = { description: `\`${http.noContentWhenNull}\` is null (nothing to return); no body.` }
+  return out
+}
+
+/** Path parameters leave the body or query schema: they travel in the path only. */
+function splitPathParams(input: JsonSchema, names: string[]): { inPath: NonNullable<OpenApiOperation['parameters']>; rest: JsonSchema } {
+  if (names.length === 0) return { inPath: [], rest: input }
+  const props = { ...((input['properties'] ?? {}) as Record<string, JsonSchema>) }
+  const inPath = names.map((name) => {
+    const schema = props[name] ?? { type: 'string' }
+    delete props[name]
+    return { name, in: 'path' as const, required: true, schema, ...(typeof schema['description'] === 'string' ? { description: schema['description'] } : {}) }
+  })
+  const required = ((input['required'] as string[] | undefined) ?? []).filter((r) => !names.includes(r))
+  const rest: JsonSchema = { ...input, properties: props }
+  if (required.length > 0) rest['required'] = required
+  else delete rest['required']
+  return { inPath, rest }
+}
+
+function queryParameters(input: JsonSchema): NonNullable<OpenApiOperation['parameters']> {
   const props = (input['properties'] ?? {}) as Record<string, JsonSchema>
   const required = new Set((input['required'] as string[] | undefined) ?? [])
-  return Object.entries(props).filter(([name]) => query || inPath.includes(name)).map(([name, schema]) => {
-    const where = inPath.includes(name) ? 'path' : 'query'
+  return Object.entries(props).map(([name, schema]) => {
     const p: NonNullable<OpenApiOperation['parameters']>[number] = {
       name,
-      in: where,
-      required: where === 'path' || required.has(name),
+      in: 'query',
+      required: required.has(name),
       schema,
     }
     if (typeof schema['description'] === 'string') p.description = schema['description']
     return p
   })
-}
-
-/** The ok answers of a route (define.ts `HttpSuccess`): 200 by default, 201 with the result, 204 without a body. */
-function successResponses(success: HttpSuccess | undefined, result: JsonSchema): Record<string, unknown> {
-  const withBody = (description: string) => ({ description, content: { 'application/json': { schema: result } } })
-  switch (success) {
-    case 'created':
-      return { '201': withBody('Created; the result.') }
-    case 'no-content':
-      return { '204': { description: 'Done; no body.' } }
-    case 'created-or-no-content':
-      return { '201': withBody('Created; the result.'), '204': { description: 'Replaced; no body.' } }
-    default:
-      return { '200': withBody('The result.') }
-  }
 }
 
 function describeOp(name: string, row: OpRow, isPublic: boolean): string {
@@ -324,7 +338,7 @@ export function buildOpenApi(opts: OpenApiOptions): OpenApiDocument {
       description: describeOp(route.op, row, route.public),
       tags: [tag],
       responses: {
-        ...successResponses(route.success, plainSchema(row.result)),
+        ...successResponses(route.http, plainSchema(row.result)),
         ...errorResponses(route.method, route.public),
         ...(route.op === 'workflow.saveAndRestart' ? runReportResponses(plainSchema(row.result)) : {}),
       },
@@ -335,13 +349,13 @@ export function buildOpenApi(opts: OpenApiOptions): OpenApiDocument {
       operation.security = []
       operation['x-stackdeck-public'] = true
     }
-    const inPath = pathParams(route.path)
+    const { inPath, rest } = splitPathParams(input, route.params)
     const hasBody = route.method === 'POST' || route.method === 'PUT'
-    const params = parametersOf(input, inPath, !hasBody)
+    const params = [...inPath, ...(hasBody ? [] : queryParameters(rest))]
     if (params.length > 0) operation.parameters = params
     if (hasBody) {
-      const required = Array.isArray(input['required']) && input['required'].length > 0
-      operation.requestBody = { required, content: { 'application/json': { schema: input } } }
+      const required = Array.isArray(rest['required']) && rest['required'].length > 0
+      operation.requestBody = { required, content: { 'application/json': { schema: rest } } }
     }
     const item = (paths[route.path] ??= {})
     item[route.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete'] = operation

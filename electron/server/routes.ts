@@ -1,6 +1,6 @@
 import type { TSchema } from 'typebox'
 import { operations, type OperationName } from '@core/api/contract'
-import type { HttpMethod, HttpRoute, HttpSuccess, Scope } from '@core/api/define'
+import type { HttpMethod, HttpRoute, Scope } from '@core/api/define'
 
 export interface Route {
   method: HttpMethod
@@ -8,30 +8,96 @@ export interface Route {
   op: OperationName
   scope: Scope
   public: boolean
-  success?: HttpSuccess
+  /** The path's `{name}` segments, in order; empty for a fixed path. */
+  params: string[]
+  http: HttpRoute
 }
 
 /** Routes that answer without a token; health checks must work for load balancers and scripts. */
 const PUBLIC_OPS: ReadonlySet<OperationName> = new Set(['app.health'] as OperationName[])
 
+const PARAM = /^\{([a-zA-Z][a-zA-Z0-9_]*)\}$/
+
+const httpOf = (name: OperationName): HttpRoute | undefined => (operations[name] as { http?: HttpRoute }).http
+
+/** Two routes collide when every segment is equal or either side is a parameter. */
+const shapeOf = (path: string) => path.split('/').map((seg) => (PARAM.test(seg) ? '{}' : seg))
+
 /** The REST surface is derived from the contract's `http` fields: one table, never written twice. */
 export function buildRouteTable(): Map<string, Route> {
   const table = new Map<string, Route>()
-  for (const [name, def] of Object.entries(operations) as Array<[OperationName, (typeof operations)[OperationName]]>) {
-    const http = (def as { http?: HttpRoute }).http
+  for (const name of Object.keys(operations) as OperationName[]) {
+    const http = httpOf(name)
     if (!http) continue
     const key = `${http.method} ${http.path}`
-    if (table.has(key)) throw new Error(`Two operations claim ${key}`)
-    table.set(key, {
-      method: http.method,
-      path: http.path,
-      op: name,
-      scope: def.scope,
-      public: PUBLIC_OPS.has(name),
-      ...(http.success ? { success: http.success } : {}),
-    })
+    const shape = `${http.method} ${shapeOf(http.path).join('/')}`
+    for (const other of table.values()) {
+      if (`${other.method} ${shapeOf(other.path).join('/')}` === shape) throw new Error(`Two operations claim ${key}`)
+    }
+    const params = http.path.split('/').flatMap((seg) => PARAM.exec(seg)?.[1] ?? [])
+    const declared = (operations[name].input as { properties?: Record<string, unknown> }).properties ?? {}
+    for (const p of params) {
+      if (!(p in declared)) throw new Error(`${name}: path parameter {${p}} is not a property of its input`)
+    }
+    table.set(key, { method: http.method, path: http.path, op: name, scope: operations[name].scope, public: PUBLIC_OPS.has(name), params, http })
   }
   return table
+}
+
+export interface RouteMatch {
+  route: Route
+  /** Decoded path parameters by name. */
+  params: Record<string, string>
+}
+
+/**
+ * Finds the route for a method and a (still percent-encoded) path. A fixed path beats a template,
+ * so `/runs/next` could never be taken for `/runs/{id}`; each parameter is one decoded, non-empty
+ * segment (an encoded `/` stays inside it).
+ */
+export function matchRoute(table: Map<string, Route>, method: string, rawPath: string): RouteMatch | null {
+  const fixed = table.get(`${method} ${rawPath}`)
+  if (fixed && fixed.params.length === 0) return { route: fixed, params: {} }
+  const segs = rawPath.split('/')
+  for (const route of table.values()) {
+    if (route.method !== method || route.params.length === 0) continue
+    const tpl = route.path.split('/')
+    if (tpl.length !== segs.length) continue
+    const params: Record<string, string> = {}
+    let ok = true
+    for (let i = 0; i < tpl.length && ok; i++) {
+      const name = PARAM.exec(tpl[i] as string)?.[1]
+      const seg = segs[i] as string
+      if (!name) ok = tpl[i] === seg
+      else if (seg === '') ok = false
+      else {
+        try {
+          params[name] = decodeURIComponent(seg)
+        } catch {
+          ok = false
+        }
+      }
+    }
+    if (ok) return { route, params }
+  }
+  return null
+}
+
+/** Whether any route serves this path with another method (for 405 instead of 404). */
+export const pathHasRoute = (table: Map<string, Route>, rawPath: string): boolean =>
+  (['GET', 'POST', 'PUT', 'DELETE'] as const).some((m) => matchRoute(table, m, rawPath) !== null)
+
+/**
+ * The success status of a REST answer, from the route's `status` and `noContentWhenNull`; 204
+ * means the body is dropped.
+ */
+export function successStatus(http: HttpRoute, result: unknown): number {
+  const r = (result ?? {}) as Record<string, unknown>
+  if (http.noContentWhenNull && r[http.noContentWhenNull] === null) return 204
+  const s = http.status
+  if (s === undefined) return 200
+  if (typeof s === 'number') return s
+  return r[s.field] === true ? s.whenTrue : s.whenFalse
 }
 
 /**
@@ -51,49 +117,34 @@ export function queryToInput(op: OperationName, query: URLSearchParams): Record<
   return out
 }
 
-const PARAM = /\{([a-zA-Z][a-zA-Z0-9_]*)\}/g
-
 /**
- * Finds the route of a request: an exact path first, then the templated ones (`/services/{name}`),
- * whose `{param}` segments match one non-empty path segment each, percent-decoded.
+ * A value for an error message. Never JSON.stringify an untrusted body whole: a deeply nested one
+ * overflows the stack (the fuzz suite found this), and a huge one is no use in a message.
  */
-export function matchRoute(table: Map<string, Route>, method: string, pathname: string): { route: Route; params: Record<string, string> } | undefined {
-  const exact = table.get(`${method} ${pathname}`)
-  if (exact) return { route: exact, params: {} }
-  for (const route of table.values()) {
-    if (route.method !== method || !route.path.includes('{')) continue
-    const names: string[] = []
-    const re = new RegExp(`^${route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(PARAM, (_m, n: string) => (names.push(n), '([^/]+)'))}$`)
-    const m = re.exec(pathname)
-    if (!m) continue
-    const params: Record<string, string> = {}
-    try {
-      names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1] as string)))
-    } catch {
-      return undefined // bad percent-encoding names nothing
-    }
-    return { route, params }
-  }
-  return undefined
+function shortValue(v: unknown): string {
+  if (v === null || typeof v === 'number' || typeof v === 'boolean') return String(v)
+  if (typeof v === 'string') return JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v)
+  return Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : typeof v
 }
 
-/** The `{param}` names of a route path, in order. */
-export const pathParams = (path: string): string[] => [...path.matchAll(PARAM)].map((m) => m[1] as string)
+export type ParamsMerge = { ok: true; input: unknown } | { ok: false; message: string; path: string }
 
 /**
- * The input of a REST call: the body (POST, PUT) or the query (GET, DELETE), with the path's
- * parameters filled in. A body that names a parameter differently from the path is refused by
- * name rather than silently losing one of the two.
+ * Puts the path parameters into the input. A body or query that names the same field with another
+ * value is refused rather than silently overridden; a body that is not an object is left for the
+ * validator to refuse (a `null` body is never turned into `{}`).
  */
-export function withPathParams(input: unknown, params: Record<string, string>): { input: unknown } | { error: { field: string; message: string } } {
-  if (Object.keys(params).length === 0) return { input }
-  // An empty body is no input: the path's parameters are then the whole of it.
-  if (input === undefined) return { input: { ...params } }
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) return { input }
-  const out = { ...(input as Record<string, unknown>) }
-  for (const [k, v] of Object.entries(params)) {
-    if (k in out && out[k] !== v) return { error: { field: k, message: `/${k} is ${JSON.stringify(out[k])} in the body but ${JSON.stringify(v)} in the path` } }
-    out[k] = v
+export function withPathParams(op: OperationName, input: unknown, params: Record<string, string>): ParamsMerge {
+  const names = Object.keys(params)
+  if (names.length === 0) return { ok: true, input }
+  const typed = queryToInput(op, new URLSearchParams(params))
+  if (input === undefined) return { ok: true, input: typed }
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return { ok: true, input }
+  const body = input as Record<string, unknown>
+  for (const n of names) {
+    if (n in body && body[n] !== typed[n]) {
+      return { ok: false, message: `"${n}" is ${shortValue(body[n])} in the body but ${shortValue(typed[n])} in the path`, path: `/${n}` }
+    }
   }
-  return { input: out }
+  return { ok: true, input: { ...body, ...typed } }
 }

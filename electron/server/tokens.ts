@@ -1,13 +1,19 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Scope } from '@core/api/define'
+import { AGENT_OPERATIONS } from '@core/api/contract/runs'
 import { CoreError } from '@core/errors'
 
 /** Same floor as `api.token` in the settings schema: short tokens fall to guessing, throttle or not. */
 export const MIN_TOKEN_LENGTH = 16
 
+/** What a token may do: a rung of read < operate < admin, or `agent`, bound to one agent id. */
+export type TokenScope = Scope | 'agent'
+
 export interface TokenIdentity {
   name: string
-  scope: Scope
+  scope: TokenScope
+  /** With scope agent: the agent it acts for. */
+  agent?: string
 }
 
 interface Entry extends TokenIdentity {
@@ -16,6 +22,22 @@ interface Entry extends TokenIdentity {
 
 const RANK: Record<Scope, number> = { read: 0, operate: 1, admin: 2 }
 export const scopeAllows = (have: Scope, need: Scope): boolean => RANK[have] >= RANK[need]
+
+/**
+ * Why this token may not call the operation, or null when it may. An agent token reaches the
+ * agent operations only (heartbeat, pull and ack commands), whatever scope they name; the runs
+ * domain then holds it to its own agent's runs.
+ */
+export function refusalFor(id: TokenIdentity, op: string, need: Scope): string | null {
+  if (id.scope === 'agent') {
+    return AGENT_OPERATIONS.has(op) ? null : `${op} is not open to agent tokens; token "${id.name}" may only beat, pull and ack commands for agent ${id.agent ?? '?'}`
+  }
+  return scopeAllows(id.scope, need) ? null : `${op} needs the ${need} scope; token "${id.name}" has ${id.scope}`
+}
+
+/** The call context's who and agent for a verified token: an agent token is audited as its agent. */
+export const callerOf = (id: TokenIdentity): { who: string; agent?: string } =>
+  id.scope === 'agent' && id.agent ? { who: `agent:${id.agent}`, agent: id.agent } : { who: id.name }
 
 export const sha256Hex = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex')
 export const generateToken = (): string => randomBytes(32).toString('base64url')
@@ -28,8 +50,8 @@ export const generateToken = (): string => randomBytes(32).toString('base64url')
 export class TokenRegistry {
   private readonly entries: Entry[]
 
-  constructor(entries: Array<{ name: string; sha256: string; scope: Scope }>) {
-    this.entries = entries.map((e) => ({ name: e.name, scope: e.scope, digest: Buffer.from(e.sha256, 'hex') }))
+  constructor(entries: Array<{ name: string; sha256: string; scope: TokenScope; agent?: string | undefined }>) {
+    this.entries = entries.map((e) => ({ name: e.name, scope: e.scope, ...(e.agent ? { agent: e.agent } : {}), digest: Buffer.from(e.sha256, 'hex') }))
   }
 
   /**
@@ -53,7 +75,7 @@ export class TokenRegistry {
     for (const e of this.entries) {
       if (timingSafeEqual(digest, e.digest) && !found) found = e
     }
-    return found ? { name: found.name, scope: found.scope } : null
+    return found ? { name: found.name, scope: found.scope, ...(found.agent ? { agent: found.agent } : {}) } : null
   }
 }
 
@@ -79,7 +101,7 @@ export interface TokenStore {
  * tokens are configured either) the one kept in the state directory, made on the first start.
  */
 export async function resolveTokens(
-  api: { token?: string | undefined; tokens: Array<{ name: string; sha256: string; scope: Scope }> },
+  api: { token?: string | undefined; tokens: Array<{ name: string; sha256: string; scope: TokenScope; agent?: string | undefined }> },
   env: NodeJS.ProcessEnv,
   store?: TokenStore,
 ): Promise<ResolvedTokens> {

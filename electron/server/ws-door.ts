@@ -8,7 +8,7 @@ import type { Dispatcher } from '@core/api/dispatcher'
 import { WS_BEARER_PREFIX, WS_PROTOCOL } from '@core/api/wire'
 import { clientKey, type AuthThrottle } from './auth-throttle'
 import type { RateLimiter } from './rate-limit'
-import { scopeAllows, type TokenIdentity, type TokenRegistry } from './tokens'
+import { callerOf, refusalFor, type TokenIdentity, type TokenRegistry } from './tokens'
 import { decodeUtf8Strict, InvalidUtf8 } from './utf8'
 
 /** A client that cannot keep up gets events dropped rather than growing our memory without bound. */
@@ -147,16 +147,15 @@ export function createWsDoor(deps: Deps) {
         return refuse(id, { code: typeof msg.op === 'string' ? 'not_found' : 'invalid_input', message: `frame ${n}: ${what}`, path: '/op' })
       }
       const op: OperationName = msg.op
-      if (!scopeAllows(who.scope, operations[op].scope)) {
-        return refuse(id, { code: 'forbidden', message: `${op} needs the ${operations[op].scope} scope`, path: '/op' })
-      }
+      const refusal = refusalFor(who, op, operations[op].scope)
+      if (refusal) return refuse(id, { code: 'forbidden', message: `frame ${n}: ${refusal}`, path: '/op' })
       if (!deps.limiter.take(who.name)) {
         return refuse(id, { code: 'rate_limited', message: `frame ${n}: too many requests` })
       }
       // An absent `input` is "no input" (allowed only where the input is all optional); `null` is refused by the dispatcher.
       const input = Object.hasOwn(msg, 'input') ? msg.input : undefined
       const env = await deps.dispatcher
-        .dispatch(op, input, { who: who.name, door: 'ws' })
+        .dispatch(op, input, { ...callerOf(who), door: 'ws' })
         .catch(() => ({ ok: false as const, error: { code: 'internal' as const, message: 'Internal error' } }))
       if (env.ok) send({ id, ...env })
       else refuse(id, env.error)

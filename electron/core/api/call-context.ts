@@ -5,6 +5,11 @@ export interface CallContext {
   /** OS user for the window, token name for the API, or a subsystem name. */
   who: string
   door: Door
+  /**
+   * Set when the caller holds an `agent` token: the one agent id it may act for. The runs domain
+   * refuses it any run of another agent; every other operation is refused at the door.
+   */
+  agent?: string
 }
 
 export const systemContext = (who: string, door: Door = 'system'): CallContext => ({ who, door })

@@ -9,19 +9,27 @@ export type Scope = 'read' | 'operate' | 'admin'
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE'
 
-/**
- * The status of an ok REST answer when it is not 200 (RPC answers 200 for every ok envelope):
- * - `created`: 201 with the result.
- * - `no-content`: 204, no body (the result is in the audit log and on RPC).
- * - `created-or-no-content`: 201 with the result when `result.created` is true, else 204 (an upsert).
- */
-export type HttpSuccess = 'created' | 'no-content' | 'created-or-no-content'
-
 export interface HttpRoute {
   method: HttpMethod
-  /** `{param}` segments are filled into the input by name (e.g. `/services/{name}` gives `name`). */
+  /**
+   * The route's path. A segment `{name}` is a path parameter: the host decodes it and passes it as
+   * the input property of that name (the input schema must declare it), so `/runs/{id}` and the
+   * RPC call `{ "id": ... }` reach the same handler with the same validation.
+   */
   path: string
-  success?: HttpSuccess
+  /**
+   * The status of a success, when not 200: a number (201 for a create), or a boolean result field
+   * that picks one of two (an upsert answers 201 when it created, 204 when it updated). A 204
+   * answers no body, whatever the result holds.
+   */
+  status?: number | { field: string; whenTrue: number; whenFalse: number }
+  /** Answer 204 with no body when this result field is null (e.g. no command is waiting). */
+  noContentWhenNull?: string
+  /**
+   * A body cap below `api.maxBodyBytes` for this operation, on every door that reads a body
+   * (REST and RPC); bigger bodies answer 413 before they are parsed.
+   */
+  maxBodyBytes?: number
 }
 
 export interface OperationDef<I extends TSchema = TSchema, R extends TSchema = TSchema> {

@@ -58,7 +58,22 @@ export function parseSettings(raw: unknown, file: string): Settings {
       details,
     })
   }
+  const cross = crossFieldProblem(value)
+  if (cross) throw new CoreError('invalid_input', `${file}: ${cross.path} ${cross.message}`, { path: cross.path, details: [cross] })
   return value
+}
+
+/** Rules between fields that the schema cannot state; each names the field at fault. */
+function crossFieldProblem(s: Settings): { path: string; message: string } | null {
+  for (const [i, t] of s.api.tokens.entries()) {
+    if (t.scope === 'agent' && !t.agent) return { path: `/api/tokens/${i}/agent`, message: `is required: token "${t.name}" has scope agent, which acts for one agent id` }
+    if (t.scope !== 'agent' && t.agent !== undefined) return { path: `/api/tokens/${i}/agent`, message: `is only for scope agent (token "${t.name}" has scope ${t.scope})` }
+  }
+  const r = s.runs
+  if (!(r.lateAfterMs < r.unhealthyAfterMs && r.unhealthyAfterMs < r.lostAfterMs)) {
+    return { path: '/runs/unhealthyAfterMs', message: `must lie between lateAfterMs (${r.lateAfterMs}) and lostAfterMs (${r.lostAfterMs}), in that order; it is ${r.unhealthyAfterMs}` }
+  }
+  return null
 }
 
 function jsonErrorLocation(text: string, err: unknown): string {

@@ -28,7 +28,10 @@ export const ApiTokenSchema = Type.Object(
   {
     name: Type.String({ pattern: '^[a-zA-Z0-9_.-]{1,64}$' }),
     sha256: Type.String({ pattern: '^[a-f0-9]{64}$', description: 'Hex SHA-256 of the token; the token itself is never stored.' }),
-    scope: Type.Union([Type.Literal('read'), Type.Literal('operate'), Type.Literal('admin')]),
+    scope: Type.Union([Type.Literal('read'), Type.Literal('operate'), Type.Literal('admin'), Type.Literal('agent')], {
+      description: 'agent: may only beat, pull and ack commands for the runs of the agent named in `agent`.',
+    }),
+    agent: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.:@-]{1,128}$', description: 'Required with scope agent: the one agent id it acts for.' })),
   },
   { additionalProperties: false },
 )
@@ -150,6 +153,15 @@ export const SettingsSchema = Type.Object(
           },
           { additionalProperties: false, default: {} },
         ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    runs: Type.Object(
+      {
+        lateAfterMs: Duration(5_000, 'A running run with no heartbeat for this long is late.'),
+        unhealthyAfterMs: Duration(15_000, 'No heartbeat for this long: unhealthy.'),
+        lostAfterMs: Duration(60_000, 'No heartbeat for this long: lost (unless it or its container is paused).'),
+        commandTimeoutMs: Duration(60_000, 'A command not acknowledged within this time is expired; an undelivered one is then never delivered.'),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -13,7 +13,7 @@ import { systemContext } from '../api/call-context'
 import { EventHub } from '../event-hub'
 import { createAppHandlers, osUser } from './app-handlers'
 import { probeDockerEndpoints } from './probes'
-import { agentContainerPauser, busAnnouncer, containerResumer, heartbeatViewFor, killswitchStackPauser, pauseEffectOf, pausedResolverFor, supervisedStackFor } from './stack-bridges'
+import { agentContainerPauser, busAnnouncer, containerResumer, heartbeatViewFor, killswitchStackPauser, pauseEffectOf, pausedResolverFor, runPausedResolverFor, supervisedStackFor } from './stack-bridges'
 import { AuditLog, auditedHandlers, createAuditHandlers } from '../audit'
 import { BusClient } from '../bus/bus-client'
 import { createBusHandlers } from '../bus/bus-handlers'
@@ -47,6 +47,9 @@ import { StateRecorder } from '../store/state-recorder'
 import { busEventFeed, historyBackedBusHandlers } from './history-bridges'
 import { liveServices, stackSpecsOf, supervisedOf } from './services-bridges'
 import { createServicesHandlers } from '../services/services-handlers'
+import { RunRegistry } from '../runs/run-registry'
+import { FileRunStore } from '../runs/run-store'
+import { createRunsHandlers } from '../runs/runs-handlers'
 import { RunHistory } from '../workflow/run-history'
 import { SaveAndRestart } from '../workflow/save-and-restart'
 import { createStackPort } from '../workflow/stack-port'
@@ -134,7 +137,7 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
     {
       url: settings.redis.url,
       // Our own announcements are stored as events too, so the trader can find what the supervisor published.
-      patterns: withSupervisionChannels(settings.redis.patterns),
+      patterns: [...withSupervisionChannels(settings.redis.patterns), RUN_HEALTH_CHANNEL],
       heartbeatTimeoutMs: settings.redis.heartbeatTimeoutMs,
       killswitchKey: settings.redis.killswitchKey,
       killswitchAckTimeoutMs: settings.redis.killswitchAckTimeoutMs,
@@ -272,6 +275,24 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
     log: (m) => log(`[supervise] ${m}`),
   })
 
+  // Runs of the HTTP agent protocol: kept in the state directory, health judged every second.
+  const runs = new RunRegistry({
+    store: new FileRunStore(join(stateDir, 'runs.json')),
+    thresholds: settings.runs,
+    commandTimeoutMs: settings.runs.commandTimeoutMs,
+    containerPaused: runPausedResolverFor(stack),
+    emit: {
+      run: (r) => hub.emit('runs.changed', r),
+      command: (c) => hub.emit('runs.command', c),
+      // Each escalation (and recovery) is announced where the Redis side can hear it too.
+      health: (r, from) => {
+        void bus.publish(RUN_HEALTH_CHANNEL, { type: 'runs.health', runId: r.id, agent: r.agent, from, to: r.health, heartbeatAgeMs: r.heartbeatAgeMs, at: r.healthSince }).catch(() => undefined)
+      },
+    },
+    audit: (rec) => audit.append(rec).then(() => undefined),
+    log: (m) => log(`[runs] ${m}`),
+  })
+
   const safety = new SafetyModel({
     connection: () => bus.connection(),
     killswitch: () => ({
@@ -370,6 +391,7 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
     ...createAuditHandlers(audit),
     ...createHistoryHandlers(eventHistory, storeEngine),
     ...createServicesHandlers(services, () => stack.discover()),
+    ...createRunsHandlers(runs),
   }
   const handlers = auditedHandlers(raw, audit, wrapperAuditedOperations, { log: (m, e) => log(`[audit] ${m} ${e instanceof Error ? e.message : ''}`) })
 
@@ -394,6 +416,7 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
       await workflow.recovery.check(settings.workflow.autoResumeOnRecovery, system).catch((err: unknown) => log(`[workflow] recovery check failed: ${(err as Error).message}`))
       await scheduler?.start()
       await supervisor.start()
+      await runs.start().catch((err: unknown) => log(`[runs] not started: ${(err as Error).message}`))
       safety.start()
       eventHistory?.start()
     },
@@ -403,6 +426,7 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
       await eventHistory?.stop().catch(() => undefined)
       detachSafety.forEach((off) => off())
       await supervisor.stop().catch(() => undefined)
+      await runs.stop().catch(() => undefined)
       scheduler?.stop()
       busBatcher.stop()
       detachPausedAgents()
@@ -416,6 +440,9 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
     },
   }
 }
+
+/** Where run health changes are announced on the bus (and subscribed, so the event log keeps them). */
+const RUN_HEALTH_CHANNEL = 'runs.health'
 
 /**
  * Names this Stackdeck in the rows it stores. It must outlive a restart: GET /bus/events finds this

@@ -58,6 +58,17 @@ export function pausedResolverFor(stack: StackService) {
   }
 }
 
+/**
+ * Whether a run's container is paused: the container named at creation (name or id), else the one
+ * labelled with its agent id. Unknown containers are not paused (the heartbeat age decides).
+ */
+export function runPausedResolverFor(stack: StackService) {
+  return (run: { agent: string; container: string | null }): boolean => {
+    const c = containerForAgent(allContainers(stack), { id: run.agent, ...(run.container ? { hostname: run.container } : {}) })
+    return c?.state === 'paused'
+  }
+}
+
 const refOf = (c: { id: string; name: string; service: string; endpoint: string }): FrozenRef => ({
   id: c.id,
   name: c.name,

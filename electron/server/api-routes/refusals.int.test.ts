@@ -68,8 +68,14 @@ describe.skipIf(!enabled)('control API routes: refusals, for every route', () =>
     'supervise.restart': { valid: { service: 'scan' }, field: 'reason', bad: 'x'.repeat(501) },
     'services.create': { valid: { name: 'refused', selector: { a: 'b' } }, field: 'selector', bad: {} },
     'services.update': { valid: { name: 'refused', selector: { a: 'b' } }, field: 'reload', bad: 'SIGHUP' },
+    // Runs: the path's {id} and {cmd} are 'refused' too, so the body names the same run.
+    'runs.create': { valid: { agent: 'refused', strategy: 's', version: '1' }, field: 'agent', bad: 'no spaces' },
+    'runs.heartbeat': { valid: { id: 'refused', step: 1, checkpoint_version: 1 }, field: 'step', bad: -1 },
+    'runs.transition': { valid: { id: 'refused', to: 'completed', reason: 'r' }, field: 'to', bad: 'done' },
+    'runs.commands.create': { valid: { id: 'refused', type: 'pause' }, field: 'type', bad: 'explode' },
+    'runs.commands.ack': { valid: { id: 'refused', cmd: 'refused', ok: true }, field: 'ok', bad: 'yes' },
   }
-  /** A route path with its `{param}` segments filled in (every template here takes a service name). */
+  /** A route path with its `{param}` segments filled in: a service, run or command named 'refused'. */
   const filled = (r: Route) => r.path.replace(/\{\w+\}/g, 'refused')
 
   /** GET routes with required parameters: a valid query, so the broken one is the only fault. */
@@ -77,7 +83,7 @@ describe.skipIf(!enabled)('control API routes: refusals, for every route', () =>
     'history.counts': 'from=2026-01-01T00:00:00.000Z&to=2026-01-01T01:00:00.000Z',
     'history.agent': 'agent=no-such-agent',
   }
-  const withBase = (r: Route, extra: string) => `${r.path}?${[GET_BASE[r.op], extra].filter(Boolean).join('&')}`
+  const withBase = (r: Route, extra: string) => `${filled(r)}?${[GET_BASE[r.op], extra].filter(Boolean).join('&')}`
 
   /** The bad request for a route: a broken field (POST), limit=0 (GET with a limit) or an unknown query parameter. */
   function badRequest(r: Route): {
@@ -170,8 +176,10 @@ describe.skipIf(!enabled)('control API routes: refusals, for every route', () =>
     }
     it('every read route answers the read token (no hidden scope)', async () => {
       for (const r of routes.filter((x) => x.scope === 'read' && x.method === 'GET')) {
-        const res = await rs.sut.host.client.get(GET_BASE[r.op] ? withBase(r, '') : r.path, rs.tokens.read)
-        expect(res.status, `${r.path}: ${res.text.slice(0, 300)}`).toBe(200)
+        const res = await rs.sut.host.client.get(GET_BASE[r.op] ? withBase(r, '') : filled(r), rs.tokens.read)
+        // A path naming one thing ('refused') may find nothing: 404 is an answer, a 403 is not.
+        if (r.params.length > 0 && res.status === 404) expect(errorOf(res)?.code).toBe('not_found')
+        else expect(res.status, `${r.path}: ${res.text.slice(0, 300)}`).toBe(200)
       }
     })
   })

@@ -20,6 +20,10 @@ describe('the audit attribute on the contract', () => {
         'bus.command',
         'config.restore',
         'config.save',
+        'runs.commands.ack',
+        'runs.commands.create',
+        'runs.create',
+        'runs.transition',
         'schedule.override',
         'services.create',
         'services.delete',
@@ -34,8 +38,9 @@ describe('the audit attribute on the contract', () => {
         'workflow.saveAndRestart',
       ].sort(),
     )
-    // Recorded by the bus (acks, paused containers) and by the supervisor (intent, then outcome).
-    for (const n of ['bus.killswitch.engage', 'bus.killswitch.release', 'supervise.restart'] as const) {
+    // Recorded by the bus (acks, paused containers), the supervisor (intent, then outcome) and runs
+    // (what a heartbeat changed, each delivery: not one record per beat or empty poll).
+    for (const n of ['bus.killswitch.engage', 'bus.killswitch.release', 'supervise.restart', 'runs.heartbeat', 'runs.commands.next'] as const) {
       expect(operations[n].audit).toBe('domain')
       expect(wrapperAuditedOperations).not.toContain(n)
     }

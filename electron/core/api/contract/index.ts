@@ -17,6 +17,7 @@ import { stackEvents, stackOperations } from './stack'
 import { workflowEvents, workflowOperations } from './workflow'
 import { historyEvents, historyOperations } from './history'
 import { servicesEvents, servicesOperations } from './services'
+import { runsEvents, runsOperations } from './runs'
 
 export const operations = {
   ...appOperations,
@@ -31,6 +32,7 @@ export const operations = {
   ...auditOperations,
   ...historyOperations,
   ...servicesOperations,
+  ...runsOperations,
 } as const
 
 export const events = {
@@ -45,6 +47,7 @@ export const events = {
   ...auditEvents,
   ...historyEvents,
   ...servicesEvents,
+  ...runsEvents,
 } as const
 
 export type Operations = typeof operations

@@ -110,7 +110,7 @@ export const servicesOperations = {
     scope: 'admin',
     input: Type.Object({ ...ServiceSchema.properties, reason: Reason }, { additionalProperties: false }),
     result: Written,
-    http: { method: 'POST', path: '/services', success: 'created' },
+    http: { method: 'POST', path: '/services', status: 201 },
     audit: true,
   }),
   'services.update': op({
@@ -118,7 +118,7 @@ export const servicesOperations = {
     scope: 'admin',
     input: Type.Object({ ...ServiceSchema.properties, reason: Reason }, { additionalProperties: false }),
     result: Written,
-    http: { method: 'PUT', path: '/services/{name}', success: 'created-or-no-content' },
+    http: { method: 'PUT', path: '/services/{name}', status: { field: 'created', whenTrue: 201, whenFalse: 204 } },
     audit: true,
   }),
   'services.delete': op({
@@ -126,7 +126,7 @@ export const servicesOperations = {
     scope: 'admin',
     input: Type.Object({ name: ServiceName, reason: Reason }, { additionalProperties: false }),
     result: Type.Object({ name: Type.String(), backup: Type.Union([Type.String(), Type.Null()]) }),
-    http: { method: 'DELETE', path: '/services/{name}', success: 'no-content' },
+    http: { method: 'DELETE', path: '/services/{name}', status: 204 },
     audit: true,
   }),
   'engine.discover': op({
