@@ -129,10 +129,21 @@ EOF
   fi
 }
 
+# The HTTP agent's token, made once per demo directory and kept at mode 0600 (only its digest goes
+# into the settings file).
+agent_token() {
+  local f="$demo_dir/agent-token"
+  if [ ! -s "$f" ]; then
+    (umask 077 && node -e 'process.stdout.write(require("node:crypto").randomBytes(24).toString("base64url"))' >"$f")
+  fi
+  cat "$f"
+}
+
 write_settings() {
   local host="$1" redis_url="$2" f="$demo_dir/settings.json"
-  node - "$f" "$host" "$redis_url" "$demo_dir" "$demo_id" <<'EOF'
-const [file, host, redisUrl, dir, id] = process.argv.slice(2)
+  node - "$f" "$host" "$redis_url" "$demo_dir" "$demo_id" "$(agent_token)" <<'EOF'
+const [file, host, redisUrl, dir, id, agentToken] = process.argv.slice(2)
+const sha = (t) => require('node:crypto').createHash('sha256').update(t, 'utf8').digest('hex')
 const reload = (signal) => ({ signal, logPattern: 'Config reloaded', timeoutMs: 10000 })
 const settings = {
   docker: { endpoints: [{ id: 'demo', url: host }] },
@@ -143,6 +154,9 @@ const settings = {
   ],
   config: { path: `${dir}/config/config.toml`, keepBackups: 20 },
   redis: { url: redisUrl },
+  // The sample HTTP agent's token: it may only beat, pull and ack for trainer-1's runs. An agent
+  // token leaves the host's own admin token file in place (README, Control API).
+  api: { tokens: [{ name: 'trainer-1', sha256: sha(agentToken), scope: 'agent', agent: 'trainer-1' }] },
   stateDir: `${dir}/state`,
 }
 require('node:fs').writeFileSync(file, JSON.stringify(settings, null, 2) + '\n')
@@ -218,7 +232,10 @@ up() {
 
   # The sample agents (market data, regime, execution agents that answer commands and the killswitch).
   stop_agents
-  REDIS_URL="$redis_url" nohup node "$here/../e2e/agents/run-all.mjs" >"$demo_dir/agents.log" 2>&1 &
+  # The HTTP agent creates its run with the host's admin token, read from the state directory once
+  # the host has started (it retries until then).
+  REDIS_URL="$redis_url" HTTP_AGENT_TOKEN="$(agent_token)" HTTP_AGENT_CREATE_TOKEN_FILE="$demo_dir/state/api-token" \
+    nohup node "$here/../e2e/agents/run-all.mjs" >"$demo_dir/agents.log" 2>&1 &
   echo $! >"$demo_dir/agents.pid"
   cat <<EOF
 
@@ -230,7 +247,8 @@ Start Stackdeck on it:
   npm start -- --settings $settings          (desktop, or headless when there is no display)
   npm run serve -- --settings $settings      (headless host)
 
-Sample agents:    node e2e/agents/run-all.mjs (log: $demo_dir/agents.log)
+Sample agents:    node e2e/agents/run-all.mjs (log: $demo_dir/agents.log), with trainer-1 on HTTP
+                  (e2e/agents/http-agent.mjs: it creates its run once the host is up on 127.0.0.1:7420)
 Watch a service:  DOCKER_HOST=$host docker logs -f $prefix-orchestrator
 Remove it all:    npm run demo -- down
 EOF

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Start a small trading-agent fleet against REDIS_URL (used by `npm run demo`):
 // two execution agents (one never acknowledges the killswitch, to show Docker-level pausing),
-// a signals agent, the quotes simulator and the regime detector. Ctrl-C stops them all.
+// a signals agent, the quotes simulator and the regime detector; with HTTP_AGENT_TOKEN also the
+// HTTP agent (http-agent.mjs, HTTP_AGENT_ID, HTTP_AGENT_CREATE_TOKEN_FILE). Ctrl-C stops them all.
 //
 // Env: REDIS_URL, QUOTES_RATE (200 ticks/s), plus anything the agents read (passed through).
 import { spawn } from 'node:child_process'
@@ -30,6 +31,17 @@ const fleet = [
   { script: 'quotes-agent.mjs', env: { AGENT_ID: 'quotes-agent', RATE: process.env.QUOTES_RATE ?? '200' } },
   { script: 'regime-detector.mjs', env: { AGENT_ID: 'regime-detector' } },
 ]
+// With an agent token, one agent that speaks HTTP instead of Redis, beside them in the same grid.
+if (process.env.HTTP_AGENT_TOKEN) {
+  fleet.push({
+    script: 'http-agent.mjs',
+    env: {
+      AGENT_ID: process.env.HTTP_AGENT_ID ?? 'trainer-1',
+      AGENT_TOKEN: process.env.HTTP_AGENT_TOKEN,
+      ...(process.env.HTTP_AGENT_CREATE_TOKEN_FILE ? { CREATE_TOKEN_FILE: process.env.HTTP_AGENT_CREATE_TOKEN_FILE } : {}),
+    },
+  })
+}
 
 const children = fleet.map(({ script, env }) => {
   const tag = env.AGENT_ID

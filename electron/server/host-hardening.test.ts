@@ -221,6 +221,18 @@ it('refuses a STACKDECK_TOKEN shorter than 16 characters', async () => {
   expect((await resolveTokens({ tokens: [] }, { STACKDECK_TOKEN: 'x'.repeat(16) })).adminToken).toBe('x'.repeat(16))
 })
 
+it('keeps a token file for the admin when only agent tokens are configured, and not when a person\'s token is', async () => {
+  const kept: string[] = []
+  const store = { read: async () => kept[0] ?? null, write: async (t: string) => void kept.push(t) }
+  const agentOnly = await resolveTokens({ tokens: [{ name: 'trainer', sha256: 'a'.repeat(64), scope: 'agent', agent: 'trainer-1' }] }, {}, store)
+  expect(agentOnly).toMatchObject({ source: 'file', created: true })
+  expect(agentOnly.adminToken).toBe(kept[0])
+  expect(agentOnly.registry.size).toBe(2)
+  const withReader = await resolveTokens({ tokens: [{ name: 'ro', sha256: 'b'.repeat(64), scope: 'read' }] }, {}, store)
+  expect(withReader).toMatchObject({ source: 'none', adminToken: null })
+  expect(kept).toHaveLength(1)
+})
+
 describe('WebSocket frames', () => {
   async function open() {
     const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api/ws`, ['stackdeck.v1', `bearer.${ADMIN}`])

@@ -97,8 +97,10 @@ export interface TokenStore {
 }
 
 /**
- * The admin token, by precedence: STACKDECK_TOKEN, then `api.token`, then (only when no scoped
- * tokens are configured either) the one kept in the state directory, made on the first start.
+ * The admin token, by precedence: STACKDECK_TOKEN, then `api.token`, then (only when no token a
+ * person uses, read, operate or admin, is configured either) the one kept in the state directory,
+ * made on the first start. Agent tokens do not count: they are for programs, and configuring one
+ * must not leave the trader with no way in.
  */
 export async function resolveTokens(
   api: { token?: string | undefined; tokens: Array<{ name: string; sha256: string; scope: TokenScope; agent?: string | undefined }> },
@@ -118,7 +120,7 @@ export async function resolveTokens(
   let created = false
   if (fromEnv) [admin, source] = [fromEnv, 'env']
   else if (api.token) [admin, source] = [api.token, 'settings']
-  else if (api.tokens.length === 0) {
+  else if (api.tokens.every((t) => t.scope === 'agent')) {
     source = 'file'
     admin = (await store?.read()) ?? null
     if (!admin) {
