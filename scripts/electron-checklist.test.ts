@@ -8,12 +8,12 @@
  * first when out/main/index.js is missing or older than the Electron sources.
  * The bundle is not minified (electron-vite's default for main); the checks rely on its names.
  */
-import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { Ajv } from 'ajv'
 import ts from 'typescript'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { buildIfStale } from './build-if-stale.mjs'
 import { cspDirectives, HEADER_ONLY_DIRECTIVES, metaCsp, RENDERER_CSP } from '../electron/main/security-csp'
 import { ALLOWED_EXTERNAL_ORIGINS } from '../electron/main/security-external'
 import { APP_ENTRY_URL, APP_SCHEME } from '../electron/main/security-renderer-origin'
@@ -47,29 +47,10 @@ const EXPECTED_FUSES = {
   grantFileProtocolExtraPrivileges: false,
 }
 
-function newestMtime(path: string): number {
-  const st = statSync(path)
-  if (!st.isDirectory()) return st.mtimeMs
-  return Math.max(st.mtimeMs, ...readdirSync(path).map((n) => newestMtime(join(path, n))))
-}
-
+/** The bundle under audit is the current sources' build (content-hash stamp, as `npm start` checks). */
 function ensureBuilt(): void {
-  const inputs = ['electron/main', 'electron/preload', 'electron.vite.config.ts', 'renderer/index.html'].map(
-    (p) => join(root, p),
-  )
-  const outputs = [MAIN, PRELOAD, PAGE]
-  const fresh =
-    outputs.every(existsSync) && Math.min(...outputs.map(newestMtime)) >= Math.max(...inputs.map(newestMtime))
-  if (fresh) return
-  const r = spawnSync(
-    process.execPath,
-    [join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build', '--logLevel', 'warn'],
-    {
-      cwd: root,
-      encoding: 'utf8',
-    },
-  )
-  if (r.status !== 0) throw new Error(`electron-vite build failed:\n${r.stdout}\n${r.stderr}`)
+  const status = buildIfStale(root, { log: () => undefined })
+  if (status !== 0) throw new Error(`electron-vite build failed (exit ${status}); run \`npm run build\` to see why`)
 }
 
 let graph: Bundle[]

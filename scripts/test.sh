@@ -18,7 +18,7 @@ step() {
 step "lint" npx eslint . --max-warnings 0
 step "typecheck" npm run -s typecheck
 # The build comes before the unit tests: scripts/electron-checklist.test.ts audits the built bundle.
-step "build" npx electron-vite build --logLevel warn
+step "build" node scripts/build-if-stale.mjs --rebuild
 step "unit tests" npx vitest run --project unit --reporter=default --reporter=json --outputFile.json=test-results/unit.json
 step "integration, features and e2e (private dockerd + redis)" bash scripts/with-test-env.sh bash scripts/test-env-suites.sh
 

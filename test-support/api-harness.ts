@@ -5,9 +5,8 @@
  * host process, a keep-alive HTTP client that can send any bytes, contract validators, the real CLI
  * and the sample dev agent as child processes.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync, readdirSync, statSync } from 'node:fs'
 import { copyFile, mkdtemp, rm } from 'node:fs/promises'
 import { Agent, request, type IncomingHttpHeaders } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -20,6 +19,7 @@ import { testDocker } from './docker-fixtures'
 import { startHostProcess, type RunningHost } from './host-process'
 import { testKey, testRedisUrl } from './redis-fixture'
 import { testSettings } from './test-settings'
+import { buildIfStale } from '../scripts/build-if-stale.mjs'
 
 export const ROOT = resolve(import.meta.dirname, '..')
 export const SERVER_JS = join(ROOT, 'out/main/server.js')
@@ -140,35 +140,18 @@ export function hostSettings(o: HostSettingsOptions): Record<string, unknown> {
 
 // ---- build ----------------------------------------------------------------------------------------
 
-function newestSource(dir: string): number {
-  let newest = 0
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name)
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(p))
-    else if (/\.(ts|json)$/.test(entry.name) && !/\.test\.ts$/.test(entry.name))
-      newest = Math.max(newest, statSync(p).mtimeMs)
-  }
-  return newest
-}
-
 /**
- * The suites drive the BUILT host and CLI (out/main). Rebuild when a source is newer than the
- * build, so a run never silently tests yesterday's code.
+ * The suites drive the BUILT host and CLI (out/main). Build when the sources' content hash differs
+ * from the last build's stamp (scripts/build-if-stale.mjs, the same check `npm start` makes), so a
+ * run never silently tests yesterday's code, and an mtime (checkout, touch) never forces a build.
  */
 export function ensureBuilt(): void {
-  const built = [SERVER_JS, CLI_JS].every((f) => existsSync(f))
-    ? Math.min(statSync(SERVER_JS).mtimeMs, statSync(CLI_JS).mtimeMs)
-    : 0
-  const src = Math.max(
-    ...['electron/core', 'electron/server', 'electron/cli'].map((d) => newestSource(join(ROOT, d))),
-  )
-  if (built >= src) return
-  console.log('[api-harness] out/main is missing or older than the sources: npx electron-vite build')
-  execFileSync('npx', ['electron-vite', 'build', '--logLevel', 'warn'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-    timeout: 300_000,
+  const status = buildIfStale(ROOT, {
+    log: (line) => {
+      if (!line.includes('up to date')) console.log(`[api-harness] ${line}`)
+    },
   })
+  if (status !== 0) throw new Error(`electron-vite build failed (exit ${status}); run \`npm run build\` to see why`)
 }
 
 // ---- host process ---------------------------------------------------------------------------------
