@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import type { ConfigChangedOnDiskT } from '../api/contract/config'
 import { CoreError, type ErrorDetail } from '../errors'
-import { isBackupName, listBackups, type BackupInfo } from './config-backups'
+import { isBackupName, listBackups, type BackupInfo } from '../shared/backup-files'
 import { buildDiff, type ConfigDiff } from './config-diff'
 import { watchConfig, type ConfigWatcher } from './config-watch'
 import {

@@ -51,7 +51,7 @@ import { copyFile, link, lstat, open, readdir, readFile, realpath, stat, unlink,
 import { basename, dirname, join } from 'node:path'
 import { CoreError, isCoreError } from '../errors'
 import { fsyncDirectory, type DirSync } from '../shared/durable-file'
-import { backupName, backupStamp, listBackups, parseBackupName, pruneBackups } from './config-backups'
+import { backupName, backupStamp, listBackups, parseBackupName, pruneBackups } from '../shared/backup-files'
 
 export interface ConfigFileState {
   /** The real file (symlinks resolved): backups and temp files live next to it. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { CoreError } from '../errors'
-import { SettingsFile } from './settings-file'
+import { SETTINGS_BACKUPS_KEPT, SettingsFile } from './settings-file'
 
 describe('SettingsFile: the durable write of the settings', () => {
   let dir: string
@@ -30,6 +30,18 @@ describe('SettingsFile: the durable write of the settings', () => {
     expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ services: [{ name: 'b' }] })
     // No temp file is left behind.
     expect((await readdir(dir)).filter((n) => n.endsWith('.tmp'))).toEqual([])
+  })
+
+  it('keeps the newest backups and deletes the older ones, never the one it just made', async () => {
+    let t = Date.parse('2026-03-01T10:00:00Z')
+    const f = new SettingsFile(path, null, () => new Date((t += 1000)))
+    await f.read()
+    const made: string[] = []
+    for (let i = 0; i < SETTINGS_BACKUPS_KEPT + 5; i++) made.push((await f.write({ services: [{ name: `s${i}` }] })).backup)
+    const left = (await readdir(dir)).filter((n) => n.startsWith('settings.json.bak.')).sort()
+    expect(left).toEqual(made.slice(-SETTINGS_BACKUPS_KEPT).sort())
+    // The newest backup holds the file as it was before the last write.
+    expect(JSON.parse(await readFile(join(dir, made.at(-1) as string), 'utf8'))).toEqual({ services: [{ name: `s${SETTINGS_BACKUPS_KEPT + 3}` }] })
   })
 
   it('refuses to write over an outside edit, and leaves it as it is', async () => {

@@ -7,21 +7,23 @@
  *  2. backup: the current bytes are copied to `<file>.bak.YYYYMMDD_HHMMSS` (UTC; `.1`, `.2`… within
  *     one second), created exclusively so an earlier backup is never overwritten, and fsynced;
  *  3. the check again, right before the rename, to narrow the window an outside edit could slip in;
- *  4. temp file, fsync, rename, fsync the directory (core/shared/durable-file.ts).
+ *  4. temp file, fsync, rename, fsync the directory (core/shared/durable-file.ts);
+ *  5. retention: all but the SETTINGS_BACKUPS_KEPT newest backups are deleted (best effort).
+ * Backup names and retention are shared with config.toml's (core/shared/backup-files.ts).
  */
 import { createHash } from 'node:crypto'
 import { open, readFile } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { CoreError } from '../errors'
+import { backupName, backupStamp, pruneBackups } from '../shared/backup-files'
 import { fsyncDirectory, replaceFileDurably } from '../shared/durable-file'
 
 const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex')
-const pad = (n: number) => String(n).padStart(2, '0')
-
-/** UTC, so backup names sort in time order across DST changes. */
-export function backupStamp(d: Date): string {
-  return `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}_${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`
-}
+/**
+ * Settings backups kept beside the file; older ones are deleted after each write. The settings
+ * change rarely (a service added or edited), so this is weeks of history, never an unbounded pile.
+ */
+export const SETTINGS_BACKUPS_KEPT = 20
 
 export interface SettingsSnapshot {
   /** The parsed JSON document as written (no defaults filled in). */
@@ -76,6 +78,8 @@ export class SettingsFile {
       throw new CoreError('io_error', `${this.path}: cannot write the settings (${(err as Error).message}); the old file is in place`, { cause: err })
     }
     this.known = sha256(text)
+    // Retention after the write, never before it: the backup this write reports is protected.
+    await pruneBackups(this.path, SETTINGS_BACKUPS_KEPT, [backup])
     return { backup, hash: this.known }
   }
 
@@ -100,7 +104,7 @@ export class SettingsFile {
     const dir = dirname(this.path)
     const stamp = backupStamp(this.now())
     for (let seq = 0; seq < 1000; seq++) {
-      const name = `${basename(this.path)}.bak.${stamp}${seq > 0 ? `.${seq}` : ''}`
+      const name = backupName(this.path, stamp, seq)
       let fh
       try {
         fh = await open(join(dir, name), 'wx', 0o600) // exclusive: never overwrite an earlier backup

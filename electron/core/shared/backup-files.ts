@@ -1,5 +1,6 @@
 /**
- * Backup files of config.toml: naming, listing, retention.
+ * Backup files beside a file Stackdeck writes (config.toml, the settings file): naming, listing,
+ * retention. One home, so both kinds of backup are named, sorted and pruned the same way.
  *
  * Names are `<file>.bak.YYYYMMDD_HHMMSS` in UTC. UTC because names must sort in time order across
  * DST changes (a local 01:30 happens twice in autumn) and across machines in other zones; the UI
