@@ -276,6 +276,7 @@ describe('runs / run against a fake host', () => {
   it('run <id>: a 404 says "no run <id>" (exit 1)', async () => {
     await expect(exec(['run', 'nope'], { 'runs.get': notFound })).rejects.toMatchObject({ message: 'no run nope', exit: EXIT.failed })
     await expect(exec(['run', 'nope', 'pause'], { 'runs.commands.create': notFound })).rejects.toMatchObject({ message: 'no run nope' })
+    await expect(exec(['run', 'pause'], { 'runs.get': notFound })).rejects.toMatchObject({ message: 'no run pause (the id comes first: stackdeck run <id> pause)' })
   })
 
   it('run <id> pause --reason: queues the command and prints its id first', async () => {

@@ -7,6 +7,7 @@ import type { OpInput } from '../core/api/contract'
 import type { RunCommandT } from '../core/api/contract/runs'
 import type { CommandContext, CommandOutput } from './commands'
 import { CliError, EXIT, type ExitCode } from './exit-codes'
+import { RUN_ACTIONS } from './runs-args'
 import { runRequest, runsFormat, runsListInput } from './runs-input'
 import * as rf from './runs-format'
 import { toCsv, toJsonl } from './tabular'
@@ -33,13 +34,20 @@ function render<T>(format: (v: T) => string, value: T): string {
   }
 }
 
+const isAction = (s: string) => RUN_ACTIONS.some((a) => a === s)
+
 /** The host's 404 for the run (not for an operation it lacks) says plainly which run is missing. */
 async function forRun<T>(id: string, p: Promise<T>): Promise<T> {
   try {
     return await p
   } catch (err) {
     if (err instanceof CliError && err.error.code === 'not_found' && !/^Unknown operation/.test(err.error.message))
-      throw new CliError(EXIT.failed, `no run ${id}`, err.error)
+      throw new CliError(
+        EXIT.failed,
+        // `stackdeck run pause` (the id forgotten) asks for a run named "pause": say how the line goes.
+        `no run ${id}${isAction(id) ? ` (the id comes first: stackdeck run <id> ${id})` : ''}`,
+        err.error,
+      )
     throw err
   }
 }
