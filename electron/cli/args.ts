@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { usageError } from './exit-codes'
 import { HISTORY_COMMAND, HISTORY_FORMATS } from './history-args'
+import { RUN_COMMAND, RUNS_COMMAND } from './runs-args'
 
 type Options = NonNullable<ParseArgsConfig['options']>
 
@@ -156,6 +157,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: [1, 1],
   },
   HISTORY_COMMAND,
+  RUNS_COMMAND,
+  RUN_COMMAND,
   {
     name: 'call',
     usage: "call <operation> ['<json input>' | -]",
@@ -260,7 +263,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     }
   }
 
-  // --format (history): json is --json, so failures are JSON on stdout too; others conflict with it.
+  // --format (history, runs, run): json is --json, so failures are JSON on stdout too; others conflict with it.
   const format = values['format']
   if (typeof format === 'string') {
     if (!HISTORY_FORMATS.some((f) => f === format))

@@ -5,6 +5,7 @@ import type { EventStream, HostClient } from './client'
 import { CliError, EXIT, usageError, type ExitCode } from './exit-codes'
 import * as fmt from './format'
 import { history } from './history'
+import { run, runs } from './runs'
 
 type BusEventsQuery = OpInput<'bus.events'>
 type BusEvent = OpResult<'bus.events'>['events'][number]
@@ -352,5 +353,7 @@ export const HANDLERS: Record<string, (ctx: CommandContext) => Promise<CommandOu
   schedule,
   audit,
   history,
+  runs,
+  run: (ctx) => run(ctx),
   call,
 }

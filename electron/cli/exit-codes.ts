@@ -1,7 +1,7 @@
 /** Exit codes of the `stackdeck` CLI; documented in electron/cli/README.md. Scripts rely on them. */
 export const EXIT = {
   ok: 0,
-  /** The operation ran and failed, or the host answered with an error. */
+  /** The operation ran and failed, or the host answered with an error (also: a run command `--wait-ack` saw refused or expired). */
   failed: 1,
   /** Bad command line: unknown command or option, missing argument, unconfirmed destructive act. */
   usage: 2,
@@ -9,7 +9,7 @@ export const EXIT = {
   unreachable: 3,
   /** Token missing, wrong, or lacking the scope. */
   denied: 4,
-  /** Partly done or not confirmed (some containers failed, a reload not proved, health degraded with --strict). */
+  /** Partly done or not confirmed (some containers failed, a reload not proved, health degraded with --strict, a run command not acknowledged within --wait-ack). */
   partial: 5,
 } as const
 
