@@ -205,7 +205,13 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       input = merged.input
     }
 
-    const env = await dispatcher.dispatch(opName, input, { ...callerOf(who), door: 'http' })
+    // A client that hangs up mid-call (an agent's long-poll cut by a restart or a proxy) aborts
+    // the call's waits: a command must never be marked delivered to a connection nobody reads.
+    const gone = new AbortController()
+    res.once('close', () => {
+      if (!res.writableEnded) gone.abort()
+    })
+    const env = await dispatcher.dispatch(opName, input, { ...callerOf(who), door: 'http', signal: gone.signal })
     // RPC keeps 200 for every ok envelope (clients such as the CLI read the envelope); REST says the outcome in the status.
     if (rpc) return sendJson(res, env.ok ? 200 : httpStatusFor(env.error), env)
     if (env.ok) {

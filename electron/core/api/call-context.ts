@@ -10,6 +10,11 @@ export interface CallContext {
    * refuses it any run of another agent; every other operation is refused at the door.
    */
   agent?: string
+  /**
+   * Aborted when the caller has gone (the HTTP client closed its connection). A long wait, such as
+   * a command long-poll, stops there, so a caller that is gone never takes something it cannot get.
+   */
+  signal?: AbortSignal
 }
 
 export const systemContext = (who: string, door: Door = 'system'): CallContext => ({ who, door })

@@ -36,6 +36,21 @@ beforeEach(async () => {
 afterEach(() => rm(dir, { recursive: true, force: true }))
 
 describe('RunRegistry', () => {
+  it('a poller that hung up while it waited takes nothing: the command stays for the next poll', async () => {
+    const reg = registry()
+    await reg.start()
+    const { run } = await reg.create({ agent: 'a1', strategy: 'mm', version: '1' }, ctx)
+    const gone = new AbortController()
+    const dead = reg.nextCommand(run.id, 5, ctx, gone.signal)
+    await new Promise((r) => setTimeout(r, 20))
+    gone.abort()
+    expect(await dead).toBeNull()
+    const queued = await reg.queueCommand({ id: run.id, type: 'pause' }, ctx)
+    expect(reg.get(run.id).commands[0]).toMatchObject({ id: queued.command.id, status: 'queued' })
+    expect((await reg.nextCommand(run.id, 0, ctx))?.id).toBe(queued.command.id)
+    await reg.stop()
+  })
+
   it('answers the creator a snapshot of the queued command, though a waiting agent takes it at once', async () => {
     const reg = registry()
     await reg.start()

@@ -291,6 +291,8 @@ export class RunRegistry {
     this.must(id)
     const deadline = this.now() + waitS * 1000
     for (;;) {
+      // Checked before taking a command: a poller that hung up while it waited takes nothing.
+      if (signal?.aborted) return null
       this.expireDue()
       const cmd = (this.commands.get(id) ?? []).find((c) => c.status === 'queued')
       if (cmd) {

@@ -27,7 +27,7 @@ export function createRunsHandlers(runs: RunRegistry): HandlersFor<typeof runsOp
     'runs.commands.create': (input, ctx) => runs.queueCommand(input, ctx),
     'runs.commands.next': async (input, ctx) => {
       ownRun(runs, input.id, ctx)
-      return { command: await runs.nextCommand(input.id, input.wait ?? 0, ctx) }
+      return { command: await runs.nextCommand(input.id, input.wait ?? 0, ctx, ctx.signal) }
     },
     'runs.commands.ack': async (input, ctx) => {
       ownRun(runs, input.id, ctx)

@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
+import { request as httpRequest } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { OperationName, OpResult } from '@core/api/contract'
 import { HEARTBEAT_MAX_BYTES, type RunT } from '@core/api/contract/runs'
@@ -300,6 +301,26 @@ describe.skipIf(!enabled)('control API routes: runs, heartbeats and agent comman
     const create2 = await call('POST', '/api/v1/runs', { agent: 'alpha', strategy: 's', version: '1', overrides: { blob: 'y'.repeat(HEARTBEAT_MAX_BYTES) } })
     expect(create2.status, create2.text.slice(0, 300)).toBe(201)
     expect((await getRun(run.id)).run.heartbeats).toBe(0)
+  })
+
+  it('a long-poll whose client hung up takes no command: the next poll gets it', async () => {
+    const run = await create('alpha')
+    // A poll that waits, then its connection is cut (an agent killed, a proxy timing out).
+    const req = httpRequest({
+      host: '127.0.0.1',
+      port: sut.host.port,
+      path: `/api/v1/runs/${run.id}/commands/next?wait=20`,
+      headers: { host: sut.hostHeader, authorization: `Bearer ${alpha}` },
+    })
+    req.on('error', () => undefined)
+    req.end()
+    await new Promise((r) => setTimeout(r, 400))
+    req.destroy()
+    await new Promise((r) => setTimeout(r, 200))
+    const queued = ok('runs.commands.create', await call('POST', `/api/v1/runs/${run.id}/commands`, { type: 'pause' }), 201)
+    await new Promise((r) => setTimeout(r, 200))
+    const next = ok('runs.commands.next', await call('GET', `/api/v1/runs/${run.id}/commands/next`, undefined, alpha))
+    expect(next.command?.id).toBe(queued.command.id)
   })
 
   it('runs and an undelivered command survive a SIGKILL of the host', async () => {
