@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { fakeHostClient, fakeIo, type CapturedOutput as Captured, type FakeAnswers as Answers } from '../../test-support/cli-fakes'
 import type { OpInput, OpResult } from '../core/api/contract'
 import { parseCommandLine, helpText } from './args'
-import type { HostClient } from './client'
-import type { Io } from './commands'
 import { parseCsv } from './csv-reader'
 import { CliError } from './exit-codes'
 import { history, eventsPlan, pageEvents, type EventsPlan } from './history'
@@ -186,33 +185,9 @@ describe('pageEvents', () => {
   })
 })
 
-interface Captured {
-  out: string
-  err: string
-}
-
-function fakeIo(c: Captured): Io {
-  return {
-    out: (t) => (c.out += t.endsWith('\n') ? t : `${t}\n`),
-    err: (t) => (c.err += t.endsWith('\n') ? t : `${t}\n`),
-    readStdin: async () => '',
-    interactive: false,
-    confirm: async () => false,
-    onInterrupt: () => () => undefined,
-  }
-}
-
-async function runHistory(args: string[], answers: Partial<Record<string, (input: never) => unknown>>) {
+async function runHistory(args: string[], answers: Answers) {
   const calls: Array<[string, unknown]> = []
-  const client = {
-    url: 'http://test',
-    call: async (op: string, input: unknown) => {
-      calls.push([op, input])
-      const fn = answers[op]
-      if (!fn) throw new Error(`unexpected ${op}`)
-      return fn(input as never)
-    },
-  } as unknown as HostClient
+  const client = fakeHostClient(answers, calls)
   const c: Captured = { out: '', err: '' }
   const parsed = parseCommandLine(['history', ...args], {})
   const res = await history({ client, parsed, io: fakeIo(c) })

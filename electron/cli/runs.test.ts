@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { fakeHostClient, fakeIo, type CapturedOutput as Captured, type FakeAnswers as Answers } from '../../test-support/cli-fakes'
 import type { RunCommandT, RunT } from '../core/api/contract/runs'
 import { helpText, parseCommandLine } from './args'
-import type { HostClient } from './client'
-import type { Io } from './commands'
 import { parseCsv } from './csv-reader'
 import { CliError, EXIT } from './exit-codes'
 import { run as runCli } from './run'
@@ -202,36 +201,6 @@ describe('runs formatting', () => {
   })
 })
 
-interface Captured {
-  out: string
-  err: string
-}
-
-function fakeIo(c: Captured): Io {
-  return {
-    out: (t) => (c.out += `${t}\n`),
-    err: (t) => (c.err += `${t}\n`),
-    interactive: false,
-    readStdin: async () => '',
-    confirm: async () => false,
-    onInterrupt: () => () => undefined,
-  }
-}
-
-type Answers = Partial<Record<string, (input: never) => unknown>>
-
-function fakeClient(answers: Answers, calls: Array<[string, unknown]>): HostClient {
-  return {
-    url: 'http://test',
-    call: async (op: string, input: unknown) => {
-      calls.push([op, input])
-      const fn = answers[op]
-      if (!fn) throw new Error(`unexpected ${op}`)
-      return fn(input as never)
-    },
-  } as unknown as HostClient
-}
-
 const notFound = () => {
   throw new CliError(EXIT.failed, 'runs.get failed: not_found: No run nope at /id', { code: 'not_found', message: 'No run nope', path: '/id' })
 }
@@ -254,7 +223,7 @@ async function exec(args: string[], answers: Answers, deps?: RunsDeps) {
   const calls: Array<[string, unknown]> = []
   const c: Captured = { out: '', err: '' }
   const parsed = parse(args)
-  const ctx = { client: fakeClient(answers, calls), parsed, io: fakeIo(c) }
+  const ctx = { client: fakeHostClient(answers, calls), parsed, io: fakeIo(c) }
   const res = parsed.command?.name === 'runs' ? await runs(ctx) : await run(ctx, deps)
   return { res, calls, out: c.out }
 }
