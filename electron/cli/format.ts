@@ -264,18 +264,21 @@ export function formatKillswitchResult(r: KillswitchResultT): string {
 
 export function formatAgents(a: AgentsT): string {
   const t = a.totals
-  const head = `${t.total} agents: ${t.alive} alive, ${t.dead} dead, ${t.paused} paused, ${t.unknown} unknown (bus ${a.connection})`
+  const ended = t.ended ? `, ${t.ended} ended` : ''
+  const head = `${t.total} agents: ${t.alive} alive, ${t.dead} dead, ${t.paused} paused, ${t.unknown} unknown${ended} (bus ${a.connection})`
   const rows = a.agents.map((x) => [
     x.id,
+    x.transport,
     x.group,
     x.status,
+    x.run ? `${x.run.id} ${x.run.state}/${x.run.health}` : '',
     yes(x.alive),
     `${duration(x.secondsSinceBeat)} ago`,
     String(x.beats),
     x.anomalyCount > 0 ? String(x.anomalyCount) : '',
   ])
   return rows.length > 0
-    ? `${head}\n${table(['AGENT', 'GROUP', 'STATUS', 'ALIVE', 'LAST BEAT', 'BEATS', 'ANOMALIES'], rows)}`
+    ? `${head}\n${table(['AGENT', 'VIA', 'GROUP', 'STATUS', 'RUN', 'ALIVE', 'LAST BEAT', 'BEATS', 'ANOMALIES'], rows)}`
     : head
 }
 

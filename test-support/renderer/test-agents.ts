@@ -3,6 +3,8 @@ import type { Agent } from '../../renderer/src/features/monitor/types'
 /** A valid agent for unit tests; override what the test is about. */
 export function makeAgent(p: Partial<Agent> & { id: string }): Agent {
   return {
+    transport: 'redis',
+    heardOn: ['redis'],
     name: p.id,
     group: 'signals',
     groupRaw: p.group ?? 'signals',

@@ -100,10 +100,14 @@ export class AgentCommands {
     const rec: AgentCommandT = {
       commandId,
       agentId: req.agentId,
+      transport: 'redis',
+      runId: null,
       type: req.type,
       params,
       who: req.who,
       issuedAt: iso(now),
+      deliveredAt: null,
+      expiresAt: null,
       state: 'delivered',
       receivers: 0,
       ackedAt: null,
@@ -129,6 +133,8 @@ export class AgentCommands {
       )
     }
     rec.receivers = receivers
+    // PUBLISH answers once the message reached its subscribers: that is the delivery.
+    if (receivers > 0) rec.deliveredAt = iso(this.opts.now())
     if (!FINAL.has(rec.state)) {
       if (receivers === 0) {
         rec.message = 'no subscriber on the command channel: is the agent running?'

@@ -5,6 +5,8 @@ import { agentHealth } from './agent-health'
 const NOW = Date.parse('2026-12-02T08:00:00Z')
 const agent = (id: string, alive: boolean): AgentT => ({
   id,
+  transport: 'redis',
+  heardOn: ['redis'],
   name: `Agent ${id}`,
   group: 'execution',
   groupRaw: 'exec-desk',

@@ -336,6 +336,8 @@ export class AgentRegistry {
   private view(rec: AgentRecord, now: number): AgentT {
     const v: AgentT = {
       id: rec.id,
+      transport: 'redis',
+      heardOn: ['redis'],
       name: rec.name,
       group: rec.group,
       groupRaw: rec.groupRaw,

@@ -135,6 +135,13 @@ export class RunRegistry {
       .map((r) => this.view(r))
   }
 
+  /** The newest commands over every run (for the agent command list of both transports). */
+  recentCommands(limit: number): RunCommandT[] {
+    const all: RunCommandT[] = []
+    for (const list of this.commands.values()) all.push(...list)
+    return all.sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, limit).map(copyOf)
+  }
+
   /** The run's agent, for the agent-token check; not_found when there is no such run. */
   agentOf(id: string): string {
     return this.must(id).agent

@@ -47,6 +47,9 @@ import { StateRecorder } from '../store/state-recorder'
 import { busEventFeed, historyBackedBusHandlers } from './history-bridges'
 import { liveServices, stackSpecsOf, supervisedOf } from './services-bridges'
 import { createServicesHandlers } from '../services/services-handlers'
+import { AgentDirectory } from '../agents/agent-directory'
+import { createAgentDirectoryHandlers } from '../agents/agent-directory-handlers'
+import { agentDiedOfRun } from '../agents/run-agent-rows'
 import { RunRegistry } from '../runs/run-registry'
 import { FileRunStore } from '../runs/run-store'
 import { createRunsHandlers } from '../runs/runs-handlers'
@@ -174,7 +177,23 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
     },
   )
   announcer.connect(bus)
-  const busBatcher = new BusUpdateBatcher(bus.batchSource(), { emit: (u) => hub.emit('bus.update', u) })
+  // One agent grid over both transports: Redis agents and HTTP runs joined by agent id. `runs`
+  // is made further down; the directory reaches it only once the core has started.
+  const agentDirectory = new AgentDirectory({
+    redis: {
+      agents: () => bus.agents(),
+      agent: (id, now) => bus.registry.get(id, now),
+      send: (req) => bus.commands.send(req),
+      commands: (q) => bus.commands.list(q),
+    },
+    runs: {
+      list: (q) => runs.list(q),
+      queueCommand: (input, ctx) => runs.queueCommand(input, ctx),
+      recentCommands: (limit) => runs.recentCommands(limit),
+    },
+    ackWaitMs: settings.redis.commandAckTimeoutMs,
+  })
+  const busBatcher = new BusUpdateBatcher(agentDirectory.source(bus.batchSource()), { emit: (u) => hub.emit('bus.update', u) })
   bus.onAgentDied((d) => hub.emit('bus.agentDied', d))
   // Paused is not dead: re-judge agents whenever a container is paused or resumed.
   const detachPausedAgents = hub.subscribe((event) => {
@@ -282,11 +301,21 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
     commandTimeoutMs: settings.runs.commandTimeoutMs,
     containerPaused: runPausedResolverFor(stack),
     emit: {
-      run: (r) => hub.emit('runs.changed', r),
-      command: (c) => hub.emit('runs.command', c),
+      run: (r) => {
+        agentDirectory.noteRun(r)
+        hub.emit('runs.changed', r)
+      },
+      command: (c) => {
+        agentDirectory.noteCommand(c)
+        hub.emit('runs.command', c)
+      },
       // Each escalation (and recovery) is announced where the Redis side can hear it too.
       health: (r, from) => {
         void bus.publish(RUN_HEALTH_CHANNEL, { type: 'runs.health', runId: r.id, agent: r.agent, from, to: r.health, heartbeatAgeMs: r.heartbeatAgeMs, at: r.healthSince }).catch(() => undefined)
+        // A run gone lost is an agent that died, worth the same desktop notification as a
+        // Redis agent's death (a paused run or container never gets here: its health is paused).
+        const died = agentDiedOfRun(r, from)
+        if (died) hub.emit('bus.agentDied', died)
       },
     },
     audit: (rec) => audit.append(rec).then(() => undefined),
@@ -351,7 +380,10 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
   const services = liveServices({ loaded, stack, supervisor, onChange: (l) => hub.emit('services.changed', l) })
 
   const stackHandlers = createStackHandlers(stack, { configPath: settings.config.path, singleFileMounts: settings.config.singleFileMounts })
-  const busHandlers = createBusHandlers(bus, { alert: (a) => hub.emit('app.alert', a) })
+  const busHandlers = {
+    ...createBusHandlers(bus, { alert: (a) => hub.emit('app.alert', a) }),
+    ...createAgentDirectoryHandlers(agentDirectory),
+  }
 
   const tokenRotation = createTokenRotation()
   const raw: Handlers = {
@@ -416,7 +448,10 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
       await workflow.recovery.check(settings.workflow.autoResumeOnRecovery, system).catch((err: unknown) => log(`[workflow] recovery check failed: ${(err as Error).message}`))
       await scheduler?.start()
       await supervisor.start()
-      await runs.start().catch((err: unknown) => log(`[runs] not started: ${(err as Error).message}`))
+      await runs
+        .start()
+        .then(() => agentDirectory.seed())
+        .catch((err: unknown) => log(`[runs] not started: ${(err as Error).message}`))
       safety.start()
       eventHistory?.start()
     },

@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from 'typebox'
 import { ev, op } from '../define'
+import { RUN_HEALTHS, RUN_STATES } from './runs'
 
 /**
  * Contract rows of the Redis event bus. The bus core (`electron/core/bus/**`) returns values typed
@@ -41,8 +42,37 @@ export const AgentAnomaly = Type.Object({
   message: Type.String(),
 })
 
+/**
+ * How Stackdeck reaches an agent. `redis`: heartbeats on heartbeat.*, commands pushed on
+ * agent.<id>.command with an ack on the bus. `http`: a run of the HTTP agent protocol, whose
+ * commands the agent pulls from commands/next and acknowledges.
+ */
+export const AGENT_TRANSPORTS = ['redis', 'http'] as const
+export type AgentTransport = (typeof AGENT_TRANSPORTS)[number]
+
+/** The agent's latest HTTP run, as the grid shows it (the whole run is `runs.get`). */
+export const AgentRun = Type.Object({
+  id: Type.String(),
+  state: Type.Enum(RUN_STATES),
+  health: Type.Enum(RUN_HEALTHS),
+  healthSince: Type.String(),
+  lastHeartbeatAt: Nullable(Type.String()),
+  heartbeatAgeMs: Nullable(Type.Number({ description: 'At the time of the answer.' })),
+  step: Nullable(Type.Integer()),
+  checkpointVersion: Nullable(Type.Integer()),
+  strategy: Type.String(),
+  version: Type.String(),
+  pendingCommands: Type.Integer({ minimum: 0 }),
+})
+export type AgentRunT = Static<typeof AgentRun>
+
 export const Agent = Type.Object({
   id: Type.String(),
+  transport: Type.Enum(AGENT_TRANSPORTS, {
+    description: 'Where commands to it go: http while it has a run that is not finished (the agent pulls them), else redis.',
+  }),
+  heardOn: Type.Array(Type.Enum(AGENT_TRANSPORTS), { description: 'Where Stackdeck hears it: its Redis heartbeats, its HTTP run, or both.' }),
+  run: Type.Optional(AgentRun),
   name: Type.String(),
   group: AgentGroup,
   groupRaw: Type.String({ description: 'The group string as the agent sent it.' }),
@@ -74,6 +104,7 @@ export const AgentTotals = Type.Object({
   dead: Type.Integer(),
   paused: Type.Integer(),
   unknown: Type.Integer(),
+  ended: Type.Optional(Type.Integer({ description: 'Agents whose HTTP run finished (completed, failed, terminated): listed, in no other count.' })),
 })
 export type AgentTotalsT = Static<typeof AgentTotals>
 
@@ -323,18 +354,22 @@ export const BusStatus = Type.Object({
 export type BusStatusT = Static<typeof BusStatus>
 
 export const COMMAND_TYPES = ['pause', 'resume', 'terminate', 'tune'] as const
-export const COMMAND_STATES = ['delivered', 'undelivered', 'acked', 'rejected', 'timeout', 'failed'] as const
+export const COMMAND_STATES = ['queued', 'delivered', 'undelivered', 'acked', 'rejected', 'timeout', 'expired', 'failed'] as const
 
 export const AgentCommand = Type.Object({
   commandId: Type.String(),
   agentId: Type.String(),
+  transport: Type.Enum(AGENT_TRANSPORTS),
+  runId: Nullable(Type.String({ description: 'http: the run the command was queued for.' })),
   type: Type.Enum(COMMAND_TYPES),
   params: Type.Record(Type.String(), Type.Unknown()),
   who: Type.String(),
   issuedAt: Type.String(),
+  deliveredAt: Nullable(Type.String({ description: 'redis: when PUBLISH reached a subscriber; http: when the agent pulled it.' })),
+  expiresAt: Nullable(Type.String({ description: 'http: not delivered or acknowledged by then, it is expired and never delivered late.' })),
   state: Type.Enum(COMMAND_STATES, {
     description:
-      'delivered: PUBLISH reached >=1 subscriber, waiting for the ack; undelivered: nobody listened; acked/rejected: the agent answered ok true/false; timeout: no ack in time; failed: could not publish.',
+      'queued (http): waiting for the agent to pull it; delivered: PUBLISH reached >=1 subscriber (redis) or the agent pulled it (http), waiting for the ack; undelivered (redis): nobody listened; acked/rejected: the agent answered ok true/false; timeout (redis): no ack in time; expired (http): not pulled or acknowledged before its expiry; failed: could not publish.',
   }),
   receivers: Type.Integer(),
   ackedAt: Nullable(Type.String()),
@@ -478,7 +513,7 @@ export const busOperations = {
   }),
   'bus.command': op({
     summary:
-      'Send pause/resume/terminate/tune to one agent on agent.<id>.command and track delivery and ack.',
+      'Send pause/resume/terminate/tune to one agent by its transport: pushed on agent.<id>.command with an ack on the bus, or, for an agent with an unfinished HTTP run, queued for it to pull (commands/next) and acknowledge. wait holds the answer until the ack or the ack timeout.',
     scope: 'operate',
     audit: true,
     input: CommandInput,
@@ -486,7 +521,7 @@ export const busOperations = {
     http: { method: 'POST', path: '/agents/command' },
   }),
   'bus.commands': op({
-    summary: 'Recent agent commands with their delivery/ack state, newest first.',
+    summary: 'Recent agent commands on both transports with their delivery/ack state, newest first.',
     scope: 'read',
     input: Type.Object(
       {

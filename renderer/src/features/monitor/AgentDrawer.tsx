@@ -3,7 +3,8 @@ import { getClient } from '../../api/client'
 import { messageOf } from '../../api/call-error'
 import { toast } from '../../store/toasts'
 import { newestTransitions, TIMELINE_CAP, transitionDetail } from './agent-timeline'
-import { HEALTH_TONE, healthOf } from './agent-status'
+import { HEALTH_TONE, healthOf, transportText } from './agent-status'
+import { RunDetails } from './RunDetails'
 import { useHistory } from './history-store'
 import { useMonitor } from './monitor-store'
 import { historyAvailability, stamp, type AgentTransition } from './time-range'
@@ -83,7 +84,7 @@ export function AgentDrawer() {
           {agent?.name ?? id}
         </h2>
         {health ? (
-          <span className={`badge badge-${HEALTH_TONE[health]}`} title="Live, from the bus">
+          <span className={`badge badge-${HEALTH_TONE[health]}`} title={agent?.heardOn.includes('redis') ? 'Live, from the bus' : 'Live, from its HTTP run'}>
             {health}
           </span>
         ) : (
@@ -101,6 +102,10 @@ export function AgentDrawer() {
         <dd className="mono">{id}</dd>
         {agent && (
           <>
+            <dt className="muted">Via</dt>
+            <dd title={transportText(agent).title} data-testid="agent-drawer-transport">
+              {transportText(agent).label}
+            </dd>
             <dt className="muted">Group</dt>
             <dd>{agent.group}</dd>
             <dt className="muted">Host</dt>
@@ -114,6 +119,7 @@ export function AgentDrawer() {
           </>
         )}
       </dl>
+      {agent?.run && <RunDetails runId={agent.run.id} />}
       <div className="row">
         <h3 className="small muted">Status history</h3>
         <span className="spacer" />

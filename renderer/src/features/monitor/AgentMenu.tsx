@@ -79,6 +79,11 @@ export function AgentMenu() {
       <div className="menu-title" id="agent-menu-title">
         <strong className="ellipsis">{name}</strong>
         <div className="mono small muted ellipsis">{id}</div>
+        {agent && (
+          <div className="small muted" data-testid="agent-menu-transport">
+            {agent.transport === 'http' ? `Over HTTP: queued for run ${agent.run?.id ?? '?'}, pulled by the agent` : 'Over Redis: pushed on its command channel'}
+          </div>
+        )}
       </div>
       <div role="menu" aria-labelledby="agent-menu-title">
         <button role="menuitem" tabIndex={-1} onClick={() => openDrawer(id)} data-testid="cmd-details">

@@ -2,7 +2,8 @@ import { memo, useLayoutEffect, useRef } from 'react'
 import { formatDuration, formatTime } from '../../lib/format'
 import { clockTime } from './event-filter'
 import { useNow } from '../../lib/use-now'
-import { anomalyText, COMMAND_TONE, HEALTH_TONE, healthOf } from './agent-status'
+import { anomalyText, COMMAND_TONE, HEALTH_TONE, healthOf, RUN_HEALTH_TONE, transportText } from './agent-status'
+import type { Agent } from './types'
 import { hostNow, useMonitor } from './monitor-store'
 import { recordRowLatency } from './probe'
 import { useMonitorUi } from './ui-store'
@@ -35,6 +36,23 @@ function CommandState({ agentId }: { agentId: string }) {
   )
 }
 
+/** The agent's HTTP run: its health word (toned) and state; the rest in the title. */
+function RunCell({ run }: { run: Agent['run'] }) {
+  if (!run) return <span className="muted">—</span>
+  const title = [
+    `run ${run.id}: ${run.strategy} ${run.version}`,
+    `state ${run.state}, health ${run.health} since ${formatTime(run.healthSince)}`,
+    run.pendingCommands > 0 ? `${run.pendingCommands} command(s) not acknowledged yet` : '',
+  ]
+    .filter(Boolean)
+    .join('\n')
+  return (
+    <span className="ellipsis" title={title} data-testid="agent-run" data-run-id={run.id} data-state={run.state} data-health={run.health}>
+      <span className={`badge badge-${RUN_HEALTH_TONE[run.health]}`}>{run.health}</span> <span className="muted small">{run.state}</span>
+    </span>
+  )
+}
+
 /**
  * One grid row. Memoized on (id, top): it re-renders when ITS agent object is replaced in the
  * store or it moves, not when any of the other thousands of agents beats.
@@ -54,6 +72,7 @@ export const AgentRow = memo(function AgentRow({ id, top, index }: { id: string;
   const health = healthOf(a)
   const reported = a.reportedStatus && a.reportedStatus !== health ? a.reportedStatus : ''
   const anomalies = a.anomalyCount > 0 ? anomalyText(a) : ''
+  const via = transportText(a)
   return (
     <div
       role="row"
@@ -76,14 +95,25 @@ export const AgentRow = memo(function AgentRow({ id, top, index }: { id: string;
         {a.name}
         {reported && <span className="muted small"> · {reported}</span>}
       </div>
+      <div role="cell" title={via.title}>
+        <span className={`badge badge-${a.transport === 'http' ? 'info' : 'muted'}`} data-testid="agent-transport" data-transport={a.transport}>
+          {via.label}
+        </span>
+      </div>
       <div role="cell" className="muted" title={a.groupRaw !== a.group ? `sent as "${a.groupRaw}"` : undefined}>
         {a.group}
+      </div>
+      <div role="cell">
+        <RunCell run={a.run} />
       </div>
       <div role="cell" className="mono small" title={a.lastBeat}>
         {clockTime(a.lastBeat)}
       </div>
       <div role="cell" className="mono">
         <SinceBeat lastBeat={a.lastBeat} dead={health === 'dead'} />
+      </div>
+      <div role="cell" className="mono small" title="step / checkpoint version, from the last heartbeat" data-testid="agent-step">
+        {a.step ?? '—'} / {a.checkpointVersion ?? '—'}
       </div>
       <div role="cell">
         {a.anomalyCount > 0 ? (

@@ -7,7 +7,7 @@ import type { AgentCommand, CommandType } from './types'
 
 /** Commands sent from this window, so their final state (ack, timeout) can be toasted once. */
 const issuedHere = new Set<string>()
-const FINAL = new Set<AgentCommand['state']>(['acked', 'rejected', 'timeout', 'failed', 'undelivered'])
+const FINAL = new Set<AgentCommand['state']>(['acked', 'rejected', 'timeout', 'expired', 'failed', 'undelivered'])
 
 export interface ParamRow {
   key: string
@@ -63,13 +63,24 @@ export async function sendCommand(agentId: string, type: CommandType, params?: R
     if (FINAL.has(c.state)) reportFinal(c)
     else {
       issuedHere.add(c.commandId)
-      toast.info(`${type} sent to ${agentId}`, `Delivered to ${c.receivers} subscriber(s); waiting for the ack.`)
+      toast.info(...pendingToast(c))
     }
     return c
   } catch (e) {
     toast.error(`Could not send ${type} to ${agentId}`, messageOf(e))
     return null
   }
+}
+
+/** The toast of a command on its way, in the words of its transport. */
+export function pendingToast(c: AgentCommand): [string, string] {
+  if (c.transport === 'http') {
+    const until = c.expiresAt ? ` It expires at ${new Date(c.expiresAt).toLocaleTimeString()} if not acknowledged.` : ''
+    return c.state === 'queued'
+      ? [`${c.type} queued for ${c.agentId}`, `HTTP agent: it takes the command on its next poll of run ${c.runId ?? '?'}, then acknowledges it.${until}`]
+      : [`${c.type} delivered to ${c.agentId}`, `The HTTP agent pulled it; waiting for the ack.${until}`]
+  }
+  return [`${c.type} sent to ${c.agentId}`, `Delivered to ${c.receivers} subscriber(s); waiting for the ack.`]
 }
 
 function reportFinal(c: AgentCommand): void {
@@ -79,6 +90,8 @@ function reportFinal(c: AgentCommand): void {
   else if (c.state === 'rejected') toast.error(`${what}: rejected by the agent`, msg)
   else if (c.state === 'undelivered') toast.warning(`${what}: nobody is listening`, `No subscriber on the agent's command channel.`)
   else if (c.state === 'timeout') toast.warning(`${what}: no acknowledgement in time`, msg)
+  else if (c.state === 'expired')
+    toast.warning(`${what}: expired`, c.deliveredAt ? 'The agent pulled it but did not acknowledge it in time.' : 'The agent did not pull it in time; it will never be delivered late.')
   else toast.error(`${what}: ${c.state}`, msg)
 }
 

@@ -25,10 +25,14 @@ const ev = (id: number, channel = 'data.market.quotes', source: string | null = 
   payload: { id },
 })
 const cmd = (p: Partial<AgentCommand> & { commandId: string; agentId: string }): AgentCommand => ({
+  transport: 'redis',
+  runId: null,
   type: 'pause',
   params: {},
   who: 'op',
   issuedAt: '2026-01-01T00:00:00.000Z',
+  deliveredAt: null,
+  expiresAt: null,
   state: 'delivered',
   receivers: 1,
   ackedAt: null,
