@@ -16,12 +16,14 @@ import { testSettings } from '../test-support/test-settings'
 const run = `mon-${Math.random().toString(36).slice(2, 8)}`
 const ROOT = resolve(import.meta.dirname, '..')
 const OPERATE_TOKEN = `e2e-operate-${run}-0123456789`
+const AGENT_TOKEN = `e2e-agent-${run}-0123456789`
 const ids = {
   exec: `${run}-exec`,
   execSilent: `${run}-exec-silent`,
   sig: `${run}-sig`,
   regime: `${run}-regime`,
   quotes: `${run}-quotes`,
+  http: `${run}-trainer`,
   box: (i: number) => `${run}-box-${i}`,
 }
 
@@ -116,7 +118,12 @@ test.beforeAll(async () => {
         commandAckTimeoutMs: 4000,
       },
       schedule: { enabled: false },
-      api: { tokens: [{ name: 'operator', sha256: createHash('sha256').update(OPERATE_TOKEN).digest('hex'), scope: 'operate' }] },
+      api: {
+        tokens: [
+          { name: 'operator', sha256: createHash('sha256').update(OPERATE_TOKEN).digest('hex'), scope: 'operate' },
+          { name: 'trainer', sha256: createHash('sha256').update(AGENT_TOKEN).digest('hex'), scope: 'agent', agent: ids.http },
+        ],
+      },
       stateDir,
     }),
   )
@@ -125,6 +132,8 @@ test.beforeAll(async () => {
   spawnAgent('dev-agent.mjs', { AGENT_ID: ids.sig, AGENT_NAME: 'Signals', AGENT_GROUP: 'signals', RATE: '2' })
   spawnAgent('regime-detector.mjs', { AGENT_ID: ids.regime, PERIOD_MS: '1000' })
   spawnAgent('quotes-agent.mjs', { AGENT_ID: ids.quotes, RATE: '40' })
+  // Beside the Redis agents, one that speaks the HTTP protocol: it creates its run and pulls commands.
+  spawnAgent('http-agent.mjs', { AGENT_ID: ids.http, STACKDECK_URL: host.url, AGENT_TOKEN, CREATE_TOKEN: OPERATE_TOKEN, RUN_ID: `${ids.http}-run`, HEARTBEAT_MS: '500', POLL_WAIT_S: '5' })
 })
 
 test.afterAll(async () => {
@@ -193,6 +202,39 @@ test('commands from the row menu are delivered and acknowledged; tune needs a pa
   await expect(r.root).toHaveAttribute('data-status', 'alive')
 })
 
+test('an HTTP agent sits in the grid beside the Redis agents; a tune from the UI reaches it and is acknowledged', async ({ page, shell, monitor }) => {
+  await openMonitor(shell)
+  const h = monitor.agent(ids.http)
+  await expect(h.root).toHaveAttribute('data-status', 'alive', { timeout: 20_000 })
+  await expect(h.root.getByTestId('agent-transport')).toHaveAttribute('data-transport', 'http')
+  await expect(h.root.getByTestId('agent-run')).toHaveAttribute('data-state', 'running')
+  await expect(h.root.getByTestId('agent-run')).toHaveAttribute('data-health', 'healthy')
+  await expect(h.root.getByTestId('agent-step')).toHaveText(/^[1-9]\d* \/ \d+$/)
+  await expect(monitor.agent(ids.sig).root.getByTestId('agent-transport')).toHaveAttribute('data-transport', 'redis')
+
+  await h.menuButton.click()
+  await expect(page.getByTestId('agent-menu-transport')).toContainText(`run ${ids.http}-run`)
+  await monitor.tuneCommand.click()
+  await monitor.tuneKey(0).fill('lr')
+  await monitor.tuneValue(0).fill('0.02')
+  await monitor.tuneSubmit.click()
+  await expect(h.commandState).toHaveAttribute('data-type', 'tune')
+  await expect(h.commandState).toHaveAttribute('data-state', 'acked', { timeout: 15_000 })
+  await expect(shell.toast('success', `tune → ${ids.http}: acknowledged`).first()).toBeVisible()
+
+  // The drawer lists the run's transitions and the command with its queued, delivered and acked times.
+  await h.menuButton.click()
+  await page.getByTestId('cmd-details').click()
+  const drawer = page.getByTestId('agent-drawer')
+  await expect(drawer.getByTestId('run-details')).toHaveAttribute('data-run-id', `${ids.http}-run`)
+  await expect(drawer.getByTestId('run-transition').first()).toHaveAttribute('data-to', 'running')
+  const tune = drawer.locator('[data-testid=run-command][data-type=tune]').first()
+  await expect(tune).toHaveAttribute('data-status', 'acknowledged')
+  // Queued, delivered and acknowledged: three times, none of them a dash.
+  await expect(tune.locator('td .mono')).toHaveCount(3)
+  await page.getByTestId('agent-drawer-close').click()
+})
+
 test('a killed agent turns dead, sorts first and raises a desktop notification', async ({ page, shell, monitor }) => {
   await recordNotifications(page)
   await openMonitor(shell)
@@ -204,7 +246,7 @@ test('a killed agent turns dead, sorts first and raises a desktop notification',
   await expect(monitor.agent(ids.sig).root).toHaveAttribute('data-status', 'dead', { timeout: 15_000 })
   await expect(monitor.agentRows.first()).toHaveAttribute('data-agent-id', ids.sig)
   // Seconds since beat keeps ticking for the dead agent (one shared ticker).
-  const since = monitor.agent(ids.sig).cell(5)
+  const since = monitor.agent(ids.sig).since
   const first = Number.parseInt((await since.textContent()) ?? '', 10)
   await expect.poll(async () => Number.parseInt((await since.textContent()) ?? '', 10), { timeout: 5000 }).toBeGreaterThan(first)
 

@@ -112,8 +112,8 @@ export class AgentRow {
   get commandState(): Locator {
     return this.root.getByTestId('agent-command-state')
   }
-  /** The row's i-th grid cell (5: seconds since the last beat). */
-  cell(i: number): Locator {
-    return this.root.locator('[role=cell]').nth(i)
+  /** Seconds since the last beat (by test id: the column's position changes as columns are added). */
+  get since(): Locator {
+    return this.root.getByTestId('agent-since')
   }
 }

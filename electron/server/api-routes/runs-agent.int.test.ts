@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { OpResult } from '@core/api/contract'
 import { makeTokens, sha256, tokenSettings, waitFor } from '../../../test-support/api-harness'
-import { hasTestRedis } from '../../../test-support/redis-fixture'
+import { hasTestRedis, newTestRedis } from '../../../test-support/redis-fixture'
 import { startStackdeckUnderTest, type BuiltStackdeck } from '../../../test-support/stackdeck-under-test'
 
 const enabled = hasTestRedis()
@@ -109,6 +109,36 @@ describe.skipIf(!enabled)('the sample HTTP agent obeys commands pulled from the 
       return v.run.state === 'running' && (v.run.step ?? 0) >= at + 3 ? v : undefined
     })
     expect(resumed.run.health).toBe('healthy')
+  })
+
+  it('one grid: the HTTP agent and a Redis agent side by side, and bus.command reaches each by its transport', async () => {
+    const redisAgent = `scanner-${randomBytes(4).toString('hex')}`
+    const pub = newTestRedis()
+    try {
+      const beat = () => pub.publish(`heartbeat.${redisAgent}`, JSON.stringify({ agent_id: redisAgent, name: redisAgent, group: 'signals', status: 'active', timestamp: new Date().toISOString() }))
+      const grid = await waitFor('both agents in bus.agents', async () => {
+        await beat()
+        const r = await sut.client.get('/agents', tokens.read)
+        const a = (r.json as OpResult<'bus.agents'>).agents
+        return a.some((x) => x.id === redisAgent) && a.some((x) => x.id === 'trainer-1') ? a : undefined
+      })
+      expect(grid.find((x) => x.id === redisAgent)).toMatchObject({ transport: 'redis', heardOn: ['redis'] })
+      expect(grid.find((x) => x.id === 'trainer-1')).toMatchObject({ transport: 'http', heardOn: ['http'], alive: true, run: { id: runId, state: 'running', health: 'healthy' } })
+      // The route the UI and the CLI use: the command is queued for the run, pulled and acked.
+      const r = await sut.client.request('POST', '/agents/command', { body: { agentId: 'trainer-1', type: 'tune', params: { lr: 0.07 }, wait: true }, token: tokens.operate })
+      expect(r.status, r.text).toBe(200)
+      const c = r.json as OpResult<'bus.command'>
+      expect(c).toMatchObject({ transport: 'http', runId, state: 'acked', message: 'tuned lr=0.07' })
+      expect(Date.parse(c.ackedAt as string)).toBeGreaterThanOrEqual(Date.parse(c.deliveredAt as string))
+      expect((await getRun()).commands.find((x) => x.id === c.commandId)?.status).toBe('acknowledged')
+      const listed = await sut.client.get('/agents/commands?agentId=trainer-1', tokens.read)
+      expect((listed.json as OpResult<'bus.commands'>).commands[0]).toMatchObject({ commandId: c.commandId, state: 'acked' })
+      // The Redis agent has no subscriber on its command channel here: pushed on Redis, nobody listened.
+      const viaRedis = await sut.client.request('POST', '/agents/command', { body: { agentId: redisAgent, type: 'pause', wait: true }, token: tokens.operate })
+      expect(viaRedis.json).toMatchObject({ transport: 'redis', state: 'undelivered' })
+    } finally {
+      pub.disconnect()
+    }
   })
 
   it('terminate ends the run and the agent exits 0', async () => {

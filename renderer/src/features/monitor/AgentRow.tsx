@@ -109,7 +109,7 @@ export const AgentRow = memo(function AgentRow({ id, top, index }: { id: string;
       <div role="cell" className="mono small" title={a.lastBeat}>
         {clockTime(a.lastBeat)}
       </div>
-      <div role="cell" className="mono">
+      <div role="cell" className="mono" data-testid="agent-since">
         <SinceBeat lastBeat={a.lastBeat} dead={health === 'dead'} />
       </div>
       <div role="cell" className="mono small" title="step / checkpoint version, from the last heartbeat" data-testid="agent-step">
