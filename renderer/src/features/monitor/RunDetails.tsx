@@ -2,7 +2,10 @@ import { useEffect, useState } from 'react'
 import type { OpResult } from '@contract'
 import { getClient } from '../../api/client'
 import { messageOf } from '../../api/call-error'
+import { formatDuration } from '../../lib/format'
+import { useNow } from '../../lib/use-now'
 import { useConnection } from '../../store/connection'
+import { useMonitor, hostNow } from './monitor-store'
 import { RUN_HEALTH_TONE } from './agent-status'
 import { stamp } from './time-range'
 
@@ -62,6 +65,18 @@ const when = (iso: string | null) =>
       {stamp(iso)}
     </span>
   )
+
+/** How long a pending command has waited, on the host's clock: its age is what the trader judges. */
+function PendingAge({ since, what }: { since: string; what: string }) {
+  const now = useNow()
+  const offset = useMonitor((s) => s.clockOffset)
+  const secs = Math.max(0, (hostNow(now, offset) - Date.parse(since)) / 1000)
+  return (
+    <div className="muted" data-testid="run-command-age">
+      {what} {formatDuration(secs)}
+    </div>
+  )
+}
 
 /** The run part of the agent drawer: its figures, its transitions and its commands with their times. */
 export function RunDetails({ runId }: { runId: string }) {
@@ -145,6 +160,8 @@ export function RunDetails({ runId }: { runId: string }) {
                 <td>
                   <span className={`badge badge-${c.result?.ok === false ? 'bad' : COMMAND_TONE[c.status]}`}>{c.result?.ok === false ? 'rejected' : c.status}</span>
                   {c.result?.message && <div className="muted ellipsis" title={c.result.message}>{c.result.message}</div>}
+                  {c.status === 'queued' && <PendingAge since={c.createdAt} what="not pulled for" />}
+                  {c.status === 'delivered' && c.deliveredAt && <PendingAge since={c.deliveredAt} what="not acknowledged for" />}
                   {c.status !== 'acknowledged' && c.status !== 'expired' && <div className="muted">expires {stamp(c.expiresAt)}</div>}
                 </td>
                 <td>{when(c.createdAt)}</td>
