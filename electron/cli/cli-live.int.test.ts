@@ -11,7 +11,13 @@ import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { OpResult } from '@core/api/contract'
-import { hasTestDocker, removeFixtures, startFixtures, testDocker, waitForLog } from '../../test-support/docker-fixtures'
+import {
+  hasTestDocker,
+  removeFixtures,
+  startFixtures,
+  testDocker,
+  waitForLog,
+} from '../../test-support/docker-fixtures'
 import { startStackdeckUnderTest } from '../../test-support/stackdeck-under-test'
 import { hasTestRedis, newTestRedis } from '../../test-support/redis-fixture'
 import {
@@ -72,10 +78,22 @@ describe.skipIf(!enabled)('the stackdeck CLI against a live host, engine and Red
       fixtures: { orch: { count: 2 }, scan: { count: 1 } },
       agents: [AGENT_ID],
       services: (labels) => [
-        { name: 'orch', selector: labels('orch'), reload: { signal: 'SIGUSR1', logPattern: 'Config reloaded', timeoutMs: 15_000 } },
-        { name: 'scan', selector: labels('scan'), reload: { signal: 'SIGHUP', logPattern: 'Config reloaded', timeoutMs: 15_000 } },
+        {
+          name: 'orch',
+          selector: labels('orch'),
+          reload: { signal: 'SIGUSR1', logPattern: 'Config reloaded', timeoutMs: 15_000 },
+        },
+        {
+          name: 'scan',
+          selector: labels('scan'),
+          reload: { signal: 'SIGHUP', logPattern: 'Config reloaded', timeoutMs: 15_000 },
+        },
         // Its container only exists during the "unconfirmed" case: it reloads, but prints another line.
-        { name: 'quiet', selector: labels('quiet'), reload: { signal: 'SIGHUP', logPattern: 'Config reloaded', timeoutMs: 3000 } },
+        {
+          name: 'quiet',
+          selector: labels('quiet'),
+          reload: { signal: 'SIGHUP', logPattern: 'Config reloaded', timeoutMs: 3000 },
+        },
       ],
     })
     stopSut = sut.stop
@@ -221,7 +239,9 @@ describe.skipIf(!enabled)('the stackdeck CLI against a live host, engine and Red
       const rel = await cli(['killswitch', 'release', '--reason', `drill over ${RUN}`, '--yes'], tokens.admin)
       expectExit(rel, 0)
       // Released but latched: trading stays off until `killswitch resume`, and the CLI says so.
-      expect(rel.stdout).toMatch(/^killswitch\s+released, trading LATCHED OFF until `killswitch resume` \(last change by root/m)
+      expect(rel.stdout).toMatch(
+        /^killswitch\s+released, trading LATCHED OFF until `killswitch resume` \(last change by root/m,
+      )
       expect(rel.stdout).toMatch(/Trading stays DISABLED until someone runs "Resume trading"/)
       // The release resumes what the killswitch paused itself (the whole stack here), and says so.
       expect(rel.stdout).toMatch(/Resumed the containers the killswitch had paused/)
@@ -232,6 +252,14 @@ describe.skipIf(!enabled)('the stackdeck CLI against a live host, engine and Red
       const st = await cli(['killswitch'], tokens.read)
       expectExit(st, 0)
       expect(st.stdout).toMatch(/^killswitch\s+released/m)
+      // Lift the latch so trading follows the schedule again: the drill leaves no trace in later tests,
+      // whatever the hour in New York.
+      const res = await cli(['killswitch', 'resume', '--reason', `drill done ${RUN}`, '--yes'], tokens.admin)
+      expectExit(res, 0)
+      expect(JSON.parse((await redis.get(redisKeysFor(TAG).killswitchKey)) ?? 'null')).toMatchObject({
+        engaged: false,
+        latched: false,
+      })
     } finally {
       redis.disconnect()
       // What the killswitch froze, its release resumed; a stack resume after it finds nothing paused.
@@ -244,7 +272,8 @@ describe.skipIf(!enabled)('the stackdeck CLI against a live host, engine and Red
   it('agents shows the sample agent on the bus', async () => {
     const a = await waitFor('the dev agent to be listed', async () => {
       const r = await cli(['agents'], tokens.read)
-      return r.code === 0 && new RegExp(`^${AGENT_ID}\\s+execution\\s+\\S+\\s+yes\\s`, 'm').test(r.stdout)
+      return r.code === 0 &&
+        new RegExp(`^${AGENT_ID}\\s+redis\\s+execution\\s+\\S+\\s+yes\\s`, 'm').test(r.stdout)
         ? r
         : undefined
     })

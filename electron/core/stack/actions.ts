@@ -7,6 +7,7 @@ import {
   classifyCallError,
   dockerErrorMessage,
   settleOutcome,
+  stateContradictsRefusal,
   wantedState,
   type CallVerdict,
 } from './outcome'
@@ -50,6 +51,8 @@ function call(c: Docker.Container, req: ActionRequest, signal: AbortSignal): Pro
 
 /** Poll waits: start fast because pause/unpause are synchronous in the daemon and usually settled. */
 const POLL_MS = [0, 10, 20, 40, 80, 150, 250] as const
+/** Looks at a container whose state contradicts the engine's refusal: 0+10+20+40+80+150 ms ≈ 0.3 s. */
+const SETTLE_LOOKS = 5
 
 /**
  * Act on one container and confirm by inspect. Never throws: every failure becomes an outcome,
@@ -124,12 +127,17 @@ export async function actOnContainer(
           break
         }
         observed = toState(info.State.Status)
+        if (stateContradictsRefusal(req.action, verdict, observed) && i < SETTLE_LOOKS) continue
         if (!confirm || want === null) break
         reached = observed === want && (req.action !== 'restart' || restarted(rec, info))
         if (reached) break
         // Started again and already gone: waiting out the budget would only delay the bad news
         // (and hold a supervisor's backoff hostage to the action timeout).
-        if (req.action === 'restart' && (observed === 'exited' || observed === 'dead') && restarted(rec, info)) {
+        if (
+          req.action === 'restart' &&
+          (observed === 'exited' || observed === 'dead') &&
+          restarted(rec, info)
+        ) {
           diedAfterRestart = `started again but exited at once (exit code ${info.State.ExitCode})`
           break
         }
@@ -195,7 +203,12 @@ export function actOnAll(
   return Promise.all(
     targets.map((t) => {
       const own = req.action === 'restart' ? stopTimeoutOf?.(t.service) : undefined
-      return actOnContainer(t.client, t.rec, t.service, own === undefined ? req : { ...req, restartStopTimeoutS: own })
+      return actOnContainer(
+        t.client,
+        t.rec,
+        t.service,
+        own === undefined ? req : { ...req, restartStopTimeoutS: own },
+      )
     }),
   )
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { classifyCallError, dockerErrorMessage, settleOutcome } from './outcome'
+import { classifyCallError, dockerErrorMessage, settleOutcome, stateContradictsRefusal } from './outcome'
 
 // Shapes as docker-modem builds them: message "(HTTP code N) reason - <daemon message> ", json = body.
 const dockerErr = (statusCode: number, message: string) =>
@@ -26,6 +26,12 @@ describe('classifyCallError', () => {
   it.each([
     ['pause', dockerErr(409, 'Container abc is already paused'), 'already'],
     ['pause', dockerErr(409, 'Container abc is not running'), 'inapplicable'],
+    // A `rm -f` racing the pause: the engine has stopped it and says so with a 500.
+    [
+      'pause',
+      dockerErr(500, 'Cannot pause container abc: cannot pause a stopped container: unknown'),
+      'inapplicable',
+    ],
     ['pause', dockerErr(409, 'Container abc is restarting, wait until the container is running'), 'conflict'],
     ['unpause', dockerErr(409, 'Container abc is not paused'), 'inapplicable'],
     ['unpause', dockerErr(500, 'Container abc is not paused'), 'inapplicable'],
@@ -80,5 +86,18 @@ describe('settleOutcome', () => {
     ['pause', 'done', 'removing', false, 'timeout'],
   ] as const)('%s/%s seen %s (reached %s) -> %s', (action, verdict, observed, reached, outcome) => {
     expect(settleOutcome(action, verdict, observed, reached)).toBe(outcome)
+  })
+})
+
+describe('stateContradictsRefusal', () => {
+  it.each([
+    ['pause', 'inapplicable', 'running', true],
+    ['signal', 'inapplicable', 'running', true],
+    ['pause', 'inapplicable', 'exited', false],
+    ['pause', 'failed', 'running', false],
+    ['unpause', 'inapplicable', 'running', false],
+    ['pause', 'done', 'running', false],
+  ] as const)('%s + %s, seen %s -> look again: %s', (action, verdict, observed, again) => {
+    expect(stateContradictsRefusal(action, verdict, observed)).toBe(again)
   })
 })

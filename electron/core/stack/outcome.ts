@@ -49,7 +49,12 @@ export function classifyCallError(action: ActionKind, err: unknown): CallVerdict
     const msg = dockerErrorMessage(err).toLowerCase()
     if (action === 'pause' && msg.includes('already paused')) return 'already'
     if (action === 'unpause' && msg.includes('not paused')) return 'inapplicable'
-    if ((action === 'pause' || action === 'signal') && msg.includes('not running')) return 'inapplicable'
+    // "is not running", or 500 "cannot pause a stopped container" while a stop or `rm -f` races us.
+    if (
+      (action === 'pause' || action === 'signal') &&
+      (msg.includes('not running') || msg.includes('stopped container'))
+    )
+      return 'inapplicable'
     if (status === 409) return 'conflict'
   }
   return 'failed'
@@ -83,8 +88,7 @@ export function settleOutcome(
   // Docker is deleting it (e.g. `rm -f` raced with us): it is leaving, whatever the call said.
   if (observed === 'removing' && verdict !== 'done' && verdict !== 'already') return 'gone'
   const inactive = observed === 'exited' || observed === 'created' || observed === 'dead'
-  // A refusal from a container that is not running (500 "cannot pause a stopped container" when a
-  // stop races with us) means the action does not apply, not that it broke.
+  // A refusal from a container that is not running means the action does not apply, not that it broke.
   if ((verdict === 'failed' || verdict === 'conflict') && inactive && action !== 'restart') return 'skipped'
   switch (verdict) {
     case 'done':
@@ -117,3 +121,16 @@ export const emptyTotals = (): Record<Outcome, number> & { all: number } => ({
   timeout: 0,
   all: 0,
 })
+
+/**
+ * The engine refused because the container is not running, yet inspect still says it runs: during
+ * a stop or `rm -f` the two disagree for a few milliseconds. Worth a few more looks before judging,
+ * or a container being removed would count as a failure of the action.
+ */
+export function stateContradictsRefusal(
+  action: ActionKind,
+  verdict: CallVerdict,
+  observed: ContainerState | 'gone' | null,
+): boolean {
+  return verdict === 'inapplicable' && (action === 'pause' || action === 'signal') && observed === 'running'
+}
