@@ -75,3 +75,35 @@ function withoutToken(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   delete rest['STACKDECK_TOKEN']
   return rest
 }
+
+/**
+ * Starts the built headless host with `settings` and waits for it to EXIT (a host that must refuse
+ * to start): its exit code and everything it printed. Fails when it is still running after timeoutMs.
+ */
+export function hostExitOf(
+  settings: Record<string, unknown>,
+  fixedToken: string | null = 'e2e-token-0123456789abcdef',
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; output: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'stackdeck-e2e-'))
+  const settingsPath = join(dir, 'settings.json')
+  writeFileSync(settingsPath, JSON.stringify({ ...settings, api: { port: 0, ...(settings['api'] as object | undefined) } }, null, 2))
+  const proc = spawn(process.execPath, [join(ROOT, 'out/main/server.js'), '--settings', settingsPath], {
+    cwd: ROOT,
+    env: fixedToken === null ? withoutToken(process.env) : { ...process.env, STACKDECK_TOKEN: fixedToken },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()))
+  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()))
+  return new Promise((res, rej) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL')
+      rej(new Error(`the host did not exit within ${timeoutMs} ms:\n${out}`))
+    }, timeoutMs)
+    proc.on('exit', (code) => {
+      clearTimeout(timer)
+      res({ code, output: out })
+    })
+  })
+}

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path'
 import { app, BrowserWindow, dialog, ipcMain, Notification } from 'electron'
-import { createCore, type Core } from '@core/wiring/create-core'
+import type { Core } from '@core/wiring/create-core'
 import { createDispatcher } from '@core/api/dispatcher'
 import { eventNames, operationNames } from '@core/api/contract'
 import { EVENTS_ARG, OPS_ARG } from '@core/api/ipc-channels'
@@ -16,6 +16,10 @@ import { registerIpcAdapter } from './ipc-adapter'
 import { installSecurityGuards } from './security'
 import { isOwnUrl, rendererSource } from './security-renderer-origin'
 import { wireWindowToHub } from './window-wiring'
+import { EXIT_LOCKED, InstanceLockedError, type Instance } from '../server/instance'
+import { desktopApiLines, startDesktopCore } from './desktop-core'
+import { startDesktopShell } from './desktop-shell'
+import { startHidden } from './background-mode'
 
 const rendererDir = join(import.meta.dirname, '../renderer')
 // `import.meta.env.DEV` is replaced by a literal at build time, so in a production bundle the dev
@@ -30,6 +34,7 @@ registerAppScheme()
 installSecurityGuards(isOwn)
 
 function createWindow(core: Core): BrowserWindow {
+  // Hidden at login (autostart passes --hidden): the core runs, the tray shows it.
   const win = new BrowserWindow({
     width: 1400,
     height: 900,
@@ -49,35 +54,43 @@ function createWindow(core: Core): BrowserWindow {
   wireWindowToHub(win, core.hub, (p) => {
     if (Notification.isSupported()) new Notification({ title: p.title, body: p.message }).show()
   })
-  win.once('ready-to-show', () => win.show())
+  win.once('ready-to-show', () => {
+    if (!startHidden(process.argv)) win.show()
+  })
   void win.loadURL(source.entryUrl)
   return win
 }
 
 async function main() {
+  // A second desktop launch on this machine (same user data) focuses the first window and ends;
+  // the state directory's own lock (below) also stops a desktop beside a headless host.
+  if (!app.requestSingleInstanceLock()) {
+    app.quit()
+    return
+  }
   await app.whenReady()
   serveAppScheme(rendererDir)
-  let core: Core
+  let instance: Instance
   try {
-    core = await createCore(await loadSettings(process.argv), { version: pkg.version })
-    await core.start()
+    instance = await startDesktopCore(await loadSettings(process.argv), { version: pkg.version, staticDir: rendererDir })
   } catch (err) {
+    if (err instanceof InstanceLockedError) {
+      dialog.showErrorBox('Stackdeck is already running', err.message)
+      app.exit(EXIT_LOCKED)
+      return
+    }
     dialog.showErrorBox('Stackdeck cannot start', (err as Error).message)
     app.exit(2)
     return
   }
+  for (const line of desktopApiLines(instance)) console.log(line)
+  const core = instance.core
   const dispatcher = createDispatcher(core.handlers)
   registerIpcAdapter(ipcMain, dispatcher, {
     isTrustedFrame: isOwn,
     who: osUser(),
   })
-  createWindow(core)
-  app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow(core)
-  })
-  app.on('window-all-closed', () => {
-    void core.dispose().finally(() => app.quit())
-  })
+  startDesktopShell({ core, instance, dispatcher, createWindow: () => createWindow(core) })
 }
 
 void main()

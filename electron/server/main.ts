@@ -1,16 +1,18 @@
 /**
  * Headless host entry (`npm run serve`, and `npm start` where no Electron binary exists).
- * Loads settings, builds the core, serves the renderer build plus the contract over HTTP/WS.
+ * Loads settings, then the host factory (instance.ts): the state directory's lock, the core, and the
+ * renderer build plus the contract over HTTP/WS. Exit codes: 2 cannot start, 70 crashed (crash-policy.ts),
+ * 75 another instance owns the state directory (EXIT_LOCKED).
  */
 import { existsSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createCore } from '@core/wiring/create-core'
 import { isCoreError } from '@core/errors'
 import { loadSettings } from '@core/settings/load-settings'
 import pkg from '../../package.json'
 import { installCrashPolicy } from './crash-policy'
-import { startHost, type Host } from './host'
+import type { Host } from './host'
+import { EXIT_LOCKED, InstanceLockedError, startInstance, type Instance } from './instance'
 
 function rendererDir(): string | null {
   const here = dirname(fileURLToPath(import.meta.url))
@@ -22,8 +24,8 @@ function rendererDir(): string | null {
   return candidates.find((p) => existsSync(resolve(p, 'index.html'))) ?? null
 }
 
-/** Set once each part is up, so a fatal error can close what exists and nothing else. */
-let running: { host?: Host; dispose?: () => Promise<void> } = {}
+/** Set once the instance is up, so a fatal error can close what exists and nothing else. */
+let running: Instance | null = null
 
 // Installed before anything starts: an error nothing caught is logged with its stack and, unless
 // it belongs to one connection or promise only, ends the process with code 70 (see crash-policy.ts).
@@ -31,20 +33,20 @@ installCrashPolicy(process, {
   log: (line) => console.error(line),
   exit: (code) => process.exit(code),
   shutdown: async () => {
-    await running.host?.close()
-    await running.dispose?.()
+    await running?.close()
   },
 })
 
 async function main() {
   const loaded = await loadSettings()
-  const core = await createCore(loaded, { version: pkg.version })
-  running = { dispose: () => core.dispose() }
-  await core.start()
   const staticDir = rendererDir()
-  const host = await startHost({ core, staticDir, version: pkg.version })
-  running = { ...running, host }
+  // The host factory takes the state directory's instance lock first: a second instance on it
+  // starts no core and exits with EXIT_LOCKED (below), naming the owner.
+  const instance = await startInstance({ loaded, door: 'headless', version: pkg.version, serveApi: true, staticDir })
+  running = instance
+  const host = instance.host as Host
   console.log(`Stackdeck ${pkg.version} headless host on ${host.url} (settings: ${loaded.source ?? 'built-in defaults'})`)
+  console.log(`State directory ${instance.stateDir} (owned by this process, pid ${process.pid})`)
   if (!staticDir) console.log('No renderer build found; run `npm run build` to serve the UI. The API is up.')
   if (host.adminToken) {
     // The token travels in the fragment, which browsers never send to a server or log.
@@ -60,8 +62,7 @@ async function main() {
     if (closing) return
     closing = true
     console.log(`${sig}: shutting down`)
-    await host.close()
-    await core.dispose()
+    await instance.close()
     process.exit(0)
   }
   process.on('SIGINT', () => void shutdown('SIGINT'))
@@ -69,6 +70,10 @@ async function main() {
 }
 
 main().catch((err: unknown) => {
+  if (err instanceof InstanceLockedError) {
+    console.error(`stackdeck: ${err.message}`)
+    process.exit(EXIT_LOCKED)
+  }
   if (isCoreError(err)) console.error(`stackdeck: ${err.message}`)
   else console.error('stackdeck: failed to start:', err)
   process.exit(2)

@@ -165,7 +165,28 @@ export const SettingsSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
-    stateDir: Type.String({ default: '', description: 'Empty: ~/.local/state/stackdeck' }),
+    desktop: Type.Object(
+      {
+        serveApi: Type.Boolean({
+          default: true,
+          description:
+            'The desktop app serves the control API too (api.host and api.port, the same token rules as the headless host: STACKDECK_TOKEN, api.token or <state dir>/api-token), so `stackdeck` reaches it. false: the window only.',
+        }),
+        background: Type.Boolean({
+          default: true,
+          description: 'Closing the window hides it and the core keeps running (tray icon); Quit is in the tray menu. false: closing the window quits.',
+        }),
+        autostart: Type.Boolean({
+          default: false,
+          description: 'Start Stackdeck hidden at login: an XDG autostart entry on Linux, a login item on macOS and Windows. Applied at each start of the desktop app.',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    stateDir: Type.String({
+      default: '',
+      description: 'Empty: ~/.local/state/stackdeck. One running Stackdeck per state directory (an OS-level lock).',
+    }),
   },
   { additionalProperties: false, $id: 'https://stackdeck.dev/schemas/settings.schema.json', title: 'Stackdeck settings' },
 )

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { homedir, hostname } from 'node:os'
+import { hostname } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { Redis } from 'ioredis'
 import { wrapperAuditedOperations, type EventMap, type Handlers } from '../api/contract'
@@ -30,6 +30,7 @@ import { killswitchLatchVeto } from '../schedule/latch-veto'
 import { Scheduler } from '../schedule/scheduler'
 import { WindowPauser } from '../schedule/window-pause'
 import type { LoadedSettings } from '../settings/load-settings'
+import { stateDirOf } from '../settings/state-dir'
 import { createStackHandlers } from '../stack/stack-handlers'
 import { StackService } from '../stack/stack-service'
 import { createSuperviseHandlers } from '../supervise/supervise-handlers'
@@ -55,6 +56,8 @@ import { FileRunStore } from '../runs/run-store'
 import { createRunsHandlers } from '../runs/runs-handlers'
 import { RunHistory } from '../workflow/run-history'
 import { SaveAndRestart } from '../workflow/save-and-restart'
+import { configRunLock } from '../workflow/config-run-lock'
+import type { LockHolder } from '../shared/dir-lock'
 import { createStackPort } from '../workflow/stack-port'
 import { createWorkflowHandlers } from '../workflow/workflow-handlers'
 import { createTokenRotation, type TokenRotation } from './token-rotation'
@@ -74,6 +77,8 @@ export interface Core {
 export interface CoreOptions {
   version: string
   log?: (line: string) => void
+  /** This instance as locks name it to others (door, URL); see server/instance.ts. */
+  instance?: () => Partial<LockHolder>
 }
 
 /**
@@ -98,7 +103,7 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
   const log = opts.log ?? ((l: string) => console.log(l))
   const hub = new EventHub<EventMap>()
   const startedAt = new Date()
-  const stateDir = settings.stateDir || join(homedir(), '.local', 'state', 'stackdeck')
+  const stateDir = stateDirOf(settings)
   const system = systemContext('stackdeck')
 
   // Audit first: every other module reports into it.
@@ -257,6 +262,7 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
     unpauseRetries: settings.workflow.unpauseRetries,
     applyMode: settings.workflow.applyMode,
     singleFileMounts: settings.config.singleFileMounts,
+    runLock: configRunLock({ configPath: settings.config.path, instance: () => ({ stateDir, ...opts.instance?.() }) }),
     emit: {
       progress: (runId, step) => hub.emit('workflow.progress', { runId, step }),
       finished: (r) => {

@@ -144,4 +144,22 @@ export interface SaveAndRestartDeps {
   applyMode?: 'auto' | 'paused'
   /** settings config.singleFileMounts; default refuse. */
   singleFileMounts?: 'refuse' | 'write-in-place'
+  /**
+   * Held for the whole run, across processes (config-run-lock.ts): the in-process claim keeps one
+   * run per instance, this keeps one run per config directory, whichever instance asks. Throws a
+   * CoreError naming the holder when another instance's run holds it. None: in-process claim only.
+   */
+  runLock?: RunLock
+}
+
+export interface RunLockClaim {
+  runId: string
+  who: string
+  door: string
+  startedAt: string
+}
+
+export interface RunLock {
+  /** Resolves to the release; rejects (CoreError `busy`) when another run holds the lock. */
+  acquire(run: RunLockClaim): Promise<() => Promise<void>>
 }

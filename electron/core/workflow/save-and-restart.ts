@@ -69,9 +69,17 @@ export class SaveAndRestart {
       )
     }
     const runId = randomUUID()
-    this.inFlight = { runId, who: ctx.who, door: ctx.door, startedAt: this.now().toISOString(), step: 'validate' }
+    const startedAt = this.now().toISOString()
+    this.inFlight = { runId, who: ctx.who, door: ctx.door, startedAt, step: 'validate' }
     try {
-      return await this.execute(runId, input, ctx)
+      // Another instance on the same config directory (another state directory, so its instance
+      // lock did not stop it) may be mid-run: refused here, before anything is read or paused.
+      const release = await this.deps.runLock?.acquire({ runId, who: ctx.who, door: ctx.door, startedAt })
+      try {
+        return await this.execute(runId, input, ctx)
+      } finally {
+        await release?.()
+      }
     } finally {
       this.inFlight = null
     }
