@@ -10,7 +10,14 @@ import { afterAll, describe, expect, it } from 'vitest'
 import type { SafetyStateT } from '@core/api/contract/state'
 import type { SuperviseStatusT } from '@core/api/contract/supervise'
 import { electronBinary } from '../../scripts/electron-binary.mjs'
-import { applyXdgAutostart, autostartCommand, autostartEntry, quoteExecArg, xdgAutostartPath, AUTOSTART_MARKER } from './autostart'
+import {
+  applyXdgAutostart,
+  autostartCommand,
+  autostartEntry,
+  quoteExecArg,
+  xdgAutostartPath,
+  AUTOSTART_MARKER,
+} from './autostart'
 import { allClosedAction, closeAction, startHidden } from './background-mode'
 import { quitGuard } from './quit-guard'
 import { trayMenuModel } from './tray-menu'
@@ -23,23 +30,48 @@ function state(o: Partial<SafetyStateT> = {}): SafetyStateT {
   return {
     version: 1,
     at,
-    trading: known({ enabled: true, source: 'schedule' as const, who: 'schedule', why: 'window open', since: at }),
-    killswitch: known({ engaged: false, reason: null, who: null, changedAt: null, latched: false, resumeMode: 'manual' as const, stored: true }),
+    trading: known({
+      enabled: true,
+      source: 'schedule' as const,
+      who: 'schedule',
+      why: 'window open',
+      since: at,
+    }),
+    killswitch: known({
+      engaged: false,
+      reason: null,
+      who: null,
+      changedAt: null,
+      latched: false,
+      resumeMode: 'manual' as const,
+      stored: true,
+    }),
     bus: known({ state: 'ready' as const, url: 'redis://x', error: null }),
     engines: [],
-    schedule: known({ configured: true, desired: true, source: 'schedule' as const, nextKind: 'stop' as const, nextAt: '2026-12-03T16:00:00.000Z', vetoed: null }),
+    schedule: known({
+      configured: true,
+      desired: true,
+      source: 'schedule' as const,
+      nextKind: 'stop' as const,
+      nextAt: '2026-12-03T16:00:00.000Z',
+      vetoed: null,
+    }),
     containers: known({ total: 5, running: 4, paused: 1, other: 0, unreachable: [] }),
     ...o,
   }
 }
 
-const supervision = (services: Array<{ service: string; autoHeal: boolean; state?: string }>): SuperviseStatusT =>
+const supervision = (
+  services: Array<{ service: string; autoHeal: boolean; state?: string }>,
+): SuperviseStatusT =>
   ({ at, services: services.map((s) => ({ state: 'healthy', ...s })) }) as unknown as SuperviseStatusT
 
 describe('tray menu model', () => {
   it('says the stack, trading and killswitch, and offers every action when all is known', () => {
     const m = trayMenuModel(state())
-    expect(m.tooltip).toBe('Stackdeck\nstack: 4 running / 1 paused\ntrading enabled by schedule\nkillswitch off')
+    expect(m.tooltip).toBe(
+      'Stackdeck\nstack: 4 running / 1 paused\ntrading enabled by schedule\nkillswitch off',
+    )
     expect(m.items.map((i) => [i.id, i.label, i.enabled])).toEqual([
       ['status', 'stack: 4 running / 1 paused', false],
       ['status', 'trading enabled by schedule', false],
@@ -56,20 +88,51 @@ describe('tray menu model', () => {
   })
 
   it('draws unknown as unknown and disables what depends on it, saying why', () => {
-    const m = trayMenuModel(state({ killswitch: unknown('Redis unreachable'), trading: unknown('Redis unreachable'), containers: unknown('every engine is unreachable') }))
+    const m = trayMenuModel(
+      state({
+        killswitch: unknown('Redis unreachable'),
+        trading: unknown('Redis unreachable'),
+        containers: unknown('every engine is unreachable'),
+      }),
+    )
     expect(m.tooltip).toContain('trading unknown: Redis unreachable')
     expect(m.tooltip).toContain('killswitch unknown: Redis unreachable')
     const ks = m.items.find((i) => i.id === 'killswitch')
-    expect(ks).toMatchObject({ enabled: false, why: expect.stringContaining('pause the stack instead') as string })
-    expect(m.items.find((i) => i.id === 'pause')).toMatchObject({ enabled: false, why: 'stack unknown: every engine is unreachable' })
+    expect(ks).toMatchObject({
+      enabled: false,
+      why: expect.stringContaining('pause the stack instead') as string,
+    })
+    expect(m.items.find((i) => i.id === 'pause')).toMatchObject({
+      enabled: false,
+      why: 'stack unknown: every engine is unreachable',
+    })
     expect(m.items.find((i) => i.id === 'quit')?.enabled).toBe(true)
   })
 
   it('an engaged killswitch, nothing paused, and the state not read yet', () => {
-    const engaged = trayMenuModel(state({ killswitch: known({ engaged: true, reason: 'x', who: 'a', changedAt: at, latched: false, resumeMode: 'manual', stored: true }), containers: known({ total: 2, running: 2, paused: 0, other: 0, unreachable: [] }) }))
+    const engaged = trayMenuModel(
+      state({
+        killswitch: known({
+          engaged: true,
+          reason: 'x',
+          who: 'a',
+          changedAt: at,
+          latched: false,
+          resumeMode: 'manual',
+          stored: true,
+        }),
+        containers: known({ total: 2, running: 2, paused: 0, other: 0, unreachable: [] }),
+      }),
+    )
     expect(engaged.tooltip).toContain('KILLSWITCH ENGAGED')
-    expect(engaged.items.find((i) => i.id === 'killswitch')).toMatchObject({ enabled: false, why: 'the killswitch is already engaged' })
-    expect(engaged.items.find((i) => i.id === 'resume')).toMatchObject({ enabled: false, why: 'nothing is paused' })
+    expect(engaged.items.find((i) => i.id === 'killswitch')).toMatchObject({
+      enabled: false,
+      why: 'the killswitch is already engaged',
+    })
+    expect(engaged.items.find((i) => i.id === 'resume')).toMatchObject({
+      enabled: false,
+      why: 'nothing is paused',
+    })
     const none = trayMenuModel(null)
     expect(none.items.filter((i) => i.enabled).map((i) => i.id)).toEqual(['show', 'quit'])
   })
@@ -78,21 +141,64 @@ describe('tray menu model', () => {
 describe('quit guard', () => {
   it('asks when the schedule is active, naming the transition that will not happen and the flag left as it is', () => {
     const g = quitGuard({ state: state(), supervision: supervision([]), apiUrl: 'http://127.0.0.1:7420' })
-    expect(g?.detail).toContain('the trading-window schedule stops switching trading (trading_enabled stays true); the next stop at 2026-12-03T16:00:00.000Z will NOT happen')
+    expect(g?.detail).toContain(
+      'the trading-window schedule stops switching trading (trading_enabled stays true); the next stop at 2026-12-03T16:00:00.000Z will NOT happen',
+    )
     expect(g?.detail).toContain('the control API at http://127.0.0.1:7420 stops answering')
     expect(g?.detail).not.toContain('supervision')
   })
 
   it('asks when supervision is active, naming the services it heals', () => {
-    const noSchedule = state({ schedule: known({ configured: false, desired: null, source: 'none' as const, nextKind: null, nextAt: null, vetoed: null }) })
-    const g = quitGuard({ state: noSchedule, supervision: supervision([{ service: 'orchestrator', autoHeal: true }, { service: 'scanner', autoHeal: false, state: 'disabled' }, { service: 'exec', autoHeal: true, state: 'failed' }]), apiUrl: null })
-    expect(g?.detail).toBe('• supervision stops healing orchestrator\n\nClose the window instead to keep it running in the background.')
+    const noSchedule = state({
+      schedule: known({
+        configured: false,
+        desired: null,
+        source: 'none' as const,
+        nextKind: null,
+        nextAt: null,
+        vetoed: null,
+      }),
+    })
+    const g = quitGuard({
+      state: noSchedule,
+      supervision: supervision([
+        { service: 'orchestrator', autoHeal: true },
+        { service: 'scanner', autoHeal: false, state: 'disabled' },
+        { service: 'exec', autoHeal: true, state: 'failed' },
+      ]),
+      apiUrl: null,
+    })
+    expect(g?.detail).toBe(
+      '• supervision stops healing orchestrator\n\nClose the window instead to keep it running in the background.',
+    )
   })
 
-  it('quits without asking when neither runs, and asks when supervision cannot be read', () => {
-    const idle = state({ schedule: unknown('Redis unreachable') })
-    expect(quitGuard({ state: idle, supervision: supervision([{ service: 'scanner', autoHeal: false, state: 'disabled' }]), apiUrl: 'http://x' })).toBeNull()
-    expect(quitGuard({ state: idle, supervision: null, apiUrl: null })?.detail).toContain('supervision (its status could not be read)')
+  it('quits without asking when neither runs, and asks when supervision or the schedule cannot be read', () => {
+    const idle = state({
+      schedule: known({
+        configured: false,
+        desired: null,
+        source: 'none' as const,
+        nextKind: null,
+        nextAt: null,
+        vetoed: null,
+      }),
+    })
+    expect(
+      quitGuard({
+        state: idle,
+        supervision: supervision([{ service: 'scanner', autoHeal: false, state: 'disabled' }]),
+        apiUrl: 'http://x',
+      }),
+    ).toBeNull()
+    expect(quitGuard({ state: idle, supervision: null, apiUrl: null })?.detail).toContain(
+      'supervision (its status could not be read)',
+    )
+    // Not known (before the first state, or unreadable): the guard asks rather than quit silently.
+    for (const s of [null, state({ schedule: unknown('Redis unreachable') })])
+      expect(quitGuard({ state: s, supervision: supervision([]), apiUrl: null })?.detail).toContain(
+        'the trading-window schedule (its state is not known) stops switching trading',
+      )
   })
 })
 
@@ -117,8 +223,14 @@ describe('XDG autostart entry', () => {
     expect(quoteExecArg('/home/me/My Apps/Stackdeck.AppImage')).toBe('"/home/me/My Apps/Stackdeck.AppImage"')
     expect(quoteExecArg('/x/$HOME"`\\')).toBe('"/x/\\$HOME\\"\\`\\\\"')
     expect(quoteExecArg('100%')).toBe('100%%')
-    expect(autostartCommand({ isPackaged: false, execPath: '/n/electron', appPath: '/src/app' })).toEqual(['/n/electron', '/src/app', '--hidden'])
-    expect(autostartCommand({ isPackaged: true, execPath: '/opt/s', appPath: '/x', appImage: '/a/S.AppImage' })).toEqual(['/a/S.AppImage', '--hidden'])
+    expect(autostartCommand({ isPackaged: false, execPath: '/n/electron', appPath: '/src/app' })).toEqual([
+      '/n/electron',
+      '/src/app',
+      '--hidden',
+    ])
+    expect(
+      autostartCommand({ isPackaged: true, execPath: '/opt/s', appPath: '/x', appImage: '/a/S.AppImage' }),
+    ).toEqual(['/a/S.AppImage', '--hidden'])
     const text = autostartEntry(['/opt/Stackdeck/stackdeck', '--hidden'])
     expect(text).toContain('Exec=/opt/Stackdeck/stackdeck --hidden\n')
     // Hidden=true would mean "deleted" to the autostart spec: it must not appear.
@@ -130,7 +242,9 @@ describe('XDG autostart entry', () => {
     dirs.push(home)
     const path = xdgAutostartPath({ XDG_CONFIG_HOME: join(home, 'cfg') }, home)
     expect(path).toBe(join(home, 'cfg', 'autostart', 'stackdeck.desktop'))
-    expect(xdgAutostartPath({ XDG_CONFIG_HOME: 'relative' }, home)).toBe(join(home, '.config', 'autostart', 'stackdeck.desktop'))
+    expect(xdgAutostartPath({ XDG_CONFIG_HOME: 'relative' }, home)).toBe(
+      join(home, '.config', 'autostart', 'stackdeck.desktop'),
+    )
     const cmd = ['/opt/Stackdeck/stackdeck', '--hidden']
     expect(await applyXdgAutostart(true, cmd, path)).toBe('written')
     expect(readFileSync(path, 'utf8')).toBe(autostartEntry(cmd))
@@ -150,22 +264,41 @@ describe('XDG autostart entry', () => {
 describe('the Electron glue (tray, autostart, requestSingleInstanceLock)', () => {
   const binary = electronBinary()
   const display = !!(process.env['DISPLAY'] || process.env['WAYLAND_DISPLAY']) || process.platform !== 'linux'
-  const why = !binary ? 'the Electron binary is not installed (it downloads from GitHub)' : !display ? 'there is no display' : null
-  if (why) console.log(`[background.test] skipped the real-Electron check: ${why}; the logic under it is tested above`)
-  it.skipIf(why !== null)('the built desktop app starts hidden, serves its API and holds the state directory', async () => {
-    const { spawn } = await import('node:child_process')
-    const home = mkdtempSync(join(tmpdir(), 'sd-electron-'))
-    dirs.push(home)
-    const settings = join(home, 'settings.json')
-    writeFileSync(settings, JSON.stringify({ stateDir: join(home, 'state'), api: { port: 0 }, desktop: { autostart: false } }))
-    const proc = spawn(binary as string, [join(import.meta.dirname, '../..'), '--hidden', '--settings', settings], { env: { ...process.env, XDG_CONFIG_HOME: join(home, 'cfg') } })
-    let out = ''
-    proc.stdout.on('data', (d: Buffer) => (out += d.toString()))
-    try {
-      for (let i = 0; i < 200 && !out.includes('Control API on'); i++) await new Promise((r) => setTimeout(r, 100))
-      expect(out).toContain(`state directory ${join(home, 'state')}`)
-    } finally {
-      proc.kill('SIGKILL')
-    }
-  }, 30_000)
+  const why = !binary
+    ? 'the Electron binary is not installed (it downloads from GitHub)'
+    : !display
+      ? 'there is no display'
+      : null
+  if (why)
+    console.log(
+      `[background.test] skipped the real-Electron check: ${why}; the logic under it is tested above`,
+    )
+  it.skipIf(why !== null)(
+    'the built desktop app starts hidden, serves its API and holds the state directory',
+    async () => {
+      const { spawn } = await import('node:child_process')
+      const home = mkdtempSync(join(tmpdir(), 'sd-electron-'))
+      dirs.push(home)
+      const settings = join(home, 'settings.json')
+      writeFileSync(
+        settings,
+        JSON.stringify({ stateDir: join(home, 'state'), api: { port: 0 }, desktop: { autostart: false } }),
+      )
+      const proc = spawn(
+        binary as string,
+        [join(import.meta.dirname, '../..'), '--hidden', '--settings', settings],
+        { env: { ...process.env, XDG_CONFIG_HOME: join(home, 'cfg') } },
+      )
+      let out = ''
+      proc.stdout.on('data', (d: Buffer) => (out += d.toString()))
+      try {
+        for (let i = 0; i < 200 && !out.includes('Control API on'); i++)
+          await new Promise((r) => setTimeout(r, 100))
+        expect(out).toContain(`state directory ${join(home, 'state')}`)
+      } finally {
+        proc.kill('SIGKILL')
+      }
+    },
+    30_000,
+  )
 })

@@ -50,7 +50,17 @@ export function startDesktopShell(o: DesktopShellOptions): void {
   win = track(o.createWindow())
 
   const confirm = async (c: Confirmation) =>
-    (await dialog.showMessageBox({ type: 'warning', title: c.title, message: c.message, detail: c.detail, buttons: [c.confirmLabel, 'Cancel'], defaultId: 1, cancelId: 1 })).response === 0
+    (
+      await dialog.showMessageBox({
+        type: 'warning',
+        title: c.title,
+        message: c.message,
+        detail: c.detail,
+        buttons: [c.confirmLabel, 'Cancel'],
+        defaultId: 1,
+        cancelId: 1,
+      })
+    ).response === 0
 
   const call = async (op: 'stack.pause' | 'stack.resume' | 'bus.killswitch.engage', input: unknown) => {
     const r = await o.dispatcher.dispatch(op, input, ctx)
@@ -59,7 +69,11 @@ export function startDesktopShell(o: DesktopShellOptions): void {
 
   const quit = async () => {
     const sup = await o.dispatcher.dispatch('supervise.status', {}, ctx)
-    const guard = quitGuard({ state, supervision: sup.ok ? (sup.result as SuperviseStatusT) : null, apiUrl: o.instance.host?.url ?? null })
+    const guard = quitGuard({
+      state,
+      supervision: sup.ok ? (sup.result as SuperviseStatusT) : null,
+      apiUrl: o.instance.host?.url ?? null,
+    })
     if (guard && !(await confirm(guard))) return
     quitting = true
     await o.instance.close()
@@ -82,7 +96,16 @@ export function startDesktopShell(o: DesktopShellOptions): void {
     tray.setToolTip(model.tooltip)
     tray.setContextMenu(
       Menu.buildFromTemplate(
-        model.items.map((i) => (i.id === 'status' ? { label: i.label, enabled: false } : { label: i.label, enabled: i.enabled, ...(i.why ? { toolTip: i.why } : {}), click: () => void run(i.id as TrayAction) })),
+        model.items.map((i) =>
+          i.id === 'status'
+            ? { label: i.label, enabled: false }
+            : {
+                label: i.label,
+                enabled: i.enabled,
+                ...(i.why ? { toolTip: i.why } : {}),
+                click: () => void run(i.id as TrayAction),
+              },
+        ),
       ),
     )
   }
@@ -91,6 +114,14 @@ export function startDesktopShell(o: DesktopShellOptions): void {
     render()
   })
   render()
+  // state.changed fires on the next change only: read the current state now, or the tray would say
+  // "starting…" until something changes.
+  void o.dispatcher.dispatch('state.get', {}, ctx).then((r) => {
+    if (r.ok && state === null) {
+      state = r.result as SafetyStateT
+      render()
+    }
+  })
 
   app.on('second-instance', show)
   app.on('activate', show)
@@ -105,9 +136,17 @@ export function startDesktopShell(o: DesktopShellOptions): void {
   })
 
   if (process.platform === 'linux') {
-    const cmd = autostartCommand({ isPackaged: app.isPackaged, execPath: process.execPath, appPath: app.getAppPath(), appImage: process.env['APPIMAGE'] })
+    const cmd = autostartCommand({
+      isPackaged: app.isPackaged,
+      execPath: process.execPath,
+      appPath: app.getAppPath(),
+      appImage: process.env['APPIMAGE'],
+    })
     void applyXdgAutostart(desktop.autostart, cmd).then((r) => {
-      if (r === 'left-foreign') console.log('autostart: a stackdeck.desktop not written by Stackdeck is in the autostart directory; left as it is')
+      if (r === 'left-foreign')
+        console.log(
+          'autostart: a stackdeck.desktop not written by Stackdeck is in the autostart directory; left as it is',
+        )
     })
   } else {
     app.setLoginItemSettings({ openAtLogin: desktop.autostart, args: [HIDDEN_FLAG] })

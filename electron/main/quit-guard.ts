@@ -19,15 +19,25 @@ export interface QuitFacts {
 
 /** Services the supervisor would heal: auto-heal on, not given up on. */
 export function supervisedServices(s: SuperviseStatusT): string[] {
-  return s.services.filter((x) => x.autoHeal && x.state !== 'disabled' && x.state !== 'failed').map((x) => x.service)
+  return s.services
+    .filter((x) => x.autoHeal && x.state !== 'disabled' && x.state !== 'failed')
+    .map((x) => x.service)
 }
 
 export function quitGuard(f: QuitFacts): Confirmation | null {
   const stops: string[] = []
   const sched = f.state?.schedule
-  if (sched?.known && sched.value.configured) {
-    const next = sched.value.nextKind && sched.value.nextAt ? `; the next ${sched.value.nextKind} at ${sched.value.nextAt} will NOT happen` : ''
-    const trading = f.state?.trading.known ? ` (trading_enabled stays ${String(f.state.trading.value.enabled)})` : ''
+  // Not known (still starting, or the state could not be read): it may be running, so say so.
+  if (!sched?.known)
+    stops.push('the trading-window schedule (its state is not known) stops switching trading, if it is on')
+  else if (sched.value.configured) {
+    const next =
+      sched.value.nextKind && sched.value.nextAt
+        ? `; the next ${sched.value.nextKind} at ${sched.value.nextAt} will NOT happen`
+        : ''
+    const trading = f.state?.trading.known
+      ? ` (trading_enabled stays ${String(f.state.trading.value.enabled)})`
+      : ''
     stops.push(`the trading-window schedule stops switching trading${trading}${next}`)
   }
   const healed = f.supervision ? supervisedServices(f.supervision) : null
