@@ -43,10 +43,32 @@ async function freePort(): Promise<number> {
 
 /** Our own redis-server, with an append-only file so a restart keeps the keys (a re-read, not a reset). */
 async function startRedis(): Promise<void> {
-  redisProc = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', join(dir, 'redis')], {
-    stdio: 'ignore',
+  redisProc = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(redisPort),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--dir',
+      join(dir, 'redis'),
+    ],
+    {
+      stdio: 'ignore',
+    },
+  )
+  const probe = new Redis({
+    port: redisPort,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
   })
-  const probe = new Redis({ port: redisPort, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
   probe.on('error', () => undefined)
   for (let i = 0; i < 50; i++) {
     try {
@@ -72,15 +94,22 @@ async function stopRedis(): Promise<void> {
 }
 
 function hhmm(deltaMin: number): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone: ZONE, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(
-    new Date(Date.now() + deltaMin * 60_000),
-  )
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone: ZONE,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(new Date(Date.now() + deltaMin * 60_000))
 }
 
 async function cli(args: string[]): Promise<string> {
-  const { stdout } = await exec(process.execPath, [join(ROOT, 'out/main/cli.js'), '--url', host.url, '--token', host.token, ...args], {
-    timeout: 30_000,
-  })
+  const { stdout } = await exec(
+    process.execPath,
+    [join(ROOT, 'out/main/cli.js'), '--url', host.url, '--token', host.token, ...args],
+    {
+      timeout: 30_000,
+    },
+  )
   return stdout
 }
 
@@ -95,7 +124,7 @@ async function openTab(browser: Browser): Promise<{ page: Page; shell: AppShell;
   const page = await ctx.newPage()
   const shell = new AppShell(page)
   await shell.open(host.url, host.token)
-  await expect(shell.hostChip).toHaveText('api: open')
+  await expect(shell.hostChip).toHaveText(/^host 127\.0\.0\.1:\d+ · headless host on .+: open$/)
   return { page, shell, monitor: new MonitorPage(page) }
 }
 
@@ -111,7 +140,10 @@ test.beforeAll(async () => {
   // A window around now, every day: the schedule wants trading ON for the whole test.
   const example = readFileSync(join(ROOT, 'config.example.toml'), 'utf8')
   const schedule = `[schedule]\nstart = "${hhmm(-60)}"\nstop = "${hhmm(60)}"\ntimezone = "${ZONE}"\ndays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]\n\n`
-  writeFileSync(join(dir, 'config', 'config.toml'), example.replace(/\[schedule\][\s\S]*?(?=\n\[risk\])/, schedule))
+  writeFileSync(
+    join(dir, 'config', 'config.toml'),
+    example.replace(/\[schedule\][\s\S]*?(?=\n\[risk\])/, schedule),
+  )
   settings = testSettings({
     services: [],
     config: { path: join(dir, 'config', 'config.toml') },
@@ -119,7 +151,11 @@ test.beforeAll(async () => {
     schedule: { enabled: true },
     api: { port: apiPort },
   })
-  settings['redis'] = { url: `redis://127.0.0.1:${redisPort}`, killswitchPausesStack: false, killswitchAckTimeoutMs: 300 }
+  settings['redis'] = {
+    url: `redis://127.0.0.1:${redisPort}`,
+    killswitchPausesStack: false,
+    killswitchAckTimeoutMs: 300,
+  }
   host = await startHostProcess(settings, `e2e-admin-${run}-0123456789`)
 })
 
@@ -130,24 +166,38 @@ test.afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
-test('CLI engage shows in both tabs within 1 s; a release stays latched until Resume trading; Redis down reads unknown', async ({ browser }) => {
+test('CLI engage shows in both tabs within 1 s; a release stays latched until Resume trading; Redis down reads unknown', async ({
+  browser,
+}) => {
   const [a, b] = [await openTab(browser), await openTab(browser)]
   for (const p of [a, b]) await expect(p.shell.tradingChip).toHaveAttribute('data-enabled', 'true')
   await expect(a.shell.tradingChip).toContainText('trading enabled by the schedule')
 
   // Engage from the CLI: both tabs within 1 s of the CLI's answer.
   await cli(['killswitch', 'engage', '--reason', `drill ${run}`, '--yes'])
-  await Promise.all([a, b].map((p) => expect(p.shell.tradingChip).toContainText('trading disabled by killswitch', { timeout: 1000 })))
-  await Promise.all([a, b].map((p) => expect(p.shell.killswitchChip).toHaveAttribute('data-engaged', 'true', { timeout: 1000 })))
+  await Promise.all(
+    [a, b].map((p) =>
+      expect(p.shell.tradingChip).toContainText('trading disabled by killswitch', { timeout: 1000 }),
+    ),
+  )
+  await Promise.all(
+    [a, b].map((p) =>
+      expect(p.shell.killswitchChip).toHaveAttribute('data-engaged', 'true', { timeout: 1000 }),
+    ),
+  )
   // No countdown next to a state the schedule does not decide.
   await expect(a.shell.tradingChip).not.toContainText(/stop in/)
   expect(await flag()).toMatchObject({ value: false, source: 'killswitch' })
   // GET /schedule and GET /status agree with the flag.
-  const sched = (await (await fetch(`${host.url}/schedule`, { headers: { authorization: `Bearer ${host.token}` } })).json()) as {
+  const sched = (await (
+    await fetch(`${host.url}/schedule`, { headers: { authorization: `Bearer ${host.token}` } })
+  ).json()) as {
     state: { enabled: boolean; source: string }
   }
   expect(sched.state).toMatchObject({ enabled: false, source: 'killswitch' })
-  const status = (await (await fetch(`${host.url}/status`, { headers: { authorization: `Bearer ${host.token}` } })).json()) as {
+  const status = (await (
+    await fetch(`${host.url}/status`, { headers: { authorization: `Bearer ${host.token}` } })
+  ).json()) as {
     trading: { known: boolean; value: { enabled: boolean } }
     killswitch: { known: boolean; value: { engaged: boolean } }
   }
@@ -172,7 +222,9 @@ test('CLI engage shows in both tabs within 1 s; a release stays latched until Re
   await a.shell.confirmReason.fill(`resume ${run}`)
   await a.shell.confirmOk.click()
   await expect.poll(async () => (await flag())?.value, { timeout: 5000 }).toBe(true)
-  await Promise.all([a, b].map((p) => expect(p.shell.tradingChip).toContainText('trading enabled by the schedule')))
+  await Promise.all(
+    [a, b].map((p) => expect(p.shell.tradingChip).toContainText('trading enabled by the schedule')),
+  )
   const audit = await cli(['audit', '--action', 'trading.resume', '--json'])
   expect(audit).toContain(`resume ${run}`)
 
@@ -193,14 +245,20 @@ test('CLI engage shows in both tabs within 1 s; a release stays latched until Re
 
   // Redis back: the state is re-read (trading enabled again, from the stored key).
   await startRedis()
-  await Promise.all([a, b].map((p) => expect(p.shell.tradingChip).toHaveAttribute('data-enabled', 'true', { timeout: 15_000 })))
+  await Promise.all(
+    [a, b].map((p) =>
+      expect(p.shell.tradingChip).toHaveAttribute('data-enabled', 'true', { timeout: 15_000 }),
+    ),
+  )
   await expect(a.shell.killswitchChip).toHaveAttribute('data-engaged', 'false')
   await expect(a.monitor.engageKillswitch).toBeEnabled()
   await a.page.context().close()
   await b.page.context().close()
 })
 
-test('host stopped: stale within 2 s, actions disabled, a click says so, and nothing runs after the restart', async ({ browser }) => {
+test('host stopped: stale within 2 s, actions disabled, a click says so, and nothing runs after the restart', async ({
+  browser,
+}) => {
   const { page, shell } = await openTab(browser)
   await shell.openTab('Stack')
   await expect(shell.panelWrap).toHaveAttribute('data-stale', 'false')
@@ -215,7 +273,9 @@ test('host stopped: stale within 2 s, actions disabled, a click says so, and not
   await expect(shell.toast('error', 'Not connected to the Stackdeck host')).toBeVisible()
   host = await startHostProcess(settings, host.token)
   await expect(shell.panelWrap).toHaveAttribute('data-stale', 'false', { timeout: 15_000 })
-  const rows = (await (await fetch(`${host.url}/audit?action=stack`, { headers: { authorization: `Bearer ${host.token}` } })).json()) as {
+  const rows = (await (
+    await fetch(`${host.url}/audit?action=stack`, { headers: { authorization: `Bearer ${host.token}` } })
+  ).json()) as {
     records: unknown[]
   }
   expect(rows.records).toEqual([])

@@ -25,7 +25,7 @@ export async function startHostProcess(
 ): Promise<RunningHost> {
   const dir = mkdtempSync(join(tmpdir(), 'stackdeck-e2e-'))
   const settingsPath = join(dir, 'settings.json')
-  const merged = { ...settings, api: { port: 0, ...(settings['api'] as object | undefined) } }
+  const merged = withOwnState(settings, dir)
   writeFileSync(settingsPath, JSON.stringify(merged, null, 2))
   const proc = spawn(process.execPath, [join(ROOT, 'out/main/server.js'), '--settings', settingsPath], {
     cwd: ROOT,
@@ -70,6 +70,15 @@ export async function startHostProcess(
   }
 }
 
+/**
+ * Any free port, and a state directory of the host's own unless the test names one: each instance
+ * locks its state directory, and a test host must neither collide with another nor write into the
+ * machine user's ~/.local/state/stackdeck.
+ */
+function withOwnState(settings: Record<string, unknown>, dir: string): Record<string, unknown> {
+  return { stateDir: join(dir, 'state'), ...settings, api: { port: 0, ...(settings['api'] as object | undefined) } }
+}
+
 function withoutToken(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const rest = { ...env }
   delete rest['STACKDECK_TOKEN']
@@ -87,7 +96,7 @@ export function hostExitOf(
 ): Promise<{ code: number | null; output: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'stackdeck-e2e-'))
   const settingsPath = join(dir, 'settings.json')
-  writeFileSync(settingsPath, JSON.stringify({ ...settings, api: { port: 0, ...(settings['api'] as object | undefined) } }, null, 2))
+  writeFileSync(settingsPath, JSON.stringify(withOwnState(settings, dir), null, 2))
   const proc = spawn(process.execPath, [join(ROOT, 'out/main/server.js'), '--settings', settingsPath], {
     cwd: ROOT,
     env: fixedToken === null ? withoutToken(process.env) : { ...process.env, STACKDECK_TOKEN: fixedToken },

@@ -59,11 +59,12 @@ export class AppShell extends BasePage {
   async pasteTokenUrl(token: string): Promise<void> {
     await this.page.evaluate((t) => (location.hash = `#token=${t}`), token)
   }
-  readonly apiOpen = this.page.getByText('api: open')
+  /** The host chip once the WebSocket door is open: `host <address> · <kind> on <machine>: open`. */
+  readonly apiOpen = this.hostChip.and(this.page.locator('[data-state="open"]'))
   readonly tokenRefused = this.page.getByText('The host refused this token.')
   /** Opens the UI and waits until the WebSocket door is open. */
   async openConnected(url: string, token: string): Promise<void> {
     await this.open(url, token)
-    await expect(this.page.getByText('api: open')).toBeVisible()
+    await expect(this.apiOpen).toBeVisible()
   }
 }

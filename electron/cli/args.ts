@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { checkHostUrl } from '../core/api/host-url'
 import { usageError } from './exit-codes'
 import { HISTORY_COMMAND, HISTORY_FORMATS } from './history-args'
 import { RUN_COMMAND, RUNS_COMMAND } from './runs-args'
@@ -279,8 +280,9 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     timeoutMs = Math.round(s * 1000)
   }
   const url = (typeof values['url'] === 'string' ? values['url'] : env['STACKDECK_URL']) || DEFAULT_URL
-  if (!/^https?:\/\/[^/]+/.test(url))
-    throw usageError(`--url must be an http:// or https:// URL, got "${url}"`)
+  // The token rides in every request: plain http only to this machine (core/api/host-url.ts).
+  const checked = checkHostUrl(url)
+  if (!checked.ok) throw usageError(`--url: ${checked.reason}`)
   const token = typeof values['token'] === 'string' ? values['token'] : env['STACKDECK_TOKEN'] || undefined
   return {
     command,

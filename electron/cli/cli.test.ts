@@ -474,11 +474,14 @@ describe('stackdeck CLI against a real host', () => {
       ['events', '--limit', 'lots'],
       ['health', '--timeout', '0'],
       [],
+      ['status', '--url', 'http://10.0.0.5:7420'],
     ]
     const results = await Promise.all(bad.map((args) => cli(args)))
     results.forEach((r, i) => expect(r.code, `${bad[i]?.join(' ')}: ${r.stderr}`).toBe(2))
     expect(results[0]?.stderr).toMatch(/unknown command "frobnicate"/)
     expect(results[5]?.stderr).toMatch(/--yes/)
+    // A token in clear across the network: refused before any request, with the ways that work.
+    expect(results.at(-1)?.stderr).toMatch(/--url: refused plain http:\/\/ to 10\.0\.0\.5:7420.*ssh -L/)
     const help = await cli(['--help'])
     expect(help.code).toBe(0)
     for (const c of ['status', 'pause', 'save-restart', 'config-views', 'killswitch', 'events', 'audit', 'call'])

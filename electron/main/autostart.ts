@@ -19,7 +19,12 @@ export function xdgAutostartPath(env: NodeJS.ProcessEnv = process.env, home: str
 }
 
 /** The command to start this app hidden: the AppImage, the packaged binary, or electron plus the app path. */
-export function autostartCommand(o: { isPackaged: boolean; execPath: string; appPath: string; appImage?: string | undefined }): string[] {
+export function autostartCommand(o: {
+  isPackaged: boolean
+  execPath: string
+  appPath: string
+  appImage?: string | undefined
+}): string[] {
   const base = o.appImage ? [o.appImage] : o.isPackaged ? [o.execPath] : [o.execPath, o.appPath]
   return [...base, HIDDEN_FLAG]
 }
@@ -36,7 +41,7 @@ export function autostartEntry(command: readonly string[]): string {
     '[Desktop Entry]',
     'Type=Application',
     'Name=Stackdeck',
-    'Comment=Trader\'s cockpit for a Docker-run trading stack (started hidden at login)',
+    "Comment=Trader's cockpit for a Docker-run trading stack (started hidden at login)",
     `Exec=${command.map(quoteExecArg).join(' ')}`,
     'Icon=stackdeck',
     'Terminal=false',
@@ -49,7 +54,11 @@ export function autostartEntry(command: readonly string[]): string {
 export type AutostartChange = 'written' | 'removed' | 'unchanged' | 'left-foreign'
 
 /** Writes the entry (enabled) or removes ours (disabled). `left-foreign`: a file not ours is in the way. */
-export async function applyXdgAutostart(enabled: boolean, command: readonly string[], path: string = xdgAutostartPath()): Promise<AutostartChange> {
+export async function applyXdgAutostart(
+  enabled: boolean,
+  command: readonly string[],
+  path: string = xdgAutostartPath(),
+): Promise<AutostartChange> {
   let current: string | null = null
   try {
     current = await readFile(path, 'utf8')

@@ -25,7 +25,13 @@ afterAll(async () => {
 function settingsFor(extra: Record<string, unknown> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'sd-desktop-'))
   dirs.push(dir)
-  const raw = testSettings({ stateDir: join(dir, 'state'), config: { path: join(dir, 'config.toml') }, services: [], api: { port: 0 }, ...extra })
+  const raw = testSettings({
+    stateDir: join(dir, 'state'),
+    config: { path: join(dir, 'config.toml') },
+    services: [],
+    api: { port: 0 },
+    ...extra,
+  })
   return { raw, dir, stateDir: join(dir, 'state') }
 }
 

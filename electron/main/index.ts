@@ -20,6 +20,9 @@ import { EXIT_LOCKED, InstanceLockedError, type Instance } from '../server/insta
 import { desktopApiLines, startDesktopCore } from './desktop-core'
 import { startDesktopShell } from './desktop-shell'
 import { startHidden } from './background-mode'
+import { allowsOrigin, attachRequest, attachTarget, localOwnerToken } from './attach'
+import { attachedOrigin, openAttachedWindow } from './attached-window'
+import { readTokenFile, tokenFilePath } from '../server/token-file'
 
 const rendererDir = join(import.meta.dirname, '../renderer')
 // `import.meta.env.DEV` is replaced by a literal at build time, so in a production bundle the dev
@@ -31,7 +34,8 @@ const source = rendererSource(
 const isOwn = (url: string) => isOwnUrl(source, url)
 
 registerAppScheme()
-installSecurityGuards(isOwn)
+// Navigation may also stay on the host an attached window drives; the IPC door trusts isOwn only.
+installSecurityGuards((url) => isOwn(url) || allowsOrigin(attachedOrigin(), url))
 
 function createWindow(core: Core): BrowserWindow {
   // Hidden at login (autostart passes --hidden): the core runs, the tray shows it.
@@ -61,7 +65,24 @@ function createWindow(core: Core): BrowserWindow {
   return win
 }
 
+/** Opens a window on another host, or says why not and exits with `code`. */
+function attachOrExit(t: ReturnType<typeof attachTarget>, code: number): void {
+  if (t.ok) openAttachedWindow(t)
+  else {
+    dialog.showErrorBox('Stackdeck cannot attach', t.reason)
+    app.exit(code)
+  }
+}
+
 async function main() {
+  // Asked to drive a running host (--attach URL, STACKDECK_ATTACH): no core, no lock to take, and
+  // no single-instance lock either, so a window on a colocated host can sit beside the local app.
+  const attachUrl = attachRequest(process.argv, process.env)
+  if (attachUrl !== null) {
+    await app.whenReady()
+    attachOrExit(attachTarget(attachUrl, process.env['STACKDECK_TOKEN'], 'asked with --attach'), 2)
+    return
+  }
   // A second desktop launch on this machine (same user data) focuses the first window and ends;
   // the state directory's own lock (below) also stops a desktop beside a headless host.
   if (!app.requestSingleInstanceLock()) {
@@ -71,12 +92,29 @@ async function main() {
   await app.whenReady()
   serveAppScheme(rendererDir)
   let instance: Instance
+  const loaded = await loadSettings(process.argv).catch((err: unknown) => err as Error)
   try {
-    instance = await startDesktopCore(await loadSettings(process.argv), { version: pkg.version, staticDir: rendererDir })
+    if (loaded instanceof Error) throw loaded
+    instance = await startDesktopCore(loaded, { version: pkg.version, staticDir: rendererDir })
   } catch (err) {
-    if (err instanceof InstanceLockedError) {
-      dialog.showErrorBox('Stackdeck is already running', err.message)
-      app.exit(EXIT_LOCKED)
+    if (err instanceof InstanceLockedError && !(loaded instanceof Error)) {
+      // Another Stackdeck owns this stack: drive it rather than start a second core, when it
+      // serves its API and its token is at hand; else say who owns it and exit.
+      const url = err.holder?.url
+      if (!url) {
+        dialog.showErrorBox('Stackdeck is already running', err.message)
+        app.exit(EXIT_LOCKED)
+        return
+      }
+      const token = await localOwnerToken({
+        env: process.env,
+        settingsToken: loaded.settings.api.token ?? '',
+        tokenFile: () => readTokenFile(tokenFilePath(err.stateDir)).catch(() => null),
+      })
+      attachOrExit(
+        attachTarget(url, token, `the owner of ${err.stateDir}, pid ${err.holder?.pid ?? '?'}`),
+        EXIT_LOCKED,
+      )
       return
     }
     dialog.showErrorBox('Stackdeck cannot start', (err as Error).message)

@@ -25,7 +25,17 @@ function setup() {
   const handlers = new Proxy({} as Handlers, {
     get: (_t, name: string) => async (input: unknown) => {
       calls.push({ name, input })
-      return { name: 'Stackdeck', version: '1', platform: 'x', node: '20', pid: 1, startedAt: new Date(0).toISOString(), uptimeS: 0, settingsSource: null, who: 'u' }
+      return {
+        name: 'Stackdeck',
+        version: '1',
+        platform: 'x',
+        node: '20',
+        pid: 1,
+        startedAt: new Date(0).toISOString(),
+        uptimeS: 0,
+        settingsSource: null,
+        who: 'u',
+      }
     },
   })
   const transport = new FakeTransport()

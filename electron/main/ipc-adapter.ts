@@ -14,7 +14,10 @@ export interface IpcInvokeEvent {
 }
 
 export interface IpcTransport {
-  handle(channel: string, listener: (event: IpcInvokeEvent, input: unknown) => Promise<Envelope<unknown>>): void
+  handle(
+    channel: string,
+    listener: (event: IpcInvokeEvent, input: unknown) => Promise<Envelope<unknown>>,
+  ): void
   removeHandler(channel: string): void
 }
 
@@ -29,7 +32,11 @@ export interface IpcAdapterOptions {
   who: string
 }
 
-export function registerIpcAdapter(transport: IpcTransport, dispatcher: Dispatcher, opts: IpcAdapterOptions): () => void {
+export function registerIpcAdapter(
+  transport: IpcTransport,
+  dispatcher: Dispatcher,
+  opts: IpcAdapterOptions,
+): () => void {
   const channels: string[] = []
   for (const name of operationNames) {
     const channel = OP_CHANNEL_PREFIX + name

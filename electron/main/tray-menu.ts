@@ -57,8 +57,20 @@ export function trayMenuModel(s: SafetyStateT | null): TrayModel {
   const lines = [stackLine(s), tradingLine(s), killswitchLine(s)]
   const c = s?.containers
   const k = s?.killswitch
-  const pauseWhy = !c ? 'starting' : !c.known ? `stack unknown: ${c.reason}` : c.value.running === 0 ? 'nothing is running' : undefined
-  const resumeWhy = !c ? 'starting' : !c.known ? `stack unknown: ${c.reason}` : c.value.paused === 0 ? 'nothing is paused' : undefined
+  const pauseWhy = !c
+    ? 'starting'
+    : !c.known
+      ? `stack unknown: ${c.reason}`
+      : c.value.running === 0
+        ? 'nothing is running'
+        : undefined
+  const resumeWhy = !c
+    ? 'starting'
+    : !c.known
+      ? `stack unknown: ${c.reason}`
+      : c.value.paused === 0
+        ? 'nothing is paused'
+        : undefined
   const killWhy = !k
     ? 'starting'
     : !k.known
@@ -66,7 +78,12 @@ export function trayMenuModel(s: SafetyStateT | null): TrayModel {
       : k.value.engaged
         ? 'the killswitch is already engaged'
         : undefined
-  const item = (id: TrayAction, label: string, why: string | undefined, confirm?: Confirmation): TrayItem => ({
+  const item = (
+    id: TrayAction,
+    label: string,
+    why: string | undefined,
+    confirm?: Confirmation,
+  ): TrayItem => ({
     id,
     label,
     enabled: why === undefined,

@@ -17,7 +17,11 @@ function wire(client: StackdeckClient) {
   startSafetyFeed(client)
   client
     .call('app.info', {})
-    .then((info) => useConnection.getState().set({ who: info.who, version: info.version }))
+    .then((info) =>
+      useConnection
+        .getState()
+        .set({ who: info.who, version: info.version, host: { ...info.instance, pid: info.pid } }),
+    )
     .catch(() => undefined)
 }
 

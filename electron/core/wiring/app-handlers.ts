@@ -1,5 +1,6 @@
-import { userInfo } from 'node:os'
+import { hostname, userInfo } from 'node:os'
 import type { Handler } from '../api/contract'
+import type { AppInfoT } from '../api/contract/app'
 import type { LoadedSettings } from '../settings/load-settings'
 import { redactSettings } from './redact'
 
@@ -14,6 +15,15 @@ export interface AppHandlerDeps {
   startedAt: Date
   probeDocker: () => Promise<Probe>
   probeRedis: () => Promise<Probe>
+  stateDir: string
+  /** Which kind of instance runs this core, and its API's URL once it listens (server/instance.ts). */
+  instance?: () => { door?: unknown; url?: unknown }
+}
+
+function instanceOf(deps: AppHandlerDeps): AppInfoT['instance'] {
+  const i = deps.instance?.() ?? {}
+  const kind = i.door === 'desktop' || i.door === 'headless' ? i.door : 'embedded'
+  return { kind, url: typeof i.url === 'string' ? i.url : null, hostname: hostname(), stateDir: deps.stateDir }
 }
 
 export function osUser(): string {
@@ -41,6 +51,7 @@ export function createAppHandlers(deps: AppHandlerDeps): {
       uptimeS: uptimeS(),
       settingsSource: deps.loaded.source,
       who: ctx.who,
+      instance: instanceOf(deps),
     }),
     'app.health': async () => {
       const [docker, redis] = await Promise.all([deps.probeDocker(), deps.probeRedis()])

@@ -403,6 +403,8 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
         const c = bus.connection()
         return { ok: c.state === 'ready', detail: `${c.state}${c.error ? `: ${c.error}` : ''}` }
       },
+      stateDir,
+      ...(opts.instance ? { instance: opts.instance } : {}),
     }),
     ...stackHandlers,
     // GET /status answers "is it trading, is the killswitch on" too, from the same model.

@@ -19,7 +19,13 @@ export function ConfirmDialog() {
   const needsReason = !!request?.reasonLabel
   const canConfirm = !needsReason || reason.trim().length > 0
   return (
-    <dialog ref={ref} className="confirm" aria-labelledby="confirm-title" onCancel={() => settle(false)} data-testid="confirm-dialog">
+    <dialog
+      ref={ref}
+      className="confirm"
+      aria-labelledby="confirm-title"
+      onCancel={() => settle(false)}
+      data-testid="confirm-dialog"
+    >
       {request && (
         <form
           method="dialog"
@@ -33,14 +39,24 @@ export function ConfirmDialog() {
           {needsReason && (
             <label className="field">
               <span>{request.reasonLabel}</span>
-              <input autoFocus value={reason} onChange={(e) => setReason(e.target.value)} data-testid="confirm-reason" />
+              <input
+                autoFocus
+                value={reason}
+                onChange={(e) => setReason(e.target.value)}
+                data-testid="confirm-reason"
+              />
             </label>
           )}
           <div className="row-end">
             <button type="button" autoFocus={!needsReason} onClick={() => settle(false)}>
               Cancel
             </button>
-            <button type="submit" className={request.danger ? 'danger' : 'primary'} disabled={!canConfirm} data-testid="confirm-ok">
+            <button
+              type="submit"
+              className={request.danger ? 'danger' : 'primary'}
+              disabled={!canConfirm}
+              data-testid="confirm-ok"
+            >
               {request.confirmLabel}
             </button>
           </div>

@@ -1,11 +1,35 @@
 import { useNow } from '../lib/use-now'
 import { useConnection } from '../store/connection'
 import { useSafety } from '../store/safety'
-import { busText, enginesText, killswitchText, stackText, tradingText, type ChipText } from './truth-text'
+import {
+  busText,
+  enginesText,
+  hostText,
+  killswitchText,
+  stackText,
+  tradingText,
+  type ChipText,
+} from './truth-text'
 
-function Chip({ text, testId, extra, onClick }: { text: ChipText; testId: string; extra?: Record<string, string>; onClick?: () => void }) {
+function Chip({
+  text,
+  testId,
+  extra,
+  onClick,
+}: {
+  text: ChipText
+  testId: string
+  extra?: Record<string, string>
+  onClick?: () => void
+}) {
   const cls = `badge badge-${text.tone === 'unknown' ? 'unknown' : text.tone} truth-chip`
-  const props = { 'data-testid': testId, 'data-state': text.state, 'data-tone': text.tone, title: text.title, ...extra }
+  const props = {
+    'data-testid': testId,
+    'data-state': text.state,
+    'data-tone': text.tone,
+    title: text.title,
+    ...extra,
+  }
   return onClick ? (
     <button type="button" className={cls} onClick={onClick} {...props}>
       {text.label}
@@ -23,13 +47,18 @@ function Chip({ text, testId, extra, onClick }: { text: ChipText; testId: string
  * every chip is drawn as stale, with how old it is: the last word is not the current one.
  */
 export function HeaderStatus() {
-  const { door, state: conn, who } = useConnection()
+  const { door, state: conn, who, host } = useConnection()
   const { state, stale, staleReason, receivedAt } = useSafety()
   const now = useNow()
   const age = receivedAt === null ? null : Math.max(0, Math.round((now - receivedAt) / 1000))
-  const hostLabel = `${door === 'ipc' ? 'app' : 'api'}: ${conn}`
+  const hostChip = hostText(door, conn, host, location.host)
   return (
-    <div className={`header-status${stale ? ' truth-stale' : ''}`} aria-label="Status" data-testid="truth-line" data-stale={String(stale)}>
+    <div
+      className={`header-status${stale ? ' truth-stale' : ''}`}
+      aria-label="Status"
+      data-testid="truth-line"
+      data-stale={String(stale)}
+    >
       {state && (
         <>
           <Chip text={stackText(state)} testId="stack-chip" />
@@ -56,8 +85,14 @@ export function HeaderStatus() {
           <Chip text={enginesText(state)} testId="engines-chip" />
         </>
       )}
-      <span className={`badge badge-${conn === 'open' && !stale ? 'ok' : 'bad'}`} data-testid="host-chip" data-state={conn}>
-        {hostLabel}
+      <span
+        className={`badge badge-${hostChip.tone === 'ok' && !stale ? 'ok' : 'bad'}`}
+        data-testid="host-chip"
+        data-state={conn}
+        data-host-kind={host?.kind ?? 'unknown'}
+        title={hostChip.title}
+      >
+        {hostChip.label}
       </span>
       {stale && (
         <span className="badge badge-unknown" data-testid="stale-marker" title={staleReason ?? ''}>

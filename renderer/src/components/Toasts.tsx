@@ -5,7 +5,12 @@ export function Toasts() {
   return (
     <div className="toasts" role="region" aria-label="Notifications" aria-live="polite">
       {toasts.map((t) => (
-        <div key={t.id} className={`toast toast-${t.kind}`} role={t.kind === 'error' ? 'alert' : 'status'} data-testid={`toast-${t.kind}`}>
+        <div
+          key={t.id}
+          className={`toast toast-${t.kind}`}
+          role={t.kind === 'error' ? 'alert' : 'status'}
+          data-testid={`toast-${t.kind}`}
+        >
           <div className="toast-body">
             <strong>{t.title}</strong>
             {t.message && <div className="toast-message">{t.message}</div>}

@@ -1,3 +1,4 @@
+import type { HostFacts } from '../store/connection'
 import type { Fact, SafetyState } from '../store/safety'
 
 /**
@@ -10,7 +11,8 @@ const clock = (iso: string): string => {
   return Number.isNaN(d.getTime()) ? '?' : d.toLocaleTimeString([], { hour12: false })
 }
 
-export const unknownText = (f: { since: string; reason: string }): string => `unknown: ${f.reason} since ${clock(f.since)}`
+export const unknownText = (f: { since: string; reason: string }): string =>
+  `unknown: ${f.reason} since ${clock(f.since)}`
 
 export function countdown(ms: number): string {
   if (ms <= 0) return 'now'
@@ -42,15 +44,23 @@ const BY: Record<string, string> = {
  */
 export function tradingText(s: SafetyState, now: number): ChipText {
   const t = s.trading
-  if (!t.known) return { tone: 'unknown', label: `trading ${unknownText(t)}`, title: `trading_enabled is not known: ${t.reason}`, state: 'unknown' }
+  if (!t.known)
+    return {
+      tone: 'unknown',
+      label: `trading ${unknownText(t)}`,
+      title: `trading_enabled is not known: ${t.reason}`,
+      state: 'unknown',
+    }
   const v = t.value
   const ks = s.killswitch.known ? s.killswitch.value : null
   const latched = ks !== null && !ks.engaged && ks.latched && !v.enabled
   const why = latched ? 'by killswitch latch (released, not resumed)' : (BY[v.source] ?? `by ${v.source}`)
   let label = `trading ${v.enabled ? 'enabled' : 'disabled'} ${why}`
   const sch = s.schedule.known ? s.schedule.value : null
-  const scheduleDecides = v.source === 'schedule' && sch !== null && sch.source === 'schedule' && sch.desired === v.enabled
-  if (scheduleDecides && sch.nextAt && sch.nextKind) label += ` · ${sch.nextKind} in ${countdown(Date.parse(sch.nextAt) - now)}`
+  const scheduleDecides =
+    v.source === 'schedule' && sch !== null && sch.source === 'schedule' && sch.desired === v.enabled
+  if (scheduleDecides && sch.nextAt && sch.nextKind)
+    label += ` · ${sch.nextKind} in ${countdown(Date.parse(sch.nextAt) - now)}`
   const title = [
     `trading_enabled = ${v.enabled} (v${t.version})`,
     `set by ${v.who}${v.why ? `: ${v.why}` : ''}`,
@@ -65,7 +75,13 @@ export function tradingText(s: SafetyState, now: number): ChipText {
 
 export function killswitchText(s: SafetyState): ChipText {
   const k = s.killswitch
-  if (!k.known) return { tone: 'unknown', label: `killswitch ${unknownText(k)}`, title: `The killswitch state is not known: ${k.reason}`, state: 'unknown' }
+  if (!k.known)
+    return {
+      tone: 'unknown',
+      label: `killswitch ${unknownText(k)}`,
+      title: `The killswitch state is not known: ${k.reason}`,
+      state: 'unknown',
+    }
   const v = k.value
   const who = `${v.who ?? '?'}${v.changedAt ? ` at ${clock(v.changedAt)}` : ''}${v.reason ? `: ${v.reason}` : ''}`
   if (v.engaged)
@@ -75,7 +91,13 @@ export function killswitchText(s: SafetyState): ChipText {
       title: `Engaged by ${who}`,
       state: 'engaged',
     }
-  if (v.latched) return { tone: 'warn', label: 'killswitch released · trading latched off', title: `Released by ${who}. Trading stays disabled until Resume trading.`, state: 'latched' }
+  if (v.latched)
+    return {
+      tone: 'warn',
+      label: 'killswitch released · trading latched off',
+      title: `Released by ${who}. Trading stays disabled until Resume trading.`,
+      state: 'latched',
+    }
   return { tone: 'muted', label: 'killswitch off', title: `Last change by ${who}`, state: 'released' }
 }
 
@@ -97,34 +119,105 @@ export function enginesText(s: SafetyState): ChipText {
   const down = all.filter((e) => !e.fact.known || !e.fact.value.reachable)
   if (all.length === 0) return { tone: 'muted', label: 'engines: none configured', title: '', state: 'none' }
   const title = all
-    .map((e) => (e.fact.known ? `${e.id}: ${e.fact.value.reachable ? 'reachable' : `unreachable${e.fact.value.error ? ` (${e.fact.value.error})` : ''}`}` : `${e.id}: ${unknownText(e.fact)}`))
+    .map((e) =>
+      e.fact.known
+        ? `${e.id}: ${e.fact.value.reachable ? 'reachable' : `unreachable${e.fact.value.error ? ` (${e.fact.value.error})` : ''}`}`
+        : `${e.id}: ${unknownText(e.fact)}`,
+    )
     .join('\n')
-  if (down.length === 0) return { tone: 'ok', label: `engine${all.length > 1 ? 's' : ''}: ${all.length} reachable`, title, state: 'ok' }
+  if (down.length === 0)
+    return {
+      tone: 'ok',
+      label: `engine${all.length > 1 ? 's' : ''}: ${all.length} reachable`,
+      title,
+      state: 'ok',
+    }
   const first = down[0]
   const f = first?.fact
   const since = f === undefined ? undefined : f.known ? f.at : f.since
-  return { tone: 'bad', label: `engine${down.length > 1 ? 's' : ''} ${down.map((e) => e.id).join(', ')} unreachable since ${since ? clock(since) : '?'}`, title, state: 'down' }
+  return {
+    tone: 'bad',
+    label: `engine${down.length > 1 ? 's' : ''} ${down.map((e) => e.id).join(', ')} unreachable since ${since ? clock(since) : '?'}`,
+    title,
+    state: 'down',
+  }
 }
 
 export function stackText(s: SafetyState): ChipText {
   const c: Fact<SafetyState['containers'] extends Fact<infer V> ? V : never> = s.containers
-  if (!c.known) return { tone: 'unknown', label: `stack ${unknownText(c)}`, title: c.reason, state: 'unknown' }
+  if (!c.known)
+    return { tone: 'unknown', label: `stack ${unknownText(c)}`, title: c.reason, state: 'unknown' }
   const v = c.value
   const partial = v.unreachable.length > 0 ? ` (not counted: ${v.unreachable.join(', ')})` : ''
-  const parts = [`${v.running} running`, v.paused ? `${v.paused} paused` : '', v.other ? `${v.other} other` : ''].filter(Boolean).join(' / ')
-  const state = v.total === 0 ? 'empty' : v.paused > 0 && v.running === 0 ? 'paused' : v.paused > 0 ? 'mixed' : 'running'
+  const parts = [
+    `${v.running} running`,
+    v.paused ? `${v.paused} paused` : '',
+    v.other ? `${v.other} other` : '',
+  ]
+    .filter(Boolean)
+    .join(' / ')
+  const state =
+    v.total === 0 ? 'empty' : v.paused > 0 && v.running === 0 ? 'paused' : v.paused > 0 ? 'mixed' : 'running'
   const tone = partial ? 'warn' : state === 'running' ? 'ok' : state === 'empty' ? 'muted' : 'warn'
-  return { tone, label: `stack: ${v.total === 0 ? 'no containers' : parts}${partial}`, title: `${v.total} container(s)`, state }
+  return {
+    tone,
+    label: `stack: ${v.total === 0 ? 'no containers' : parts}${partial}`,
+    title: `${v.total} container(s)`,
+    state,
+  }
 }
 
 /** Why an action that needs `what` is not possible now, or null. For disabled buttons' tooltips. */
-export function blockedBy(s: SafetyState | null, stale: boolean, what: 'bus' | 'killswitch' | 'trading'): string | null {
-  if (stale || !s) return 'The view is stale (no fresh state from the host): actions are disabled until it is back.'
+export function blockedBy(
+  s: SafetyState | null,
+  stale: boolean,
+  what: 'bus' | 'killswitch' | 'trading',
+): string | null {
+  if (stale || !s)
+    return 'The view is stale (no fresh state from the host): actions are disabled until it is back.'
   if (what === 'bus' || what === 'killswitch') {
     if (!s.bus.known || s.bus.value.state !== 'ready')
       return `Redis is unreachable${s.bus.known ? ` since ${clock(s.bus.at)}` : ''}: the killswitch state is unknown, so this cannot be done from here.`
   }
-  if (what === 'killswitch' && !s.killswitch.known) return `The killswitch state is unknown (${s.killswitch.reason}).`
+  if (what === 'killswitch' && !s.killswitch.known)
+    return `The killswitch state is unknown (${s.killswitch.reason}).`
   if (what === 'trading' && !s.trading.known) return `Trading state is unknown (${s.trading.reason}).`
   return null
+}
+
+
+const KIND: Record<HostFacts['kind'], string> = {
+  desktop: 'desktop app',
+  headless: 'headless host',
+  embedded: 'embedded core',
+}
+
+/**
+ * The host chip: which Stackdeck this window is driving, always, so a trader with a local and a
+ * colocated host open never acts on the wrong one. Over IPC it is the window's own core; over the
+ * WebSocket it is the host that served the page (`pageHost`, as in the address bar), with its kind
+ * and machine once app.info has answered (until then only the address, never a guess).
+ */
+export function hostText(
+  door: 'ipc' | 'ws' | null,
+  conn: string,
+  facts: HostFacts | null,
+  pageHost: string,
+): ChipText {
+  const tone: ChipText['tone'] = conn === 'open' ? 'ok' : 'bad'
+  const where = facts ? ` on ${facts.hostname} (pid ${facts.pid}), state directory ${facts.stateDir}` : ''
+  if (door === 'ipc')
+    return {
+      tone,
+      label: `app: ${conn}`,
+      title: `This window drives its own core${where}${facts?.url ? `; its control API is at ${facts.url}` : ''}`,
+      state: conn,
+    }
+  const kind = facts ? ` · ${KIND[facts.kind]} on ${facts.hostname}` : ''
+  return {
+    tone,
+    label: `host ${pageHost}${kind}: ${conn}`,
+    title: `This window drives the Stackdeck at ${pageHost}${facts ? `, the ${KIND[facts.kind]}${where}` : ' (which instance: not known yet)'}`,
+    state: conn,
+  }
 }

@@ -1,4 +1,4 @@
-import { Type } from 'typebox'
+import { Type, type Static } from 'typebox'
 import { ev, op } from '../define'
 
 const Reachability = Type.Object({
@@ -16,7 +16,20 @@ export const AppInfo = Type.Object({
   uptimeS: Type.Number(),
   settingsSource: Type.Union([Type.String(), Type.Null()]),
   who: Type.String({ description: 'The identity this client acts as (OS user or token name).' }),
+  instance: Type.Object(
+    {
+      kind: Type.Union([Type.Literal('desktop'), Type.Literal('headless'), Type.Literal('embedded')], {
+        description: 'desktop: the desktop app; headless: the headless host; embedded: a core started by another program (tests).',
+      }),
+      url: Type.Union([Type.String(), Type.Null()], { description: 'Where its control API answers; null when it serves none.' }),
+      hostname: Type.String({ description: 'The machine it runs on.' }),
+      stateDir: Type.String({ description: 'The state directory it owns (one instance per state directory).' }),
+    },
+    { description: 'Which Stackdeck this is: the header names the host a window drives from it.' },
+  ),
 })
+
+export type AppInfoT = Static<typeof AppInfo>
 
 export const appOperations = {
   'app.info': op({
