@@ -64,11 +64,11 @@ function usage(fn: () => unknown): string {
 
 describe('history command line', () => {
   it('picks the subcommand and its own options; globals anywhere', () => {
-    const p = parseCommandLine(['--url', 'http://h:1', 'history', '--since', '1h', 'events', '--channel', 'a.*', '--json'], {})
+    const p = parseCommandLine(['--url', 'https://h:1', 'history', '--since', '1h', 'events', '--channel', 'a.*', '--json'], {})
     expect(p.command?.name).toBe('history')
     expect(p.subcommand?.name).toBe('events')
     expect(p.values).toMatchObject({ since: '1h', channel: 'a.*' })
-    expect(p.global).toMatchObject({ url: 'http://h:1', json: true })
+    expect(p.global).toMatchObject({ url: 'https://h:1', json: true })
     expect(parseCommandLine(['history', 'agent', 'agent-7'], {}).positionals).toEqual(['agent-7'])
   })
 

@@ -35,6 +35,7 @@ function setup() {
         uptimeS: 0,
         settingsSource: null,
         who: 'u',
+        instance: { kind: 'desktop', url: null, hostname: 'h', stateDir: '/tmp/state' },
       }
     },
   })
