@@ -73,6 +73,7 @@ export const AuditQuery = Type.Object(
     since: Type.Optional(
       Type.Integer({
         minimum: 0,
+        maximum: Number.MAX_SAFE_INTEGER,
         description: 'Cursor: records with a larger seq, oldest first. Absent: the newest records.',
       }),
     ),

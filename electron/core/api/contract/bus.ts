@@ -157,6 +157,7 @@ export const EventsQuery = Type.Object(
     since: Type.Optional(
       Type.Integer({
         minimum: 0,
+        maximum: Number.MAX_SAFE_INTEGER,
         description: 'Cursor: events with a larger id. Absent: the newest events.',
       }),
     ),
