@@ -22,12 +22,14 @@ import {
 const root = join(import.meta.dirname, '..')
 interface BuildConfig {
   asarUnpack: string[]
+  npmRebuild: boolean
   linux: { asarUnpack: string[]; icon: string; target: string[] }
   deb: { depends: string[]; recommends: string[]; fpm: string[] }
 }
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   name: string
   productName: string
+  allowScripts: Record<string, boolean>
   build: BuildConfig
 }
 const build = pkg.build
@@ -50,6 +52,16 @@ describe('the headless host in the Linux packages', () => {
       .map((e) => relative(UNPACKED, e.path))
     expect(inApp).toContain('out/main/server.js')
     expect(inApp.filter((f) => !globs.some((g) => g.test(f)))).toEqual([])
+  })
+
+  it('native modules are not rebuilt for Electron: the only ones are optional, and the host runs them under Node', () => {
+    // cpu-features and ssh2's binding speed up dockerode's SSH transport and are required inside
+    // try/catch; their install scripts are denied (allowScripts), so @electron/rebuild fails on them
+    // (cpu-features lacks its generated buildcheck.gypi), and an Electron-ABI build would not load
+    // under the system Node that runs the headless host anyway.
+    expect(pkg.allowScripts['cpu-features']).toBe(false)
+    expect(pkg.allowScripts['ssh2']).toBe(false)
+    expect(build.npmRebuild).toBe(false)
   })
 
   it('the systemd unit runs the unpacked entry with the system Node, and the deb installs it where check-deb looks', () => {
