@@ -17,7 +17,7 @@ const CONTROL = {
   Architecture: 'amd64',
   Maintainer: 'Stackdeck maintainers <maintainers@stackdeck.dev>',
   Depends: 'libgtk-3-0, libnotify4, libnss3',
-  Recommends: 'libappindicator3-1, nodejs (>= 20)',
+  Recommends: 'libappindicator3-1, nodejs (>= 22.12)',
   Description: 'Cockpit for Docker-hosted trading stacks',
 }
 
@@ -78,7 +78,7 @@ describe('check-deb on built packages', () => {
       'missing the icon: /usr/share/icons/hicolor/*/apps/stackdeck.png',
       `missing the runtime dependency ws: ${UNPACKED}/node_modules/ws/package.json`,
       'missing control field Depends',
-      'control field Recommends lacks nodejs (>= 20) (is: libappindicator3-1)',
+      'control field Recommends lacks nodejs (>= 22.12) (is: libappindicator3-1)',
     ])
   })
 

@@ -47,7 +47,7 @@ export const REQUIRED_ENTRIES = [
 export const REQUIRED_CONTROL = [
   { field: 'Package', includes: ['stackdeck'] },
   { field: 'Depends', includes: ['libgtk-3-0', 'libnss3'] },
-  { field: 'Recommends', includes: ['nodejs (>= 20)'] },
+  { field: 'Recommends', includes: ['nodejs (>= 22.12)'] },
 ]
 
 /**
