@@ -4,7 +4,14 @@ import type { RunReportT } from '../api/contract/workflow'
 import { CoreError, isCoreError } from '../errors'
 import type { JournalRecord } from './journal'
 import { planApply, type ApplyMode, type ApplyPlan } from './apply-plan'
-import type { ContainerRef, ContainerResult, PreparedConfig, ReloadReport, SaveAndRestartDeps, StagedConfig } from './ports'
+import type {
+  ContainerRef,
+  ContainerResult,
+  PreparedConfig,
+  ReloadReport,
+  SaveAndRestartDeps,
+  StagedConfig,
+} from './ports'
 
 export type { SaveAndRestartDeps, WorkflowEmitter } from './ports'
 import { checkContainers, deferredServices, discountUnseen, proveFiles, reloadStates } from './reload-verify'
@@ -88,10 +95,14 @@ export class SaveAndRestart {
   private async execute(runId: string, input: SaveAndRestartInput, ctx: CallContext): Promise<RunReportT> {
     const { stack, config, journal } = this.deps
     const t0 = this.now()
-    const steps = new StepTracker(runId, (id, s) => {
-      if (this.inFlight && s.status === 'running') this.inFlight.step = s.step
-      this.deps.emit.progress(id, s)
-    }, this.now)
+    const steps = new StepTracker(
+      runId,
+      (id, s) => {
+        if (this.inFlight && s.status === 'running') this.inFlight.step = s.step
+        this.deps.emit.progress(id, s)
+      },
+      this.now,
+    )
     const report: RunReportT = {
       runId,
       who: ctx.who,
@@ -146,7 +157,12 @@ export class SaveAndRestart {
         sights,
       })
       if (!planned.ok) {
-        throw new CoreError('conflict', planned.refusals.length ? `${planned.message}\n\n${planned.refusals.join('\n\n')}` : planned.message)
+        throw new CoreError(
+          'conflict',
+          planned.refusals.length
+            ? `${planned.message}\n\n${planned.refusals.join('\n\n')}`
+            : planned.message,
+        )
       }
       plan = planned
       staged = await config.stage(prepared, plan.writeMode)
@@ -159,14 +175,26 @@ export class SaveAndRestart {
     report.backup = staged.backup
     report.pausedBefore = targets.paused
     steps.end('validate', 'ok', {
-      detail: [prepared.diff.summary, `backup ${staged.backup} and the new file staged`, ...plan.notes].join('; '),
+      detail: [prepared.diff.summary, `backup ${staged.backup} and the new file staged`, ...plan.notes].join(
+        '; ',
+      ),
     })
 
     const hot = plan.mode === 'hot'
     const journalBase: JournalRecord = {
-      version: 1, runId, who: ctx.who, door: ctx.door, startedAt: report.startedAt, phase: hot ? 'writing' : 'pausing',
-      configPath: this.deps.configPath, baseHash: prepared.baseHash, newHash: staged.hash, backup: staged.backup,
-      targets: hot ? [] : targets.running, paused: [], pausedBefore: targets.paused,
+      version: 1,
+      runId,
+      who: ctx.who,
+      door: ctx.door,
+      startedAt: report.startedAt,
+      phase: hot ? 'writing' : 'pausing',
+      configPath: this.deps.configPath,
+      baseHash: prepared.baseHash,
+      newHash: staged.hash,
+      backup: staged.backup,
+      targets: hot ? [] : targets.running,
+      paused: [],
+      pausedBefore: targets.paused,
     }
     try {
       await journal.write(journalBase)
@@ -175,7 +203,11 @@ export class SaveAndRestart {
       report.backup = null
       steps.start('pause')
       steps.end('pause', 'failed', { detail: `cannot write the run journal: ${errText(err)}` })
-      return finish('failed', `Nothing was paused: the run journal could not be written (${errText(err)}).`, err)
+      return finish(
+        'failed',
+        `Nothing was paused: the run journal could not be written (${errText(err)}).`,
+        err,
+      )
     }
 
     let ours: ContainerRef[]
@@ -183,7 +215,12 @@ export class SaveAndRestart {
       ours = targets.running
       steps.skip('pause', 'hot change: every changed field is x-apply hot, so the stack was not paused')
       const w = await this.commitStaged(staged, steps, report)
-      if (!w.ok) return finish('failed', `Could not write config.toml (${errText(w.err)}); the previous file is unchanged. Nothing was paused.`, w.err)
+      if (!w.ok)
+        return finish(
+          'failed',
+          `Could not write config.toml (${errText(w.err)}); the previous file is unchanged. Nothing was paused.`,
+          w.err,
+        )
       steps.skip('unpause', 'nothing was paused')
       report.freezeWindowMs = 0
       report.freezeClock = 'none'
@@ -191,7 +228,9 @@ export class SaveAndRestart {
     } else {
       // 2. pause — in parallel; any container that cannot be frozen aborts the run. Only running
       // containers are targets: what someone else paused is left exactly as it is, before and after.
-      const leftAlone = targets.paused.length ? `; left alone, paused by the trader: ${names(targets.paused)}` : ''
+      const leftAlone = targets.paused.length
+        ? `; left alone, paused by the trader: ${names(targets.paused)}`
+        : ''
       steps.start('pause', `${targets.running.length} running container(s)${leftAlone}`)
       const freezeStart = this.now()
       const paused = await stack.pause(targets.running, ctx, why)
@@ -200,44 +239,82 @@ export class SaveAndRestart {
       report.pausedBefore = [...targets.paused, ...refsWith(paused, ['already'])]
       const bad = paused.filter((r) => r.outcome !== 'ok' && r.outcome !== 'already')
       journalBase.pausedBefore = report.pausedBefore
-      // What the run paused, and what it found paused, for recovery: written while the rename
-      // happens, not before it, since every fsync inside the freeze is time the stack stands still.
-      const pausedRecord = journal.write({ ...journalBase, phase: 'paused', paused: ours }).catch(() => undefined)
+      // What the run paused, and what it found paused, for recovery. Written while the rename and
+      // the unpause happen, and awaited only after the unpause: its fsyncs (file and directory,
+      // 2–4 ms here) were the largest part of the freeze beyond the engine's own pause and unpause
+      // for a small stack. Until it is on disk the journal of phase 'pausing' stands in, which names
+      // the same targets, so a crash in that window still leaves recovery every container to resume.
+      // Every later journal write waits for it, so the records never overtake each other.
+      const pausedRecord = journal
+        .write({ ...journalBase, phase: 'paused', paused: ours })
+        .catch(() => undefined)
       if (bad.length > 0) {
         await pausedRecord
         await staged.abandon()
         report.backup = null
-        steps.end('pause', 'failed', { containers: paused, detail: `could not pause ${bad.map((b) => `${b.name} (${b.outcome})`).join(', ')}` })
-        return this.abortAfterPause(report, steps, ours, ctx, freezeStart, finish,
-          `Pause failed for ${bad.map((b) => b.name).join(', ')}; config.toml was not changed`)
+        steps.end('pause', 'failed', {
+          containers: paused,
+          detail: `could not pause ${bad.map((b) => `${b.name} (${b.outcome})`).join(', ')}`,
+        })
+        return this.abortAfterPause(
+          report,
+          steps,
+          ours,
+          ctx,
+          freezeStart,
+          finish,
+          `Pause failed for ${bad.map((b) => b.name).join(', ')}; config.toml was not changed`,
+        )
       }
       steps.end('pause', 'ok', { containers: paused })
 
       // 3. write: inside the freeze only the last check, the rename and the directory fsync.
-      const [w] = await Promise.all([this.commitStaged(staged, steps, report), pausedRecord])
+      const w = await this.commitStaged(staged, steps, report)
       if (!w.ok) {
+        await pausedRecord
         // Never "unchanged" when the in-place write began: the file may be incomplete.
         const state = staged.touched
           ? `config.toml may be INCOMPLETE (the in-place write failed part-way): restore backup ${staged.backup} from the Config tab's History`
           : 'the previous file is unchanged'
-        return this.abortAfterPause(report, steps, ours, ctx, freezeStart, finish,
-          `Could not write config.toml (${errText(w.err)}); ${state}`, w.err)
+        return this.abortAfterPause(
+          report,
+          steps,
+          ours,
+          ctx,
+          freezeStart,
+          finish,
+          `Could not write config.toml (${errText(w.err)}); ${state}`,
+          w.err,
+        )
       }
 
       // 4. unpause — retried within a bound; anything still frozen becomes a loud, persistent alert.
       steps.start('unpause')
-      const un = await unpauseWithRetry(stack, ours, ctx, why, this.deps.unpauseRetries, this.deps.retryDelayMs)
+      const un = await unpauseWithRetry(
+        stack,
+        ours,
+        ctx,
+        why,
+        this.deps.unpauseRetries,
+        this.deps.retryDelayMs,
+      )
       const freezeEnd = this.now()
+      await pausedRecord
       await this.measureFreeze(report, ours, freezeStart, freezeEnd)
       await this.finishStaged(staged, steps)
       if (un.stillPaused.length > 0) {
         report.leftPaused = un.stillPaused
-        steps.end('unpause', 'failed', { containers: un.results, detail: `still paused: ${names(un.stillPaused)}` })
+        steps.end('unpause', 'failed', {
+          containers: un.results,
+          detail: `still paused: ${names(un.stillPaused)}`,
+        })
         this.raiseStillPaused(runId, un.stillPaused)
         await this.recovery.adoptStillPaused(runId, ctx, un.stillPaused, report.backup, report.pausedBefore)
         report.containers = await checkContainers(stack, ours, report.pausedBefore, new Map())
-        return finish('unpause_failed',
-          `The new config was written (backup ${report.backup ?? '-'}), but ${un.stillPaused.length} container(s) are still paused: ${names(un.stillPaused)}. Resume them from the Stack tab or the alert.`)
+        return finish(
+          'unpause_failed',
+          `The new config was written (backup ${report.backup ?? '-'}), but ${un.stillPaused.length} container(s) are still paused: ${names(un.stillPaused)}. Resume them from the Stack tab or the alert.`,
+        )
       }
       steps.end('unpause', 'ok', { containers: un.results })
     }
@@ -257,17 +334,30 @@ export class SaveAndRestart {
     let evidence: ReloadReport | null = null
     try {
       evidence = discountUnseen(
-        await stack.reload(services, writtenAt, { awaitEvidence, ...(prepared.newValue !== undefined ? { config: prepared.newValue } : {}) }),
+        await stack.reload(services, writtenAt, {
+          awaitEvidence,
+          ...(prepared.newValue !== undefined ? { config: prepared.newValue } : {}),
+        }),
         proofs,
       )
       const deferred = deferredServices(evidence)
       report.reload = awaitEvidence
-        ? { proved: evidence.proved, notProved: evidence.notProved, unverifiable: evidence.unverifiable, deferred }
+        ? {
+            proved: evidence.proved,
+            notProved: evidence.notProved,
+            unverifiable: evidence.unverifiable,
+            deferred,
+          }
         : { proved: [], notProved: [], unverifiable: [], deferred }
       const deferredText = deferred.length
-        ? `; reload deferred (paused by the trader, not signalled): ${evidence.details.filter((d) => d.deferred).map((d) => d.container).join(', ')}`
+        ? `; reload deferred (paused by the trader, not signalled): ${evidence.details
+            .filter((d) => d.deferred)
+            .map((d) => d.container)
+            .join(', ')}`
         : ''
-      const failedSignals = evidence.details.filter((d) => !d.deferred && d.proved === false && d.error?.startsWith('signal'))
+      const failedSignals = evidence.details.filter(
+        (d) => !d.deferred && d.proved === false && d.error?.startsWith('signal'),
+      )
       if (awaitEvidence) {
         steps.end('reload', evidence.notProved.length || deferred.length ? 'warning' : 'ok', {
           detail: `proved: ${evidence.proved.join(', ') || 'none'}${evidence.notProved.length ? `; no evidence: ${evidence.notProved.join(', ')}` : ''}${evidence.unverifiable.length ? `; unverifiable: ${evidence.unverifiable.join(', ')}` : ''}${deferredText}`,
@@ -290,23 +380,38 @@ export class SaveAndRestart {
     const problems: string[] = []
     const onDisk = await config.currentHash().catch(() => null)
     if (onDisk !== report.newHash) problems.push('config.toml on disk no longer matches what was written')
-    report.containers = await checkContainers(stack, ours, report.pausedBefore, reloadStates(evidence, awaitEvidence), proofs, hot ? 'hot' : 'paused')
+    report.containers = await checkContainers(
+      stack,
+      ours,
+      report.pausedBefore,
+      reloadStates(evidence, awaitEvidence),
+      proofs,
+      hot ? 'hot' : 'paused',
+    )
     const wrong = report.containers.filter((c) => !c.ok)
     for (const c of wrong) problems.push(`${c.name}: ${c.note}`)
     const deferredNames = report.containers.filter((c) => c.reload === 'deferred').map((c) => c.name)
-    if (deferredNames.length) problems.push(`reload deferred for ${deferredNames.join(', ')} (paused by the trader): not re-read yet`)
-    if (report.reload.notProved.length) problems.push(`reload not proved by ${report.reload.notProved.join(', ')}`)
+    if (deferredNames.length)
+      problems.push(`reload deferred for ${deferredNames.join(', ')} (paused by the trader): not re-read yet`)
+    if (report.reload.notProved.length)
+      problems.push(`reload not proved by ${report.reload.notProved.join(', ')}`)
     const seen = report.containers.filter((c) => c.file?.matches === true).length
-    const unseen = report.containers.filter((c) => c.file && c.file.matches === null).map((c) => `${c.name} (${c.file?.note})`)
+    const unseen = report.containers
+      .filter((c) => c.file && c.file.matches === null)
+      .map((c) => `${c.name} (${c.file?.note})`)
     const fileNote = `${seen}/${report.containers.length} container(s) seen holding the new file${unseen.length ? `; file not checked: ${unseen.join(', ')}` : ''}`
-    const stillPausedNote = report.pausedBefore.length && !wrong.some((c) => !c.pausedByRun)
-      ? `, ${report.pausedBefore.length} paused by the trader still paused`
-      : ''
-    const okDetail = report.pausedBefore.length === 0
-      ? `config in place, stack running, ${awaitEvidence ? 'reload proved' : 'reload evidence not requested'}; ${fileNote}`
-      : `config in place, ${ours.length} ${hot ? 'running' : 'resumed'} container(s) running${stillPausedNote}; ${fileNote}`
+    const stillPausedNote =
+      report.pausedBefore.length && !wrong.some((c) => !c.pausedByRun)
+        ? `, ${report.pausedBefore.length} paused by the trader still paused`
+        : ''
+    const okDetail =
+      report.pausedBefore.length === 0
+        ? `config in place, stack running, ${awaitEvidence ? 'reload proved' : 'reload evidence not requested'}; ${fileNote}`
+        : `config in place, ${ours.length} ${hot ? 'running' : 'resumed'} container(s) running${stillPausedNote}; ${fileNote}`
     steps.end('verify', problems.length ? 'warning' : 'ok', {
-      detail: problems.length ? `${problems.join('; ')}${awaitEvidence ? '' : '; reload evidence not requested'}` : okDetail,
+      detail: problems.length
+        ? `${problems.join('; ')}${awaitEvidence ? '' : '; reload evidence not requested'}`
+        : okDetail,
     })
     await journal.clear()
 
@@ -316,16 +421,25 @@ export class SaveAndRestart {
     const base = `Applied ${prepared.diff.summary}; backup ${report.backup ?? '-'}; ${frozen}`
     const notes: string[] = []
     if (report.reload.notProved.length > 0)
-      notes.push(`Reload not confirmed for ${report.reload.notProved.join(', ')}: check those services' logs, or restart them.`)
+      notes.push(
+        `Reload not confirmed for ${report.reload.notProved.join(', ')}: check those services' logs, or restart them.`,
+      )
     if (deferredNames.length > 0)
-      notes.push(`Left paused as the trader had them, not signalled: ${deferredNames.join(', ')}. They have not re-read config.toml: after you resume them, send their reload signal (Stack tab → Signal) or restart them.`)
-    if (wrong.length > 0) notes.push(`Not as expected: ${wrong.map((c) => `${c.name} (${c.note})`).join('; ')}.`)
+      notes.push(
+        `Left paused as the trader had them, not signalled: ${deferredNames.join(', ')}. They have not re-read config.toml: after you resume them, send their reload signal (Stack tab → Signal) or restart them.`,
+      )
+    if (wrong.length > 0)
+      notes.push(`Not as expected: ${wrong.map((c) => `${c.name} (${c.note})`).join('; ')}.`)
     if (notes.length > 0) return finish('applied_unconfirmed', `${base} ${notes.join(' ')}`)
     return finish('applied', base)
   }
 
   /** The rename (or in-place write); on failure the staged files are gone and the old file is live. */
-  private async commitStaged(staged: StagedConfig, steps: StepTracker, report: RunReportT): Promise<{ ok: true } | { ok: false; err: unknown }> {
+  private async commitStaged(
+    staged: StagedConfig,
+    steps: StepTracker,
+    report: RunReportT,
+  ): Promise<{ ok: true } | { ok: false; err: unknown }> {
     steps.start('write')
     try {
       await staged.commit()
@@ -336,7 +450,9 @@ export class SaveAndRestart {
       return { ok: false, err }
     }
     report.newHash = staged.hash
-    steps.end('write', 'ok', { detail: `backup ${staged.backup}${report.writeMode === 'in-place' ? '; written in place (not crash-atomic)' : ''}` })
+    steps.end('write', 'ok', {
+      detail: `backup ${staged.backup}${report.writeMode === 'in-place' ? '; written in place (not crash-atomic)' : ''}`,
+    })
     return { ok: true }
   }
 
@@ -354,10 +470,17 @@ export class SaveAndRestart {
    * The freeze the containers saw, from the engines' own pause/unpause events; Stackdeck's clock
    * (first pause request to last unpause confirmed) when the events cannot tell.
    */
-  private async measureFreeze(report: RunReportT, ours: ContainerRef[], start: Date, end: Date): Promise<void> {
+  private async measureFreeze(
+    report: RunReportT,
+    ours: ContainerRef[],
+    start: Date,
+    end: Date,
+  ): Promise<void> {
     const client = end.getTime() - start.getTime()
     report.freezeWindowClientMs = client
-    const engine = ours.length ? await this.deps.stack.engineFreeze(ours, start.getTime(), end.getTime()).catch(() => null) : null
+    const engine = ours.length
+      ? await this.deps.stack.engineFreeze(ours, start.getTime(), end.getTime()).catch(() => null)
+      : null
     report.freezeWindowMs = engine ?? client
     report.freezeClock = engine === null ? 'stackdeck' : 'engine'
   }
@@ -374,15 +497,29 @@ export class SaveAndRestart {
     err?: unknown,
   ): Promise<RunReportT> {
     steps.start('unpause', 'rolling back')
-    const un = await unpauseWithRetry(this.deps.stack, ours, ctx, 'Save & Restart rollback', this.deps.unpauseRetries, this.deps.retryDelayMs)
+    const un = await unpauseWithRetry(
+      this.deps.stack,
+      ours,
+      ctx,
+      'Save & Restart rollback',
+      this.deps.unpauseRetries,
+      this.deps.retryDelayMs,
+    )
     await this.measureFreeze(report, ours, freezeStart, this.now())
     if (un.stillPaused.length > 0) {
       report.leftPaused = un.stillPaused
-      steps.end('unpause', 'failed', { containers: un.results, detail: `still paused: ${names(un.stillPaused)}` })
+      steps.end('unpause', 'failed', {
+        containers: un.results,
+        detail: `still paused: ${names(un.stillPaused)}`,
+      })
       this.raiseStillPaused(report.runId, un.stillPaused)
       await this.recovery.adoptStillPaused(report.runId, ctx, un.stillPaused, null, report.pausedBefore)
       report.containers = await checkContainers(this.deps.stack, ours, report.pausedBefore, new Map())
-      return finish('unpause_failed', `${what}. Resuming failed: ${names(un.stillPaused)} are still paused.`, err)
+      return finish(
+        'unpause_failed',
+        `${what}. Resuming failed: ${names(un.stillPaused)} are still paused.`,
+        err,
+      )
     }
     steps.end('unpause', 'ok', { containers: un.results, detail: 'rolled back' })
     report.containers = await checkContainers(this.deps.stack, ours, report.pausedBefore, new Map())
