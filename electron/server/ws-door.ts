@@ -35,7 +35,12 @@ function bearerFrom(req: IncomingMessage): string | undefined {
 }
 
 /** An HTTP answer on a socket that never became a WebSocket. */
-export function refuseUpgrade(socket: Duplex, status: number, reason: string, headers: Record<string, string> = {}) {
+export function refuseUpgrade(
+  socket: Duplex,
+  status: number,
+  reason: string,
+  headers: Record<string, string> = {},
+) {
   const extra = Object.entries(headers)
     .map(([k, v]) => `${k}: ${v}\r\n`)
     .join('')
@@ -71,7 +76,8 @@ export function createWsDoor(deps: Deps) {
       frame = JSON.stringify({ event, payload })
     } catch (err) {
       // One event that cannot be serialised must not take the others down with it; say so once per event name.
-      if (!unserialisable.has(event)) deps.log(`[ws] dropped a ${event} event that cannot be serialised: ${(err as Error).message}`)
+      if (!unserialisable.has(event))
+        deps.log(`[ws] dropped a ${event} event that cannot be serialised: ${(err as Error).message}`)
       unserialisable.add(event)
       return
     }
@@ -83,13 +89,21 @@ export function createWsDoor(deps: Deps) {
   function onConnection(ws: WebSocket, who: TokenIdentity, addr: string) {
     clients.add(ws)
     let frames = 0
-    ws.on('close', () => clients.delete(ws))
+    // Aborted when the socket closes, as the HTTP door aborts a call whose connection went away: a
+    // long-poll (runs.commands.next with `wait`) must not take a command for a client that is gone.
+    const gone = new AbortController()
+    ws.on('close', () => {
+      clients.delete(ws)
+      gone.abort()
+    })
     // Protocol violations (invalid UTF-8 1007, too big 1009, unmasked frame, reserved opcode, RSV1,
     // stray continuation, bad close code, oversize ping: 1002) arrive here, after ws has already
     // started closing this socket with the right code. Without a listener the 'error' event was
     // thrown, and one frame ended the host.
     ws.on('error', (err: Error & { code?: string }) => {
-      deps.log(`[ws] ${who.name}@${addr}: ${err.message}${err.code ? ` (${err.code})` : ''}; closed that socket`)
+      deps.log(
+        `[ws] ${who.name}@${addr}: ${err.message}${err.code ? ` (${err.code})` : ''}; closed that socket`,
+      )
     })
 
     const send = (body: object) => {
@@ -99,7 +113,11 @@ export function createWsDoor(deps: Deps) {
         text = JSON.stringify(body)
       } catch (err) {
         deps.log(`[ws] reply cannot be serialised: ${(err as Error).message}`)
-        text = JSON.stringify({ id: (body as { id?: unknown }).id ?? null, ok: false, error: { code: 'internal', message: 'The result cannot be serialised' } })
+        text = JSON.stringify({
+          id: (body as { id?: unknown }).id ?? null,
+          ok: false,
+          error: { code: 'internal', message: 'The result cannot be serialised' },
+        })
       }
       ws.send(text)
     }
@@ -109,12 +127,18 @@ export function createWsDoor(deps: Deps) {
       handleFrame(n, data, isBinary).catch((err: unknown) => {
         // Nothing in handleFrame should throw; if it does, this socket hears about it and the host lives on.
         deps.log(`[ws] frame ${n} from ${who.name}@${addr} failed: ${(err as Error).stack ?? String(err)}`)
-        send({ id: null, frame: n, ok: false, error: { code: 'internal', message: `frame ${n}: internal error` } })
+        send({
+          id: null,
+          frame: n,
+          ok: false,
+          error: { code: 'internal', message: `frame ${n}: internal error` },
+        })
       })
     })
 
     async function handleFrame(n: number, data: RawData, isBinary: boolean) {
-      const refuse = (id: string | number | null, error: ContractError) => send({ id, frame: n, ok: false, error })
+      const refuse = (id: string | number | null, error: ContractError) =>
+        send({ id, frame: n, ok: false, error })
       const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer)
       let text: string
       try {
@@ -128,7 +152,11 @@ export function createWsDoor(deps: Deps) {
       try {
         parsed = JSON.parse(text)
       } catch (err) {
-        return refuse(null, { code: 'invalid_input', message: `frame ${n} is not JSON: ${(err as Error).message}`, path: '/' })
+        return refuse(null, {
+          code: 'invalid_input',
+          message: `frame ${n} is not JSON: ${(err as Error).message}`,
+          path: '/',
+        })
       }
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
         return refuse(null, {
@@ -139,12 +167,23 @@ export function createWsDoor(deps: Deps) {
       }
       const msg = parsed as Frame
       if (msg.id !== undefined && typeof msg.id !== 'number' && typeof msg.id !== 'string') {
-        return refuse(null, { code: 'invalid_input', message: `frame ${n}: id must be a number or a string, not ${describeJson(msg.id)}`, path: '/id' })
+        return refuse(null, {
+          code: 'invalid_input',
+          message: `frame ${n}: id must be a number or a string, not ${describeJson(msg.id)}`,
+          path: '/id',
+        })
       }
       const id = msg.id ?? null
       if (typeof msg.op !== 'string' || !deps.dispatcher.has(msg.op)) {
-        const what = typeof msg.op === 'string' ? `Unknown operation: ${msg.op.slice(0, 100)}` : `op must be an operation name, not ${describeJson(msg.op)}`
-        return refuse(id, { code: typeof msg.op === 'string' ? 'not_found' : 'invalid_input', message: `frame ${n}: ${what}`, path: '/op' })
+        const what =
+          typeof msg.op === 'string'
+            ? `Unknown operation: ${msg.op.slice(0, 100)}`
+            : `op must be an operation name, not ${describeJson(msg.op)}`
+        return refuse(id, {
+          code: typeof msg.op === 'string' ? 'not_found' : 'invalid_input',
+          message: `frame ${n}: ${what}`,
+          path: '/op',
+        })
       }
       const op: OperationName = msg.op
       const refusal = refusalFor(who, op, operations[op].scope)
@@ -155,8 +194,11 @@ export function createWsDoor(deps: Deps) {
       // An absent `input` is "no input" (allowed only where the input is all optional); `null` is refused by the dispatcher.
       const input = Object.hasOwn(msg, 'input') ? msg.input : undefined
       const env = await deps.dispatcher
-        .dispatch(op, input, { ...callerOf(who), door: 'ws' })
-        .catch(() => ({ ok: false as const, error: { code: 'internal' as const, message: 'Internal error' } }))
+        .dispatch(op, input, { ...callerOf(who), door: 'ws', signal: gone.signal })
+        .catch(() => ({
+          ok: false as const,
+          error: { code: 'internal' as const, message: 'Internal error' },
+        }))
       if (env.ok) send({ id, ...env })
       else refuse(id, env.error)
     }
@@ -168,7 +210,9 @@ export function createWsDoor(deps: Deps) {
       const addr = clientKey(req.socket.remoteAddress)
       const gate = deps.authThrottle.check(addr)
       if (!gate.allowed) {
-        refuseUpgrade(socket, 429, 'Too Many Requests', { 'Retry-After': String(Math.ceil(gate.retryAfterMs / 1000)) })
+        refuseUpgrade(socket, 429, 'Too Many Requests', {
+          'Retry-After': String(Math.ceil(gate.retryAfterMs / 1000)),
+        })
         return
       }
       const presented = bearerFrom(req)

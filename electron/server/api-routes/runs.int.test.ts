@@ -9,6 +9,8 @@ import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { request as httpRequest } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
+import { WS_PATH, WS_PROTOCOL } from '@core/api/wire'
 import type { OperationName, OpResult } from '@core/api/contract'
 import { HEARTBEAT_MAX_BYTES, type RunT } from '@core/api/contract/runs'
 import {
@@ -69,16 +71,35 @@ describe.skipIf(!enabled)('control API routes: runs, heartbeats and agent comman
     return r.json as OpResult<N>
   }
   const create = async (agent: string, extra: Record<string, unknown> = {}) =>
-    ok('runs.create', await call('POST', '/api/v1/runs', { agent, strategy: 'mean-revert', version: '1.4.0', ...extra }), 201).run
-  const beat = (id: string, step: number, cv: number, token = tokens.operate, extra: Record<string, unknown> = {}) =>
-    call('POST', `/api/v1/runs/${encodeURIComponent(id)}/heartbeat`, { step, checkpoint_version: cv, ...extra }, token)
-  const getRun = async (id: string) => ok('runs.get', await call('GET', `/api/v1/runs/${encodeURIComponent(id)}`, undefined, tokens.read))
+    ok(
+      'runs.create',
+      await call('POST', '/api/v1/runs', { agent, strategy: 'mean-revert', version: '1.4.0', ...extra }),
+      201,
+    ).run
+  const beat = (
+    id: string,
+    step: number,
+    cv: number,
+    token = tokens.operate,
+    extra: Record<string, unknown> = {},
+  ) =>
+    call(
+      'POST',
+      `/api/v1/runs/${encodeURIComponent(id)}/heartbeat`,
+      { step, checkpoint_version: cv, ...extra },
+      token,
+    )
+  const getRun = async (id: string) =>
+    ok('runs.get', await call('GET', `/api/v1/runs/${encodeURIComponent(id)}`, undefined, tokens.read))
   const inOrder = (...isoTimes: Array<string | null | undefined>) => {
     const ms = isoTimes.map((t) => {
       expect(t, 'a timestamp that should be set').toBeTruthy()
       return Date.parse(t as string)
     })
-    for (let i = 1; i < ms.length; i++) expect(ms[i], `timestamp ${i} after ${i - 1}: ${isoTimes.join(' ≤ ')}`).toBeGreaterThanOrEqual(ms[i - 1] as number)
+    for (let i = 1; i < ms.length; i++)
+      expect(ms[i], `timestamp ${i} after ${i - 1}: ${isoTimes.join(' ≤ ')}`).toBeGreaterThanOrEqual(
+        ms[i - 1] as number,
+      )
   }
 
   let lifecycle: RunT
@@ -89,12 +110,34 @@ describe.skipIf(!enabled)('control API routes: runs, heartbeats and agent comman
       'runs.create',
       async () => {
         lifecycle = await create('alpha', { id: 'run-life', overrides: { lookback: 20 } })
-        expect(lifecycle).toMatchObject({ id: 'run-life', agent: 'alpha', state: 'queued', health: 'pending', heartbeats: 0, createdBy: 'operator' })
+        expect(lifecycle).toMatchObject({
+          id: 'run-life',
+          agent: 'alpha',
+          state: 'queued',
+          health: 'pending',
+          heartbeats: 0,
+          createdBy: 'operator',
+        })
         // The same id and fields again: the same run, 200 not 201 (an agent may retry its create).
-        const again = ok('runs.create', await call('POST', '/api/v1/runs', { id: 'run-life', agent: 'alpha', strategy: 'mean-revert', version: '1.4.0', overrides: { lookback: 20 } }), 200)
+        const again = ok(
+          'runs.create',
+          await call('POST', '/api/v1/runs', {
+            id: 'run-life',
+            agent: 'alpha',
+            strategy: 'mean-revert',
+            version: '1.4.0',
+            overrides: { lookback: 20 },
+          }),
+          200,
+        )
         expect(again).toMatchObject({ created: false, run: { id: 'run-life' } })
         // The same id with other fields is a conflict naming the id.
-        const clash = await call('POST', '/api/v1/runs', { id: 'run-life', agent: 'alpha', strategy: 'other', version: '1' })
+        const clash = await call('POST', '/api/v1/runs', {
+          id: 'run-life',
+          agent: 'alpha',
+          strategy: 'other',
+          version: '1',
+        })
         expect(clash.status).toBe(409)
         expect(errorOf(clash)?.path).toBe('/id')
       },
@@ -103,10 +146,27 @@ describe.skipIf(!enabled)('control API routes: runs, heartbeats and agent comman
       'runs.heartbeat',
       async () => {
         // The agent beats with its own token: the first beat makes the run running.
-        const first = ok('runs.heartbeat', await beat('run-life', 1, 1, alpha, { status: 'training', metrics: { loss: 0.9 } }))
-        expect(first).toMatchObject({ duplicate: false, run: { state: 'running', health: 'healthy', step: 1, checkpointVersion: 1, runtimeStatus: 'training', metrics: { loss: 0.9 }, heartbeats: 1 } })
+        const first = ok(
+          'runs.heartbeat',
+          await beat('run-life', 1, 1, alpha, { status: 'training', metrics: { loss: 0.9 } }),
+        )
+        expect(first).toMatchObject({
+          duplicate: false,
+          run: {
+            state: 'running',
+            health: 'healthy',
+            step: 1,
+            checkpointVersion: 1,
+            runtimeStatus: 'training',
+            metrics: { loss: 0.9 },
+            heartbeats: 1,
+          },
+        })
         // An exact repeat is accepted as a duplicate and not counted.
-        const dup = ok('runs.heartbeat', await beat('run-life', 1, 1, alpha, { status: 'training', metrics: { loss: 0.9 } }))
+        const dup = ok(
+          'runs.heartbeat',
+          await beat('run-life', 1, 1, alpha, { status: 'training', metrics: { loss: 0.9 } }),
+        )
         expect(dup).toMatchObject({ duplicate: true, run: { heartbeats: 1 } })
         ok('runs.heartbeat', await beat('run-life', 5, 2, alpha))
         // Going backwards is refused, naming the field and both values.
@@ -141,7 +201,10 @@ describe.skipIf(!enabled)('control API routes: runs, heartbeats and agent comman
         await create('beta', { id: 'run-beta' })
         const all = ok('runs.list', await call('GET', '/api/v1/runs', undefined, tokens.read))
         expect(all.runs.map((r) => r.id)).toEqual(expect.arrayContaining(['run-life', 'run-beta']))
-        const mine = ok('runs.list', await call('GET', '/api/v1/runs?agent=alpha&state=running', undefined, tokens.read))
+        const mine = ok(
+          'runs.list',
+          await call('GET', '/api/v1/runs?agent=alpha&state=running', undefined, tokens.read),
+        )
         expect(mine.runs.map((r) => r.id)).toEqual(['run-life'])
         const one = ok('runs.list', await call('GET', '/api/v1/runs?limit=1', undefined, tokens.read))
         expect(one.runs).toHaveLength(1)
@@ -157,11 +220,30 @@ describe.skipIf(!enabled)('control API routes: runs, heartbeats and agent comman
         // The agent is already waiting (long-poll) when the trader queues the pause.
         const waiting = call('GET', '/api/v1/runs/run-life/commands/next?wait=10', undefined, alpha)
         await new Promise((r) => setTimeout(r, 300))
-        const queued = ok('runs.commands.create', await call('POST', '/api/v1/runs/run-life/commands', { type: 'pause', params: { reason: 'drawdown' }, commandId: 'cmd-pause' }), 201)
-        expect(queued).toMatchObject({ created: true, command: { id: 'cmd-pause', type: 'pause', status: 'queued', deliveredAt: null } })
+        const queued = ok(
+          'runs.commands.create',
+          await call('POST', '/api/v1/runs/run-life/commands', {
+            type: 'pause',
+            params: { reason: 'drawdown' },
+            commandId: 'cmd-pause',
+          }),
+          201,
+        )
+        expect(queued).toMatchObject({
+          created: true,
+          command: { id: 'cmd-pause', type: 'pause', status: 'queued', deliveredAt: null },
+        })
         commandId = queued.command.id
         // The same commandId again is the same command (a retried click never queues twice).
-        const again = ok('runs.commands.create', await call('POST', '/api/v1/runs/run-life/commands', { type: 'pause', params: { reason: 'drawdown' }, commandId: 'cmd-pause' }), 200)
+        const again = ok(
+          'runs.commands.create',
+          await call('POST', '/api/v1/runs/run-life/commands', {
+            type: 'pause',
+            params: { reason: 'drawdown' },
+            commandId: 'cmd-pause',
+          }),
+          200,
+        )
         expect(again.created).toBe(false)
         const delivered = ok('runs.commands.next', await waiting)
         expect(delivered.command).toMatchObject({ id: 'cmd-pause', status: 'delivered' })
@@ -176,7 +258,9 @@ describe.skipIf(!enabled)('control API routes: runs, heartbeats and agent comman
         expect(none.status, none.text).toBe(204)
         expect(none.text).toBe('')
         const t0 = Date.now()
-        expect((await call('GET', '/api/v1/runs/run-life/commands/next?wait=1', undefined, alpha)).status).toBe(204)
+        expect(
+          (await call('GET', '/api/v1/runs/run-life/commands/next?wait=1', undefined, alpha)).status,
+        ).toBe(204)
         expect(Date.now() - t0).toBeGreaterThanOrEqual(900)
         const r = await getRun('run-life')
         expect(r.run.pendingCommands).toBe(1) // delivered, not yet acknowledged
@@ -185,39 +269,88 @@ describe.skipIf(!enabled)('control API routes: runs, heartbeats and agent comman
     [
       'runs.commands.ack',
       async () => {
-        const acked = ok('runs.commands.ack', await call('POST', `/api/v1/runs/run-life/commands/${commandId}/ack`, { ok: true, message: 'paused at step 5' }, alpha))
-        expect(acked.command).toMatchObject({ status: 'acknowledged', result: { ok: true, message: 'paused at step 5' } })
+        const acked = ok(
+          'runs.commands.ack',
+          await call(
+            'POST',
+            `/api/v1/runs/run-life/commands/${commandId}/ack`,
+            { ok: true, message: 'paused at step 5' },
+            alpha,
+          ),
+        )
+        expect(acked.command).toMatchObject({
+          status: 'acknowledged',
+          result: { ok: true, message: 'paused at step 5' },
+        })
         // An acknowledged pause moves the run.
         expect(acked.run).toMatchObject({ state: 'paused', health: 'paused', pendingCommands: 0 })
         inOrder(acked.command.createdAt, acked.command.deliveredAt, acked.command.acknowledgedAt)
         // A repeat with the same result is fine; another result is a conflict.
-        ok('runs.commands.ack', await call('POST', `/api/v1/runs/run-life/commands/${commandId}/ack`, { ok: true, message: 'paused at step 5' }, alpha))
-        expect((await call('POST', `/api/v1/runs/run-life/commands/${commandId}/ack`, { ok: false }, alpha)).status).toBe(409)
-        expect((await call('POST', '/api/v1/runs/run-life/commands/nope/ack', { ok: true }, alpha)).status).toBe(404)
+        ok(
+          'runs.commands.ack',
+          await call(
+            'POST',
+            `/api/v1/runs/run-life/commands/${commandId}/ack`,
+            { ok: true, message: 'paused at step 5' },
+            alpha,
+          ),
+        )
+        expect(
+          (await call('POST', `/api/v1/runs/run-life/commands/${commandId}/ack`, { ok: false }, alpha))
+            .status,
+        ).toBe(409)
+        expect(
+          (await call('POST', '/api/v1/runs/run-life/commands/nope/ack', { ok: true }, alpha)).status,
+        ).toBe(404)
         // Resume, the same way round.
-        const resume = ok('runs.commands.create', await call('POST', '/api/v1/runs/run-life/commands', { type: 'resume' }), 201)
-        const next = ok('runs.commands.next', await call('GET', '/api/v1/runs/run-life/commands/next', undefined, alpha))
+        const resume = ok(
+          'runs.commands.create',
+          await call('POST', '/api/v1/runs/run-life/commands', { type: 'resume' }),
+          201,
+        )
+        const next = ok(
+          'runs.commands.next',
+          await call('GET', '/api/v1/runs/run-life/commands/next', undefined, alpha),
+        )
         expect(next.command?.id).toBe(resume.command.id)
-        const resumed = ok('runs.commands.ack', await call('POST', `/api/v1/runs/run-life/commands/${resume.command.id}/ack`, { ok: true }, alpha))
+        const resumed = ok(
+          'runs.commands.ack',
+          await call('POST', `/api/v1/runs/run-life/commands/${resume.command.id}/ack`, { ok: true }, alpha),
+        )
         expect(resumed.run.state).toBe('running')
       },
     ],
     [
       'runs.transition',
       async () => {
-        const illegal = await call('POST', '/api/v1/runs/run-beta/state', { to: 'paused', reason: 'not running yet' })
+        const illegal = await call('POST', '/api/v1/runs/run-beta/state', {
+          to: 'paused',
+          reason: 'not running yet',
+        })
         expect(illegal.status, illegal.text).toBe(409)
-        const done = ok('runs.transition', await call('POST', '/api/v1/runs/run-life/state', { to: 'completed', reason: 'target reached' }))
+        const done = ok(
+          'runs.transition',
+          await call('POST', '/api/v1/runs/run-life/state', { to: 'completed', reason: 'target reached' }),
+        )
         expect(done.run).toMatchObject({ state: 'completed', health: 'ended' })
         const r = await getRun('run-life')
-        expect(r.transitions.map((t) => t.to)).toEqual(['queued', 'running', 'paused', 'running', 'completed'])
+        expect(r.transitions.map((t) => t.to)).toEqual([
+          'queued',
+          'running',
+          'paused',
+          'running',
+          'completed',
+        ])
         inOrder(...r.transitions.map((t) => t.at))
         expect(r.transitions.at(-1)).toMatchObject({ who: 'operator', why: 'target reached' })
         // A finished run takes no more beats nor commands.
         expect((await beat('run-life', 9, 9, alpha)).status).toBe(409)
         expect((await call('POST', '/api/v1/runs/run-life/commands', { type: 'pause' })).status).toBe(409)
         // Each act is in the audit log under the token that did it.
-        const audit = ok('audit.query', await call('GET', '/audit?action=runs&limit=100', undefined, tokens.read))
+        const audit = ok(
+          'audit.query',
+          await call('GET', '/audit?action=runs&limit=100', undefined, tokens.read),
+        )
         const acts = audit.records.filter((x) => x.outcome === 'ok').map((x) => [x.action, x.who])
         expect(acts).toEqual(
           expect.arrayContaining([
@@ -254,7 +387,9 @@ describe.skipIf(!enabled)('control API routes: runs, heartbeats and agent comman
     const order = ['healthy', 'late', 'unhealthy', 'lost']
     expect(seen[0]).toBe('healthy')
     expect(seen.at(-1)).toBe('lost')
-    expect(seen.map((h) => order.indexOf(h))).toEqual([...seen.map((h) => order.indexOf(h))].sort((a, b) => a - b))
+    expect(seen.map((h) => order.indexOf(h))).toEqual(
+      [...seen.map((h) => order.indexOf(h))].sort((a, b) => a - b),
+    )
     const r = await getRun(run.id)
     expect(r.run.heartbeatAgeMs).toBeGreaterThanOrEqual(2500)
     expect(r.run.state).toBe('running') // lost is health, not a state: nobody ended it
@@ -291,14 +426,27 @@ describe.skipIf(!enabled)('control API routes: runs, heartbeats and agent comman
 
   it('a heartbeat over 16 KiB is refused with 413 before it is parsed, on both doors', async () => {
     const run = await create('alpha')
-    const big = JSON.stringify({ step: 1, checkpoint_version: 1, message: 'x', metrics: { blob: 'y'.repeat(HEARTBEAT_MAX_BYTES) } })
+    const big = JSON.stringify({
+      step: 1,
+      checkpoint_version: 1,
+      message: 'x',
+      metrics: { blob: 'y'.repeat(HEARTBEAT_MAX_BYTES) },
+    })
     const rest = await client.request('POST', `/api/v1/runs/${run.id}/heartbeat`, { body: big, token: alpha })
     expect(rest.status, rest.text).toBe(413)
     expect(errorOf(rest)?.message).toContain(String(HEARTBEAT_MAX_BYTES))
-    const rpc = await client.request('POST', '/api/rpc/runs.heartbeat', { body: JSON.stringify({ id: run.id, ...JSON.parse(big) }), token: alpha })
+    const rpc = await client.request('POST', '/api/rpc/runs.heartbeat', {
+      body: JSON.stringify({ id: run.id, ...JSON.parse(big) }),
+      token: alpha,
+    })
     expect(rpc.status).toBe(413)
     // Other routes keep the host's bigger cap: the same size is fine for a run's overrides.
-    const create2 = await call('POST', '/api/v1/runs', { agent: 'alpha', strategy: 's', version: '1', overrides: { blob: 'y'.repeat(HEARTBEAT_MAX_BYTES) } })
+    const create2 = await call('POST', '/api/v1/runs', {
+      agent: 'alpha',
+      strategy: 's',
+      version: '1',
+      overrides: { blob: 'y'.repeat(HEARTBEAT_MAX_BYTES) },
+    })
     expect(create2.status, create2.text.slice(0, 300)).toBe(201)
     expect((await getRun(run.id)).run.heartbeats).toBe(0)
   })
@@ -317,16 +465,53 @@ describe.skipIf(!enabled)('control API routes: runs, heartbeats and agent comman
     await new Promise((r) => setTimeout(r, 400))
     req.destroy()
     await new Promise((r) => setTimeout(r, 200))
-    const queued = ok('runs.commands.create', await call('POST', `/api/v1/runs/${run.id}/commands`, { type: 'pause' }), 201)
+    const queued = ok(
+      'runs.commands.create',
+      await call('POST', `/api/v1/runs/${run.id}/commands`, { type: 'pause' }),
+      201,
+    )
     await new Promise((r) => setTimeout(r, 200))
-    const next = ok('runs.commands.next', await call('GET', `/api/v1/runs/${run.id}/commands/next`, undefined, alpha))
+    const next = ok(
+      'runs.commands.next',
+      await call('GET', `/api/v1/runs/${run.id}/commands/next`, undefined, alpha),
+    )
+    expect(next.command?.id).toBe(queued.command.id)
+  })
+
+  it('the same over the WebSocket door: a long-poll on a socket that closes takes no command', async () => {
+    const run = await create('alpha')
+    const ws = new WebSocket(`ws://127.0.0.1:${sut.host.port}${WS_PATH}`, WS_PROTOCOL, {
+      headers: { host: sut.hostHeader, authorization: `Bearer ${alpha}` },
+    })
+    await new Promise<void>((res, rej) => {
+      ws.once('open', () => res())
+      ws.once('error', rej)
+    })
+    ws.send(JSON.stringify({ id: 1, op: 'runs.commands.next', input: { id: run.id, wait: 20 } }))
+    await new Promise((r) => setTimeout(r, 400))
+    ws.terminate()
+    await new Promise((r) => setTimeout(r, 200))
+    const queued = ok(
+      'runs.commands.create',
+      await call('POST', `/api/v1/runs/${run.id}/commands`, { type: 'pause' }),
+      201,
+    )
+    await new Promise((r) => setTimeout(r, 200))
+    const next = ok(
+      'runs.commands.next',
+      await call('GET', `/api/v1/runs/${run.id}/commands/next`, undefined, alpha),
+    )
     expect(next.command?.id).toBe(queued.command.id)
   })
 
   it('runs and an undelivered command survive a SIGKILL of the host', async () => {
     const run = await create('alpha', { id: 'run-crash' })
     ok('runs.heartbeat', await beat(run.id, 7, 3, alpha))
-    const queued = ok('runs.commands.create', await call('POST', `/api/v1/runs/${run.id}/commands`, { type: 'tune', params: { lr: 0.01 } }), 201)
+    const queued = ok(
+      'runs.commands.create',
+      await call('POST', `/api/v1/runs/${run.id}/commands`, { type: 'tune', params: { lr: 0.01 } }),
+      201,
+    )
     const settings = JSON.parse(await readFile(sut.host.settingsPath, 'utf8')) as Record<string, unknown>
     await sut.host.kill()
     const host = await startApiHost(settings, tokens)
@@ -334,9 +519,15 @@ describe.skipIf(!enabled)('control API routes: runs, heartbeats and agent comman
     client = host.client
     const r = await getRun(run.id)
     expect(r.run).toMatchObject({ state: 'running', step: 7, checkpointVersion: 3, agent: 'alpha' })
-    expect(r.commands.find((c) => c.id === queued.command.id)).toMatchObject({ status: 'queued', deliveredAt: null })
+    expect(r.commands.find((c) => c.id === queued.command.id)).toMatchObject({
+      status: 'queued',
+      deliveredAt: null,
+    })
     // The agent, reconnecting, gets it exactly once, and its step history still holds.
-    const next = ok('runs.commands.next', await call('GET', `/api/v1/runs/${run.id}/commands/next`, undefined, alpha))
+    const next = ok(
+      'runs.commands.next',
+      await call('GET', `/api/v1/runs/${run.id}/commands/next`, undefined, alpha),
+    )
     expect(next.command).toMatchObject({ id: queued.command.id, type: 'tune', params: { lr: 0.01 } })
     expect((await call('GET', `/api/v1/runs/${run.id}/commands/next`, undefined, alpha)).status).toBe(204)
     expect((await beat(run.id, 6, 3, alpha)).status).toBe(409)
