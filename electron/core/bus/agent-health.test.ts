@@ -79,5 +79,12 @@ describe("agentHealth (the seed's GET /health/agents)", () => {
     expect(h).toMatchObject({ status: 'degraded', active_agents: 0, history: 'history is still opening' })
     expect(h.reason).toMatch(/reconnecting/)
     expect(agentHealth({ agents: [], connection: 'ready' }, null, NOW).history).toMatch(/history is off/)
+    // An HTTP agent's heartbeats do not pass through the bus: the bus being down says nothing of it.
+    const http = agentHealth(
+      { agents: [{ ...agent('h', true), transport: 'http', heardOn: ['http'] }], connection: 'reconnecting' },
+      null,
+      NOW,
+    )
+    expect(http.agents[0]).toMatchObject({ id: 'h', is_alive: true })
   })
 })

@@ -31,7 +31,8 @@ export function agentHealth(
     agent_group: a.groupRaw || a.group,
     status: a.status,
     last_beat: a.lastBeat,
-    is_alive: state === 'ready' && a.alive,
+    // A Redis agent is heard only while the bus is up; an HTTP agent's heartbeats do not pass through it.
+    is_alive: (a.transport === 'http' || state === 'ready') && a.alive,
     seconds_since_beat: a.secondsSinceBeat,
     known_from: 'live',
   }))

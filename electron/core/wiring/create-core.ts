@@ -416,7 +416,7 @@ export async function createCore(loaded: LoadedSettings, opts: CoreOptions): Pro
     ...createWorkflowHandlers(workflow, history),
     ...createScheduleHandlers({ scheduler, flag, rulesProblem: () => rules.currentProblem() }),
     ...busHandlers,
-    ...historyBackedBusHandlers(bus, eventHistory, settings.store.channels),
+    ...historyBackedBusHandlers({ events: (q) => bus.events(q), ring: bus.ring, agents: () => agentDirectory.agents() }, eventHistory, settings.store.channels),
     ...createStateHandlers({
       model: safety,
       liftLatch: (req) => bus.killswitch.resume(req),

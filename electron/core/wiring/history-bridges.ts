@@ -37,6 +37,8 @@ export function busEventFeed(bus: Pick<BusClient, 'ring'>): EventFeed {
 
 /** bus.events and agents.health over the ring and, when history is on, the store. */
 export function historyBackedBusHandlers(
+  // `agents`: the one agent list over both transports (agents/agent-directory.ts), so the seed's
+  // GET /health/agents lists HTTP agents too.
   bus: Pick<BusClient, 'events' | 'agents' | 'ring'>,
   history: HistoryService | null,
   channels: readonly string[],

@@ -124,6 +124,10 @@ describe.skipIf(!enabled)('the sample HTTP agent obeys commands pulled from the 
       })
       expect(grid.find((x) => x.id === redisAgent)).toMatchObject({ transport: 'redis', heardOn: ['redis'] })
       expect(grid.find((x) => x.id === 'trainer-1')).toMatchObject({ transport: 'http', heardOn: ['http'], alive: true, run: { id: runId, state: 'running', health: 'healthy' } })
+      // The seed's GET /health/agents lists both too, in its own shape.
+      const health = (await sut.client.get('/health/agents', tokens.read)).json as OpResult<'agents.health'>
+      expect(health.agents.find((x) => x.id === 'trainer-1')).toMatchObject({ is_alive: true, known_from: 'live' })
+      expect(health.agents.some((x) => x.id === redisAgent)).toBe(true)
       // The route the UI and the CLI use: the command is queued for the run, pulled and acked.
       const r = await sut.client.request('POST', '/agents/command', { body: { agentId: 'trainer-1', type: 'tune', params: { lr: 0.07 }, wait: true }, token: tokens.operate })
       expect(r.status, r.text).toBe(200)
