@@ -136,7 +136,7 @@ export const SettingsSchema = Type.Object(
       {
         enabled: Type.Boolean({
           default: false,
-          description: 'Record bus events, agent transitions and state changes in the history store (preview: the UI for it is not built yet).',
+          description: 'Record bus events, agent transitions and state changes in the history store (the Monitor time ranges, agent timelines, audit links, GET /history/*). Off by default: the embedded engine misses its ingest goals at 10,000 events/s (README, History store).',
         }),
         url: Type.String({
           default: '',
