@@ -116,7 +116,14 @@ test('a pause through HTTP appears live without a reload; the action filter keep
   await page.keyboard.press('ArrowDown')
   await expect(audit.rows().nth(1)).toBeFocused()
 
+  // The door filter, on top of the action's: the pauses that came over HTTP, not the first test's over ws.
+  await audit.doorFilter.selectOption('http')
+  await expect(audit.rows()).toHaveCount(2)
+  await expect(audit.rows({ door: 'ws' })).toHaveCount(0)
+  await expect(audit.rows({ action: 'stack.pause', door: 'http' })).toHaveCount(2)
+
   await audit.clearFilter.click()
+  await expect(audit.doorFilter).toHaveValue('')
   await expect(audit.rows({ action: 'stack.resume' })).toHaveCount(4)
 })
 

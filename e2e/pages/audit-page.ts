@@ -20,6 +20,7 @@ export class AuditPage extends BasePage {
     )
   }
   readonly actionFilter = this.id('audit-filter-action')
+  readonly doorFilter = this.id('audit-filter-door')
   readonly clearFilter = this.id('audit-filter-clear')
   readonly loadOlder = this.id('audit-load-older')
   readonly drawer = this.id('audit-drawer')

@@ -138,13 +138,14 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'audit',
-    usage: 'audit [--limit N] [--action A] [--who W] [--outcome O] [--since SEQ]',
+    usage: 'audit [--limit N] [--action A] [--who W] [--outcome O] [--door D] [--since SEQ]',
     summary: 'The audit log, newest last.',
     options: {
       limit: { type: 'string' },
       action: { type: 'string' },
       who: { type: 'string' },
       outcome: { type: 'string' },
+      door: { type: 'string' },
       since: { type: 'string' },
     },
     args: [0, 0],

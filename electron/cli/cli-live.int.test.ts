@@ -316,6 +316,11 @@ describe.skipIf(!enabled)('the stackdeck CLI against a live host, engine and Red
     expect(rows.at(-1)).toMatch(
       new RegExp(`\\s${TOKEN_NAMES.operate}\\s+http\\s+stack\\.resume\\s+stack\\s+ok\\s+after the drill$`),
     )
+    // --door: the CLI's own acts came over http; none of them over the desktop's ipc.
+    const byDoor = json<OpResult<'audit.query'>>(await cli(['audit', '--limit', '50', '--door', 'http', '--json'], tokens.read))
+    expect(byDoor.records.length).toBeGreaterThan(0)
+    expect(byDoor.records.every((x) => x.door === 'http')).toBe(true)
+    expect(json<OpResult<'audit.query'>>(await cli(['audit', '--door', 'ipc', '--json'], tokens.read)).records).toEqual([])
     const j = await cli(['audit', '--limit', '5', '--action', 'bus.killswitch', '--json'], tokens.read)
     expectExit(j, 0)
     const page = json<OpResult<'audit.query'>>(j)

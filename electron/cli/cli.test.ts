@@ -474,12 +474,14 @@ describe('stackdeck CLI against a real host', () => {
       ['events', '--limit', 'lots'],
       ['health', '--timeout', '0'],
       [],
+      ['audit', '--door', 'window'],
       ['status', '--url', 'http://10.0.0.5:7420'],
     ]
     const results = await Promise.all(bad.map((args) => cli(args)))
     results.forEach((r, i) => expect(r.code, `${bad[i]?.join(' ')}: ${r.stderr}`).toBe(2))
     expect(results[0]?.stderr).toMatch(/unknown command "frobnicate"/)
     expect(results[5]?.stderr).toMatch(/--yes/)
+    expect(results.at(-2)?.stderr).toMatch(/--door is one of ipc, http, ws, scheduler, supervisor, system/)
     // A token in clear across the network: refused before any request, with the ways that work.
     expect(results.at(-1)?.stderr).toMatch(/--url: refused plain http:\/\/ to 10\.0\.0\.5:7420.*ssh -L/)
     const help = await cli(['--help'])

@@ -301,6 +301,11 @@ async function schedule(ctx: CommandContext): Promise<CommandOutput> {
 type AuditQuery = OpInput<'audit.query'>
 const OUTCOMES: ReadonlyArray<NonNullable<AuditQuery['outcome']>> = ['ok', 'failed', 'partial', 'refused']
 const isOutcome = (v: string): v is NonNullable<AuditQuery['outcome']> => OUTCOMES.some((o) => o === v)
+type AuditDoor = NonNullable<AuditQuery['door']>
+// Every door, or this stops compiling: the record's set of doors is the contract's.
+const DOOR_SET = { ipc: 1, http: 1, ws: 1, scheduler: 1, supervisor: 1, system: 1 } satisfies Record<AuditDoor, 1>
+const DOORS = Object.keys(DOOR_SET) as AuditDoor[]
+const isDoor = (v: string): v is AuditDoor => DOORS.some((d) => d === v)
 
 async function audit(ctx: CommandContext): Promise<CommandOutput> {
   const { values } = ctx.parsed
@@ -317,6 +322,11 @@ async function audit(ctx: CommandContext): Promise<CommandOutput> {
   if (outcome !== undefined) {
     if (!isOutcome(outcome)) throw usageError(`--outcome is one of ${OUTCOMES.join(', ')}`)
     q.outcome = outcome
+  }
+  const door = stringOption(values, 'door')
+  if (door !== undefined) {
+    if (!isDoor(door)) throw usageError(`--door is one of ${DOORS.join(', ')}`)
+    q.door = door
   }
   const page = await ctx.client.call('audit.query', q)
   return done(page, render(fmt.formatAudit, page))

@@ -231,7 +231,7 @@ describe('AuditLog query', () => {
     expect(follow.nextCursor).toBe(8)
   })
 
-  it('filters by action (exact or dot prefix), who, outcome', async () => {
+  it('filters by action (exact or dot prefix), who, outcome, door', async () => {
     const log = await seeded()
     expect((await log.query({ action: 'bus.killswitch' })).records.map((r) => r.seq)).toEqual([3, 5])
     expect((await log.query({ action: 'stack.pause' })).records.map((r) => r.seq)).toEqual([1])
@@ -240,6 +240,11 @@ describe('AuditLog query', () => {
     expect((await log.query({ outcome: 'refused' })).records.map((r) => r.seq)).toEqual([5])
     expect((await log.query({ who: 'alice', action: 'bus' })).records.map((r) => r.seq)).toEqual([3, 6])
     expect((await log.query({ who: 'nobody' })).records).toEqual([])
+    // Door: entry() is http unless it says otherwise.
+    expect((await log.query({ door: 'ws' })).records.map((r) => r.seq)).toEqual([2])
+    expect((await log.query({ door: 'scheduler' })).records.map((r) => r.seq)).toEqual([4])
+    expect((await log.query({ door: 'http', who: 'bob' })).records.map((r) => r.seq)).toEqual([5])
+    expect((await log.query({ door: 'ipc' })).records).toEqual([])
   })
 
   it('filters by time range', async () => {

@@ -126,7 +126,7 @@ function timeBound(value: string | undefined, name: string): number | null {
 function matcher(q: AuditQueryT): { line: (l: string) => boolean; record: (r: AuditRecordT) => boolean } {
   const from = timeBound(q.from, 'from')
   const to = timeBound(q.to, 'to')
-  const { action, who, outcome } = q
+  const { action, who, outcome, door } = q
   return {
     // Cheap substring pre-filter so a filtered scan does not JSON.parse every line.
     line: (l) =>
@@ -136,6 +136,7 @@ function matcher(q: AuditQueryT): { line: (l: string) => boolean; record: (r: Au
       if (action !== undefined && r.action !== action && !r.action.startsWith(`${action}.`)) return false
       if (who !== undefined && r.who !== who) return false
       if (outcome !== undefined && r.outcome !== outcome) return false
+      if (door !== undefined && r.door !== door) return false
       if (from !== null || to !== null) {
         const t = Date.parse(r.at)
         if (from !== null && !(t >= from)) return false

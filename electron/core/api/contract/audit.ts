@@ -88,6 +88,7 @@ export const AuditQuery = Type.Object(
     ),
     who: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     outcome: Type.Optional(AuditOutcome),
+    door: Type.Optional(AuditDoor),
     from: Type.Optional(Type.String({ format: 'date-time', description: 'Records at or after this time.' })),
     to: Type.Optional(Type.String({ format: 'date-time', description: 'Records at or before this time.' })),
   },

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react'
-import { actionOptions, hasFilters, isoToLocalInput, localInputToIso, NO_FILTERS, OUTCOMES, type AuditFilters as Filters } from './audit-records'
+import { actionOptions, DOORS, hasFilters, isoToLocalInput, localInputToIso, NO_FILTERS, OUTCOMES, type AuditFilters as Filters } from './audit-records'
 import { setAuditFilters, useAuditStore } from './audit-store'
 
 /** Typing settles for this long before the server is asked again. */
@@ -89,6 +89,17 @@ export function AuditFilters() {
           {OUTCOMES.map((o) => (
             <option key={o} value={o}>
               {o}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="field audit-filter">
+        <span className="small muted">Door</span>
+        <select value={filters.door} onChange={(e) => setAuditFilters({ door: e.target.value as Filters['door'] })} data-testid="audit-filter-door">
+          <option value="">Any door</option>
+          {DOORS.map((d) => (
+            <option key={d.value} value={d.value}>
+              {d.label}
             </option>
           ))}
         </select>

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import {
   actionOptions,
   filtersToQuery,
+  hasFilters,
   isoToLocalInput,
   localInputToIso,
   mergeRecords,
@@ -29,6 +30,7 @@ const matches = (r: AuditRecord, q: AuditQuery) =>
   (!q.action || r.action === q.action || r.action.startsWith(`${q.action}.`)) &&
   (!q.who || r.who === q.who) &&
   (!q.outcome || r.outcome === q.outcome) &&
+  (!q.door || r.door === q.door) &&
   (!q.to || Date.parse(r.at) <= Date.parse(q.to))
 
 /**
@@ -85,6 +87,12 @@ describe('fetchOlder', () => {
       ),
       { numRuns: 300 },
     )
+  })
+
+  it('sends the door filter to the server, and only when it is set', () => {
+    expect(filtersToQuery({ ...NO_FILTERS, door: 'scheduler' })).toEqual({ door: 'scheduler' })
+    expect(filtersToQuery(NO_FILTERS)).toEqual({})
+    expect(hasFilters({ ...NO_FILTERS, door: 'http' })).toBe(true)
   })
 
   it('needs one exact query without filters', async () => {

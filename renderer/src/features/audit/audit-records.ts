@@ -9,7 +9,17 @@ export type AuditRecord = EventPayload<'audit.appended'>
 export type AuditQuery = OpInput<'audit.query'>
 export type AuditOutcome = AuditRecord['outcome']
 
+export type AuditDoor = AuditRecord['door']
 export const OUTCOMES: readonly AuditOutcome[] = ['ok', 'failed', 'partial', 'refused']
+/** The doors an act can come through, with what each means to a trader. */
+export const DOORS: ReadonlyArray<{ value: AuditDoor; label: string }> = [
+  { value: 'ipc', label: 'desktop window (ipc)' },
+  { value: 'ws', label: 'browser or attached window (ws)' },
+  { value: 'http', label: 'HTTP API and CLI (http)' },
+  { value: 'scheduler', label: 'trading-window scheduler' },
+  { value: 'supervisor', label: 'supervision' },
+  { value: 'system', label: 'Stackdeck itself (system)' },
+]
 export const PAGE_SIZE = 100
 export const MAX_LIMIT = 500
 
@@ -18,14 +28,15 @@ export interface AuditFilters {
   action: string
   who: string
   outcome: '' | AuditOutcome
+  door: '' | AuditDoor
   from: string
   to: string
 }
 
-export const NO_FILTERS: AuditFilters = { action: '', who: '', outcome: '', from: '', to: '' }
+export const NO_FILTERS: AuditFilters = { action: '', who: '', outcome: '', door: '', from: '', to: '' }
 
 export const hasFilters = (f: AuditFilters): boolean =>
-  f.action !== '' || f.who.trim() !== '' || f.outcome !== '' || f.from !== '' || f.to !== ''
+  f.action !== '' || f.who.trim() !== '' || f.outcome !== '' || f.door !== '' || f.from !== '' || f.to !== ''
 
 /** The server-side part of a query: only the filters that are set. */
 export function filtersToQuery(f: AuditFilters): AuditQuery {
@@ -34,6 +45,7 @@ export function filtersToQuery(f: AuditFilters): AuditQuery {
   const who = f.who.trim()
   if (who) q.who = who
   if (f.outcome) q.outcome = f.outcome
+  if (f.door) q.door = f.door
   if (f.from) q.from = f.from
   if (f.to) q.to = f.to
   return q
