@@ -1,3 +1,4 @@
+import { plural } from '../lib/format'
 import type { HostFacts } from '../store/connection'
 import type { Fact, SafetyState } from '../store/safety'
 
@@ -162,7 +163,7 @@ export function stackText(s: SafetyState): ChipText {
   return {
     tone,
     label: `stack: ${v.total === 0 ? 'no containers' : parts}${partial}`,
-    title: `${v.total} container(s)`,
+    title: plural(v.total, 'container'),
     state,
   }
 }

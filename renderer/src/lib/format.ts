@@ -12,3 +12,6 @@ export function formatDuration(seconds: number): string {
 export const formatMs = (ms: number): string => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`)
 
 export const formatTime = (iso: string | number | Date): string => new Date(iso).toLocaleTimeString()
+
+/** "1 container", "3 containers": never "container(s)". */
+export const plural = (n: number, one: string, many = `${one}s`): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`

@@ -2,7 +2,7 @@ import { useSafety } from '../../store/safety'
 import { unknownText } from '../../components/truth-text'
 import { useState } from 'react'
 import { StateBadge } from '../../components/StateBadge'
-import { formatDuration } from '../../lib/format'
+import { formatDuration, plural } from '../../lib/format'
 import { useNow } from '../../lib/use-now'
 import { confirmAction } from '../../store/confirm'
 import { SupervisionBadge } from '../supervise/SupervisionBadge'
@@ -129,7 +129,7 @@ function ServiceCard({ s }: { s: Service }) {
         <h2>{s.name}</h2>
         <SupervisionBadge service={s.name} />
         <span className="muted small">
-          {s.containers.length} container(s){paused ? `, ${paused} paused` : ''}
+          {plural(s.containers.length, 'container')}{paused ? `, ${paused} paused` : ''}
           {s.endpoint ? ` on ${s.endpoint}` : ''}
         </span>
         <span className="spacer" />

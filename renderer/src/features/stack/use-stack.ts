@@ -6,6 +6,7 @@ import { messageOf } from '../../api/call-error'
 import { createFrameBatcher } from '../../lib/frame-batcher'
 import { useConnection } from '../../store/connection'
 import { toast } from '../../store/toasts'
+import { actionTargetText, summarizeAction } from './action-summary'
 
 export type Snapshot = OpResult<'stack.list'>
 export type ActionResult = OpResult<'stack.pause'>
@@ -65,13 +66,6 @@ export function useStackFeed(): void {
   }, [])
 }
 
-function summarize(verb: string, r: ActionResult): string {
-  const t = r.totals
-  const parts = (['ok', 'already', 'skipped', 'gone', 'failed', 'timeout'] as const)
-    .filter((k) => t[k] > 0)
-    .map((k) => `${t[k]} ${k}`)
-  return `${verb} ${t.all} container(s) in ${Math.round(r.ms)} ms: ${parts.join(', ') || 'nothing to do'}`
-}
 
 type ActionOp = 'stack.pause' | 'stack.resume' | 'stack.restart' | 'stack.signal'
 const VERB: Record<ActionOp, string> = {
@@ -90,18 +84,18 @@ export async function runAction(op: ActionOp, target: Target, extra: { signal?: 
     const r = await getClient().call(op, input)
     const res = r
     const failures = res.containers.filter((c) => c.outcome === 'failed' || c.outcome === 'timeout')
-    if (res.ok) toast.success(summarize(VERB[op], res))
+    if (res.ok) toast.success(summarizeAction(VERB[op], target, res))
     else
       toast.error(
-        `${VERB[op]} with problems`,
+        `${VERB[op]} ${actionTargetText(target, res)} with problems`,
         [
-          summarize(VERB[op], res),
+          summarizeAction(VERB[op], target, res),
           ...failures.map((f) => `${f.name}: ${f.outcome}${f.error ? ` (${f.error})` : ''}`),
           ...res.unreachable.map((u) => `endpoint ${u.endpoint} unreachable: ${u.error}`),
         ].join('\n'),
       )
   } catch (e) {
-    toast.error(`${VERB[op]} failed`, messageOf(e))
+    toast.error(`${VERB[op]} ${actionTargetText(target, { containers: [] })} failed`, messageOf(e))
   } finally {
     useStackStore.getState().setBusy(key, false)
   }

@@ -1,3 +1,4 @@
+import { plural } from '../../lib/format'
 import type { ReactNode } from 'react'
 import { useNow } from '../../lib/use-now'
 import { ago, countdown, countText, failureReason, STATE_HELP, STATE_TONE, unknownText, type ServiceSupervision } from './supervision-model'
@@ -92,7 +93,7 @@ function ServiceRow({ s, busy }: { s: ServiceSupervision; busy: boolean }) {
       </div>
       {s.containers.length > 0 && (
         <details>
-          <summary>{s.containers.length} container(s)</summary>
+          <summary>{plural(s.containers.length, 'container')}</summary>
           <table className="sup-containers">
             <thead>
               <tr>

@@ -74,7 +74,7 @@ describe('wording', () => {
         { service: 's', id: '3', name: 'three', outcome: 'failed', error: 'timeout', ms: 10 },
       ],
     })
-    expect(r).toEqual({ ok: false, text: '3 container(s): 1 ok, 1 skipped, 1 failed', problems: ['three: timeout'] })
+    expect(r).toEqual({ ok: false, text: '3 containers: 1 ok, 1 skipped, 1 failed', problems: ['three: timeout'] })
   })
 })
 

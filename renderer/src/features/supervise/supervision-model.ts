@@ -1,5 +1,5 @@
 import type { OpResult } from '@contract'
-import { formatDuration } from '../../lib/format'
+import { formatDuration, plural } from '../../lib/format'
 
 /** Pure helpers of the supervision UI: wording, countdowns and failed-transition detection. */
 
@@ -84,5 +84,5 @@ export function summarizeRestart(r: ManualRestart): { ok: boolean; text: string;
   const count = (o: string) => r.containers.filter((c) => c.outcome === o).length
   const problems = r.containers.filter((c) => c.outcome === 'failed').map((c) => `${c.name}: ${c.error ?? 'failed'}`)
   const parts = [`${count('ok')} ok`, count('skipped') ? `${count('skipped')} skipped` : '', problems.length ? `${problems.length} failed` : ''].filter(Boolean)
-  return { ok: problems.length === 0, text: `${r.containers.length} container(s): ${parts.join(', ')}`, problems }
+  return { ok: problems.length === 0, text: `${plural(r.containers.length, 'container')}: ${parts.join(', ')}`, problems }
 }

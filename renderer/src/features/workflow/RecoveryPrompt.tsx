@@ -1,3 +1,4 @@
+import { plural } from '../../lib/format'
 import { getClient } from '../../api/client'
 import { messageOf } from '../../api/call-error'
 import { toast } from '../../store/toasts'
@@ -55,7 +56,7 @@ export function RecoveryPrompt() {
         const failed = r.resumed.filter((c) => c.outcome !== 'ok' && c.outcome !== 'already' && c.outcome !== 'gone')
         if (failed.length)
           toast.error('Some containers were not resumed', failed.map((f) => `${f.name}${f.error ? `: ${f.error}` : ''}`).join('; '))
-        else toast.success(`Resumed ${r.resumed.length} container(s)`, r.afterResume?.detail)
+        else toast.success(`Resumed ${plural(r.resumed.length, 'container')} the interrupted run had paused`, r.afterResume?.detail)
         useWorkflow.getState().set({ afterResume: r.afterResume ?? null })
       }
       const s = await getClient().call('workflow.status', {})
@@ -69,7 +70,7 @@ export function RecoveryPrompt() {
       <div className="alert alert-critical" role="alert" data-testid="recovery-prompt">
         <span>
           <strong>Interrupted Save &amp; Restart</strong> (by {recovery.who}, at step “{recovery.phase}”) left{' '}
-          {recovery.stillPaused.length} container(s) paused: {recovery.stillPaused.map((c) => c.name).join(', ')}. Config on
+          {plural(recovery.stillPaused.length, 'container')} paused: {recovery.stillPaused.map((c) => c.name).join(', ')}. Config on
           disk: {recovery.config}
           {recovery.backup ? ` (backup ${recovery.backup})` : ''}.
           {recovery.config === 'new' && ' Resuming also sends the reload signals and verifies that every container sees the new file.'}
