@@ -80,6 +80,9 @@ test('an invalid value shows its error next to the field, in the summary and in 
     await expect(button).toBeDisabled()
     await expect(button).toHaveAttribute('title', /Invalid: 1 error .*\/risk\/max_position/)
   }
+  // It looks disabled (not a half-faded green) and says why next to it.
+  expect(await config.saveRestart.evaluate((b) => getComputedStyle(b).backgroundColor)).not.toBe('rgb(35, 134, 54)')
+  await expect(config.page.getByTestId('save-restart-blocked')).toContainText('/risk/max_position')
 
   // The same draft in the raw editor: the server's text keeps the comments, the bad line is marked.
   await config.rawMode.click()

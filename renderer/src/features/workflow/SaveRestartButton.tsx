@@ -29,10 +29,19 @@ export function ApplyModeChoice(facts: PlanFacts) {
   const running = useWorkflow((s) => s.running)
   return (
     <div className="wf-apply-mode">
-      <p className="small wf-mode-hint" data-testid="apply-mode-hint" data-mode={hint.mode} title={hint.basis} aria-live="polite">
+      <p
+        className="small wf-mode-hint"
+        data-testid="apply-mode-hint"
+        data-mode={hint.mode}
+        title={hint.basis}
+        aria-live="polite"
+      >
         {hint.text}
       </p>
-      <label className="small wf-force" title="Freeze the stack around the write even when every change is hot (sends mode: paused)">
+      <label
+        className="small wf-force"
+        title="Freeze the stack around the write even when every change is hot (sends mode: paused)"
+      >
         <input
           type="checkbox"
           data-testid="force-paused"
@@ -66,32 +75,55 @@ function confirmText(hint: PlanHint): string {
 }
 
 /** The button traders press most: confirm, then run, and stay disabled while any run is in flight. */
-export function SaveRestartButton({ build, disabled, disabledReason, label = 'Save & Restart', describe, changes, singleFile }: Props) {
+export function SaveRestartButton({
+  build,
+  disabled,
+  disabledReason,
+  label = 'Save & Restart',
+  describe,
+  changes,
+  singleFile,
+}: Props) {
   const running = useWorkflow((s) => s.running)
   const hint = usePlanHint({ changes, singleFile })
   const off = disabled || running
+  // The reason is shown, not only in a tooltip: a disabled button that does not say why looks broken.
+  const why = !running && disabled && disabledReason ? disabledReason : null
   return (
-    <button
-      className="primary"
-      data-testid="save-restart"
-      data-mode={hint.mode}
-      disabled={off}
-      title={running ? 'A Save & Restart run is in progress' : disabled ? disabledReason : `${hint.text}. Then write, reload, verify`}
-      onClick={() =>
-        void (async () => {
-          const input = build()
-          if (!input) return
-          const forced = useWorkflow.getState().forcePaused
-          const ok = await confirmAction({
-            title: 'Save & Restart?',
-            message: `${describe()} ${confirmText(hint)}`,
-            confirmLabel: 'Save & Restart',
-          })
-          if (ok.ok) await saveAndRestart(forced ? { ...input, mode: 'paused' } : input)
-        })()
-      }
-    >
-      {running ? 'Saving & restarting…' : label}
-    </button>
+    <>
+      <button
+        className="primary"
+        data-testid="save-restart"
+        data-mode={hint.mode}
+        disabled={off}
+        title={
+          running
+            ? 'A Save & Restart run is in progress'
+            : disabled
+              ? disabledReason
+              : `${hint.text}. Then write, reload, verify`
+        }
+        onClick={() =>
+          void (async () => {
+            const input = build()
+            if (!input) return
+            const forced = useWorkflow.getState().forcePaused
+            const ok = await confirmAction({
+              title: 'Save & Restart?',
+              message: `${describe()} ${confirmText(hint)}`,
+              confirmLabel: 'Save & Restart',
+            })
+            if (ok.ok) await saveAndRestart(forced ? { ...input, mode: 'paused' } : input)
+          })()
+        }
+      >
+        {running ? 'Saving & restarting…' : label}
+      </button>
+      {why && (
+        <span className="blocked-reason" data-testid="save-restart-blocked" role="status">
+          {why}
+        </span>
+      )}
+    </>
   )
 }
