@@ -79,11 +79,16 @@ test('lists the fixture containers by service with their real states', async ({ 
 test('pauses the stack from the UI, every running badge turns paused, then resumes', async ({ shell, stack }) => {
   await shell.open(host.url, host.token)
   await expect(stack.containerRows).toHaveCount(7)
+  // Only what applies is offered: nothing is paused yet, so Resume is off and says why.
+  await expect(stack.resumeStack).toBeDisabled()
+  await expect(stack.resumeStack).toHaveAttribute('title', 'nothing is paused')
   await stack.pauseStack.click()
   // The toast names its target and counts in words (the exited scanner is skipped, not paused).
   await expect(shell.toast('success', /^Paused the whole stack: 7 containers in \d+ ms: 6 ok, 1 skipped/)).toBeVisible()
   await expect(stack.rowsWhere({ state: 'paused' })).toHaveCount(6)
   for (const id of running()) expect((await testDocker().getContainer(id).inspect()).State.Paused).toBe(true)
+  await expect(stack.pauseStack).toBeDisabled()
+  await expect(stack.pauseStack).toHaveAttribute('title', 'nothing is running')
 
   await stack.resumeStack.click()
   await expect(stack.rowsWhere({ state: 'running' })).toHaveCount(6)

@@ -3,6 +3,7 @@ import { unknownText } from '../../components/truth-text'
 import { useState } from 'react'
 import { StateBadge } from '../../components/StateBadge'
 import { formatDuration, plural } from '../../lib/format'
+import { pauseResumeAvailability } from './action-availability'
 import { useNow } from '../../lib/use-now'
 import { confirmAction } from '../../store/confirm'
 import { SupervisionBadge } from '../supervise/SupervisionBadge'
@@ -120,6 +121,7 @@ function ServiceCard({ s }: { s: Service }) {
   const busy = useStackStore((st) => st.busy.has(`svc:${s.name}`) || st.busy.has('*'))
   const target = { service: s.name }
   const paused = s.containers.filter((c) => c.state === 'paused').length
+  const can = pauseResumeAvailability(s.containers)
   // An unreachable engine's containers are dropped from the snapshot: say so rather than "none match".
   const endpoints = useStackStore((st) => st.snapshot?.endpoints)
   const down = (endpoints ?? []).filter((e) => !e.reachable && (!s.endpoint || e.id === s.endpoint)).map((e) => e.id)
@@ -133,10 +135,10 @@ function ServiceCard({ s }: { s: Service }) {
           {s.endpoint ? ` on ${s.endpoint}` : ''}
         </span>
         <span className="spacer" />
-        <button className="small" disabled={busy} onClick={() => void runAction('stack.pause', target)}>
+        <button className="small" disabled={busy || can.pause !== null} title={can.pause ?? undefined} onClick={() => void runAction('stack.pause', target)} data-testid="pause-service">
           Pause service
         </button>
-        <button className="small" disabled={busy} onClick={() => void runAction('stack.resume', target)}>
+        <button className="small" disabled={busy || can.resume !== null} title={can.resume ?? undefined} onClick={() => void runAction('stack.resume', target)} data-testid="resume-service">
           Resume service
         </button>
         <button className="small" disabled={busy} onClick={() => void confirmRestart(`service ${s.name}`, target)}>
@@ -212,6 +214,7 @@ export function StackView() {
   if (!snapshot) return <p className="muted">Loading the stack…</p>
   const all = snapshot.services.flatMap((s) => s.containers)
   const count = (st: string) => all.filter((c) => c.state === st).length
+  const can = pauseResumeAvailability(all)
   return (
     <div>
       <div className="card row" aria-label="Stack summary">
@@ -227,10 +230,10 @@ export function StackView() {
             <StateBadge state={!e.reachable ? 'unreachable' : e.watching ? 'open' : 'reconnecting'} label={`${e.id}: ${!e.reachable ? 'unreachable' : e.watching ? 'live' : 'reconnecting'}`} />
           </span>
         ))}
-        <button disabled={busyAll || blocked !== null} title={blocked ?? undefined} onClick={() => void runAction('stack.pause', {})} data-testid="pause-stack">
+        <button disabled={busyAll || blocked !== null || can.pause !== null} title={blocked ?? can.pause ?? undefined} onClick={() => void runAction('stack.pause', {})} data-testid="pause-stack">
           Pause stack
         </button>
-        <button disabled={busyAll || blocked !== null} title={blocked ?? undefined} onClick={() => void runAction('stack.resume', {})} data-testid="resume-stack">
+        <button disabled={busyAll || blocked !== null || can.resume !== null} title={blocked ?? can.resume ?? undefined} onClick={() => void runAction('stack.resume', {})} data-testid="resume-stack">
           Resume stack
         </button>
         <button disabled={busyAll || blocked !== null} title={blocked ?? undefined} onClick={() => void confirmRestart('the whole stack', {})}>
